@@ -1,0 +1,3 @@
+from minicrm.cli import main
+
+main()

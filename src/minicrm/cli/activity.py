@@ -1,0 +1,72 @@
+"""Interaction commands: log, history."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from minicrm.cli import app
+from minicrm.cli.common import AllOption, FormatOption, JsonOption, Run
+
+KIND_HELP = "call, email, meeting, note, order, message, visit, ticket or referral"
+
+
+@app.command("log")
+def log(
+    ctx: typer.Context,
+    contact: Annotated[str, typer.Argument(metavar="CONTACT", help="An id, an exact email, or a name or part of one")],
+    kind: Annotated[str, typer.Argument(help=KIND_HELP)],
+    text: Annotated[str | None, typer.Argument(help="What happened; - reads it from standard input")] = None,
+    at: Annotated[str | None, typer.Option("--at", metavar="WHEN", help="When it happened [default: now]")] = None,
+    amount: Annotated[str | None, typer.Option("--amount", metavar="N", help="Amount, e.g. for an order")] = None,
+    fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Record an interaction with a contact and print it, id first.
+
+    \b
+    Example:
+      minicrm log ann call "Asked about a wedding cake"
+      minicrm log ann order "Sourdough x2" --amount 9.50 --at "yesterday 4pm"
+      mail-body | minicrm log bob@acme.test email -
+    """
+    from minicrm import services
+
+    run = Run(ctx, fmt, as_json)
+    found = services.resolve_contact(run.store, contact)
+    if text == "-":
+        text = sys.stdin.read()
+    run.one(services.log_interaction(run.store, run.now, found, kind, text, at=at, amount=amount))
+
+
+@app.command("history")
+def history(
+    ctx: typer.Context,
+    contact: Annotated[str | None, typer.Argument(metavar="[CONTACT]", help="Only this contact's")] = None,
+    kind: Annotated[list[str] | None, typer.Option("--kind", "-k", help=f"Only this kind (repeatable): {KIND_HELP}")] = None,
+    since: Annotated[str | None, typer.Option("--since", metavar="WHEN", help="From this day or time on")] = None,
+    until: Annotated[str | None, typer.Option("--until", metavar="WHEN", help="Up to this day or time")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", "-l", help="At most this many")] = None,
+    all_: AllOption = False, fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Interactions, newest first.
+
+    \b
+    Example:
+      minicrm history ann
+      minicrm history --kind order --since "30 days ago" --format csv > orders.csv
+    """
+    from minicrm import services
+    from minicrm.errors import InvalidValue
+    from minicrm.models import Interaction
+
+    run = Run(ctx, fmt, as_json)
+    if limit is not None and limit < 0:
+        raise InvalidValue("--limit takes a number (0 or more)", "E.g. --limit 50")
+    found = services.resolve_contact(run.store, contact) if contact else None
+    run.listing(
+        lambda n: services.history(run.store, run.now, found, kinds=kind or (), since=since, until=until, limit=n),
+        Interaction, limit=limit, show_all=all_,
+        empty='No interactions found. Log one: minicrm log CONTACT call "what was said"',
+    )

@@ -1,0 +1,82 @@
+"""Helpers every command uses: shared options, the store, and output."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+
+from minicrm import dates, render
+
+FormatOption = Annotated[str | None, typer.Option("--format", "-f", metavar="FORMAT",
+    help="table, tsv, csv, json or ndjson [default: table on a terminal, tsv in a pipe]")]  # fmt: skip
+JsonOption = Annotated[bool, typer.Option("--json", help="Shorthand for --format json")]
+AllOption = Annotated[bool, typer.Option("--all", "-a", help="Show every row in a table, not a screenful")]
+
+
+class Run:
+    """One command's run: its clock reading, its output format, and its store."""
+
+    def __init__(self, ctx: typer.Context, fmt: str | None = None, as_json: bool = False):
+        state = ctx.obj
+        self.state = state
+        self.now: datetime = dates.now()
+        self.fmt = render.decide_format(fmt or state.fmt, as_json or state.as_json)
+        self._store = None
+
+    @property
+    def store(self):  # noqa: ANN201  (a Store; imported lazily)
+        if self._store is None:
+            from minicrm.store import default_path, open_store
+
+            self._store = open_store(self.state.db_path or default_path(), self.now)
+        return self._store
+
+    @property
+    def table(self) -> bool:
+        return self.fmt == "table"
+
+    def screenful(self) -> int:
+        """How many table rows fit on the terminal (at least 10)."""
+        import shutil
+
+        return max(10, shutil.get_terminal_size((100, 30)).lines - 8)
+
+    def many(self, records: Iterable[Any], record_type: type, *, empty: str | None = None) -> None:
+        """Every record: a table on a terminal, else the machine format, streamed."""
+        if self.table:
+            render.write_table(records, record_type, self.now, sys.stdout, empty=empty)
+        else:
+            render.write_records(records, record_type, self.fmt, sys.stdout)
+
+    def listing(self, fetch: Callable[[int | None], Iterable[Any]], record_type: type, *,
+                limit: int | None = None, show_all: bool = False,
+                count: Callable[[], int] | None = None, empty: str | None = None) -> None:  # fmt: skip
+        """A listing: all of it in machine formats; a screenful in a table unless --all or --limit.
+
+        ``fetch(n)`` returns at most n records (all when n is None); ``count()``
+        tells how many there are in all, for the "N more" line.
+        """
+        if not self.table or show_all or limit is not None:
+            self.many(fetch(limit), record_type, empty=empty)
+            return
+        max_rows = self.screenful()
+        rows = list(fetch(max_rows + 1))
+        total = None
+        if len(rows) > max_rows:
+            total = count() if count else None
+        render.write_table(rows, record_type, self.now, sys.stdout, max_rows=max_rows, total=total, empty=empty)
+
+    def one(self, record: Any) -> None:
+        if self.table:
+            render.write_record_table(record, self.now, sys.stdout)
+        else:
+            render.write_one(record, self.fmt, sys.stdout)
+
+
+def note(message: str) -> None:
+    """A message for the person (stderr), never mixed into data."""
+    typer.echo(message, err=True)

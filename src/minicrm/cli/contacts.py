@@ -1,0 +1,184 @@
+"""Contact commands: add, list, show, edit, rm, stage."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from minicrm.cli import app
+from minicrm.cli.common import AllOption, FormatOption, JsonOption, Run, note
+
+ContactArg = Annotated[str, typer.Argument(metavar="CONTACT", help="An id, an exact email, or a name or part of one")]
+Emails = Annotated[list[str] | None, typer.Option("--email", "-e", help="Email address (repeatable)")]
+Phones = Annotated[list[str] | None, typer.Option("--phone", "-p", help="Phone number (repeatable)")]
+Org = Annotated[str | None, typer.Option("--org", "-o", help="Organisation")]
+Tags = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable)")]
+Stage = Annotated[str | None, typer.Option("--stage", "-s",
+    help="awareness, consideration, purchase, retention or advocacy")]  # fmt: skip
+Birthday = Annotated[str | None, typer.Option("--birthday", "-b", help="1990-05-17, or 05-17 without a year")]
+Note = Annotated[str | None, typer.Option("--note", "-n", help="Free text about the contact")]
+Fields = Annotated[list[str] | None, typer.Option("--field", metavar="KEY=VALUE",
+    help="Custom field (repeatable); KEY= removes it on edit")]  # fmt: skip
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Full name")],
+    email: Emails = None, phone: Phones = None, org: Org = None, tag: Tags = None, stage: Stage = None,
+    birthday: Birthday = None, note_: Annotated[str | None, typer.Option("--note", "-n",
+        help="Free text about the contact")] = None,
+    field: Fields = None, fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Create a contact and print it, id first.
+
+    \b
+    Example:
+      minicrm add "Ann Lee" --email ann@example.com --tag gluten-free --birthday 05-17
+      id=$(minicrm add "Bob Stone" --org Acme | cut -f1)
+    """
+    from minicrm import services
+
+    run = Run(ctx, fmt, as_json)
+    contact = services.add_contact(run.store, run.now, name, emails=email or (), phones=phone or (),
+                                   org=org, tags=tag or (), stage=stage, birthday=birthday,
+                                   note=note_, fields=field or ())  # fmt: skip
+    run.one(contact)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    tag: Tags = None, stage: Stage = None,
+    org: Annotated[str | None, typer.Option("--org", "-o", help="Organisation contains this")] = None,
+    search: Annotated[str | None, typer.Option("--search", "-q",
+        help="Name, organisation, note, email or phone contains this")] = None,
+    stale: Annotated[int | None, typer.Option("--stale", metavar="DAYS",
+        help="Only contacts with no interaction in the last DAYS days")] = None,
+    sort: Annotated[str, typer.Option("--sort", metavar="FIELD",
+        help="name, id, org, stage, created, updated or last_contact; -FIELD reverses")] = "name",
+    limit: Annotated[int | None, typer.Option("--limit", "-l", help="At most this many")] = None,
+    all_: AllOption = False, fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """List contacts.
+
+    \b
+    Example:
+      minicrm list --tag vip --stale 30
+      minicrm list --sort=-last_contact --limit 20 --json | jq '.[].name'
+    """
+    from minicrm import services
+    from minicrm.models import Contact
+
+    run = Run(ctx, fmt, as_json)
+    filters = dict(tags=tag or (), stage=stage, org=org, search=search, stale_days=stale)
+    filtered = any([tag, stage, org, search, stale is not None])
+    run.listing(
+        lambda n: services.list_contacts(run.store, run.now, sort=sort, limit=n, **filters),
+        Contact, limit=limit, show_all=all_,
+        count=lambda: services.count_contacts(run.store, run.now, **filters),
+        empty="No contacts match." if filtered
+        else 'No contacts yet. Add one: minicrm add "Ann Lee" --email ann@example.com',
+    )  # fmt: skip
+
+
+@app.command("show")
+def show(ctx: typer.Context, contact: ContactArg, fmt: FormatOption = None, as_json: JsonOption = False) -> None:
+    """One contact: details, open reminders, recent interactions, stage history.
+
+    \b
+    Example:
+      minicrm show ann
+      minicrm show 12 --json | jq .reminders
+    """
+    from minicrm import services
+
+    run = Run(ctx, fmt, as_json)
+    found = services.resolve_contact(run.store, contact)
+    run.one(services.show_contact(run.store, run.now, found))
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context, contact: ContactArg,
+    name: Annotated[str | None, typer.Option("--name", help="New name")] = None,
+    email: Emails = None,
+    remove_email: Annotated[list[str] | None, typer.Option("--remove-email", help="Email to remove")] = None,
+    phone: Phones = None,
+    remove_phone: Annotated[list[str] | None, typer.Option("--remove-phone", help="Phone to remove")] = None,
+    org: Annotated[str | None, typer.Option("--org", "-o", help="Organisation (\"\" clears it)")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag to add (repeatable)")] = None,
+    remove_tag: Annotated[list[str] | None, typer.Option("--remove-tag", help="Tag to remove (repeatable)")] = None,
+    stage: Stage = None,
+    birthday: Annotated[str | None, typer.Option("--birthday", "-b", help="Birthday (\"\" clears it)")] = None,
+    note_: Annotated[str | None, typer.Option("--note", "-n", help="Replace the note (\"\" clears it)")] = None,
+    field: Fields = None, fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Change a contact's fields; --email, --phone and --tag add, --remove-* take away.
+
+    \b
+    Example:
+      minicrm edit ann --tag vip --remove-tag new --phone "+44 20 7946 0958"
+    """
+    from minicrm import services
+
+    run = Run(ctx, fmt, as_json)
+    found = services.resolve_contact(run.store, contact)
+    changed = services.edit_contact(
+        run.store, run.now, found, name=name, emails=email or (), remove_emails=remove_email or (),
+        phones=phone or (), remove_phones=remove_phone or (), org=org, tags=tag or (),
+        remove_tags=remove_tag or (), stage=stage, birthday=birthday, note=note_, fields=field or (),
+    )  # fmt: skip
+    run.one(changed)
+
+
+@app.command("rm")
+def rm(
+    ctx: typer.Context, contact: ContactArg,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (required when not on a terminal)")] = False,
+) -> None:  # fmt: skip
+    """Delete a contact with its interactions and reminders (asks first).
+
+    \b
+    Example:
+      minicrm rm 12            # asks on a terminal
+      minicrm rm 12 --yes      # in scripts
+    """
+    from minicrm import services
+    from minicrm.errors import UsageError
+
+    run = Run(ctx)
+    found = services.resolve_contact(run.store, contact)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError(f"not deleting {found.name} (#{found.id}) without confirmation",
+                             "Add --yes to delete from a script")  # fmt: skip
+        if not typer.confirm(f"Delete {found.name} (#{found.id}) and all their history?", err=True):
+            note("Nothing deleted.")
+            raise typer.Exit(1)
+    services.delete_contact(run.store, found)
+    note(f"Deleted {found.name} (#{found.id}).")
+
+
+@app.command("stage")
+def stage_(
+    ctx: typer.Context, contact: ContactArg,
+    stage: Annotated[str, typer.Argument(help="awareness, consideration, purchase, retention or advocacy")],
+    fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Move a contact to a lifecycle stage (the change is kept in their history).
+
+    \b
+    Example:
+      minicrm stage ann purchase
+    """
+    from minicrm import services
+
+    run = Run(ctx, fmt, as_json)
+    found = services.resolve_contact(run.store, contact)
+    changed, moved = services.set_stage(run.store, run.now, found, stage)
+    if not moved:
+        note(f"{changed.name} is already at {changed.stage}.")
+    run.one(changed)

@@ -1,0 +1,31 @@
+"""minicrm demo: a small, realistic sample so every view has something to show."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from minicrm.cli import app
+from minicrm.cli.common import Run, note
+
+
+@app.command("demo")
+def demo(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option("--db", metavar="PATH", help="Fill this database instead")] = None,
+) -> None:  # fmt: skip
+    """Fill an empty database with a bakery's regulars and a freelancer's clients.
+
+    \b
+    Example:
+      minicrm --db /tmp/try.db demo && minicrm --db /tmp/try.db due
+    """
+    from minicrm import sample
+
+    if db:
+        ctx.obj.db_path = db
+    run = Run(ctx)
+    counts = sample.fill(run.store, run.now)
+    note(f"Added {counts['contacts']} contacts, {counts['interactions']} interactions and "
+         f"{counts['reminders']} reminders to {run.store.path}.\nTry: minicrm due")  # fmt: skip

@@ -1,0 +1,97 @@
+"""Reminder commands: remind, due, done, snooze."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from minicrm.cli import app
+from minicrm.cli.common import AllOption, FormatOption, JsonOption, Run
+
+
+@app.command("remind")
+def remind(
+    ctx: typer.Context,
+    contact: Annotated[str, typer.Argument(metavar="CONTACT", help="An id, an exact email, or a name or part of one")],
+    text: Annotated[str, typer.Argument(help="What to do")],
+    on: Annotated[str, typer.Option("--on", metavar="WHEN", help="When it is due: tomorrow 9am, fri, 2026-12-01...")],
+    every: Annotated[str | None, typer.Option("--every", metavar="RULE",
+        help="Repeat: daily, weekly, monthly, yearly, every 2 weeks...")] = None,
+    fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Set a follow-up reminder, optionally recurring, and print it, id first.
+
+    \b
+    Example:
+      minicrm remind ann "Call about the cake" --on "tomorrow 10am"
+      minicrm remind ann "Birthday cake" --on "May 3" --every yearly
+    """
+    from minicrm import services
+
+    run = Run(ctx, fmt, as_json)
+    found = services.resolve_contact(run.store, contact)
+    run.one(services.add_reminder(run.store, run.now, found, text, on, every))
+
+
+@app.command("due")
+def due(
+    ctx: typer.Context,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only reminders past their day")] = False,
+    today: Annotated[bool, typer.Option("--today", help="Only reminders due today")] = False,
+    week: Annotated[bool, typer.Option("--week", help="Everything due in the next 7 days, overdue included")] = False,
+    all_: AllOption = False, fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """The day's work: overdue reminders and those due today.
+
+    \b
+    Example:
+      minicrm due
+      minicrm due --week
+      minicrm due --json | jq -r '.[] | "\\(.contact_name): \\(.text)"'
+    """
+    from minicrm import services
+    from minicrm.models import Reminder
+
+    run = Run(ctx, fmt, as_json)
+    items = services.due(run.store, run.now, overdue=overdue, today=today, week=week)
+    run.listing(lambda n: items[:n], Reminder, show_all=all_, count=lambda: len(items),
+                empty="Nothing due. Plan ahead: minicrm due --week")  # fmt: skip
+
+
+@app.command("done")
+def done(
+    ctx: typer.Context,
+    ids: Annotated[list[int], typer.Argument(metavar="ID...", help="Reminder ids")],
+    fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Complete reminders; a recurring one rolls forward to its next date.
+
+    \b
+    Example:
+      minicrm done 4 7
+    """
+    from minicrm import services
+    from minicrm.models import Reminder
+
+    run = Run(ctx, fmt, as_json)
+    run.many(services.complete(run.store, run.now, ids), Reminder)
+
+
+@app.command("snooze")
+def snooze(
+    ctx: typer.Context,
+    reminder_id: Annotated[int, typer.Argument(metavar="ID", help="Reminder id")],
+    until: Annotated[str, typer.Option("--until", metavar="WHEN", help="New due date: tomorrow, mon 9am, 3d...")],
+    fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Postpone a reminder (a recurring one keeps its rhythm).
+
+    \b
+    Example:
+      minicrm snooze 4 --until "mon 9am"
+    """
+    from minicrm import services
+
+    run = Run(ctx, fmt, as_json)
+    run.one(services.snooze(run.store, run.now, reminder_id, until))

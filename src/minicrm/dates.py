@@ -1,0 +1,382 @@
+"""Dates as people type them, recurrence rules, and the one clock read.
+
+Every "today" in minicrm is the user's local calendar day (``TZ`` is honoured).
+Reminder dates are wall-clock dates, like an alarm clock: "tomorrow 9am" stays
+9am wherever the user is. Interactions are instants, stored in UTC.
+
+The full phrase table is in docs/dates.md; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from minicrm.errors import DateParseError, InvalidValue
+
+WEEKDAYS = {
+    "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "wednesday": 2,
+    "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "fri": 4, "friday": 4,
+    "sat": 5, "saturday": 5, "sun": 6, "sunday": 6,
+}  # fmt: skip
+UNITS = {
+    "d": "days", "day": "days", "days": "days",
+    "w": "weeks", "wk": "weeks", "week": "weeks", "weeks": "weeks",
+    "m": "months", "mo": "months", "month": "months", "months": "months",
+    "y": "years", "yr": "years", "year": "years", "years": "years",
+    "h": "hours", "hr": "hours", "hour": "hours", "hours": "hours",
+    "min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes",
+}  # fmt: skip
+MAX_AMOUNT = 100_000  # "in 100000 days" is about 270 years: anything beyond is a typo
+
+_TIME = r"(?P<h>\d{1,2})(?::(?P<mi>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)|(?P<h24>\d{1,2}):(?P<m24>\d{2})"
+_TIME_RE = re.compile(rf"^(?:{_TIME})$")
+_TRAILING_TIME_RE = re.compile(rf"^(?P<rest>.*?)\s+(?:at\s+)?(?P<time>{_TIME})$")
+_OFFSET_RE = re.compile(r"^(?P<sign>[+-])?(?P<n>\d+)\s*(?P<unit>[a-z]+)$")
+_IN_RE = re.compile(r"^in\s+(?P<n>\d+|an?|one)\s+(?P<unit>[a-z]+)$")
+_AGO_RE = re.compile(r"^(?P<n>\d+|an?|one)\s+(?P<unit>[a-z]+)\s+ago$")
+_RULE_RE = re.compile(r"^every\s+(?:(?P<n>\d+|other)\s+)?(?P<unit>[a-z]+)$")
+
+
+def now() -> datetime:
+    """The single clock read: the current local time, aware.
+
+    ``MINICRM_NOW`` (ISO 8601, local time unless it carries an offset) pins the
+    clock, for tests, demos and reproducible documentation.
+    """
+    pinned = os.environ.get("MINICRM_NOW")
+    if pinned:
+        try:
+            value = datetime.fromisoformat(pinned)
+        except ValueError:
+            raise InvalidValue(
+                f"MINICRM_NOW={pinned!r} is not an ISO date-time", "Use e.g. 2026-11-22T09:00"
+            ) from None
+        return value.astimezone()
+    return datetime.now().astimezone()
+
+
+def local(moment: datetime) -> datetime:
+    """An aware instant in the user's local time zone."""
+    return moment.astimezone()
+
+
+def to_utc_text(moment: datetime) -> str:
+    """The storage form of an instant: UTC, second precision, ``Z`` suffix."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_utc_text(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone()
+
+
+@dataclass(frozen=True)
+class When:
+    """A parsed WHEN: a local calendar day, with a wall-clock time if one was given."""
+
+    day: date
+    time: time | None = None
+
+    def instant(self, current: datetime) -> datetime:
+        """This WHEN as an aware local instant (for interactions).
+
+        A day without a time means now when it is today, and midday otherwise, so
+        that the instant falls on the same calendar day in any nearby time zone.
+        """
+        if self.time is not None:
+            clock = self.time
+        elif self.day == current.date():
+            clock = current.time().replace(microsecond=0, tzinfo=None)
+        else:
+            clock = time(12, 0)
+        naive = datetime.combine(self.day, clock)
+        return naive.astimezone()  # interpreted as local wall time
+
+    def start(self) -> datetime:
+        """The first moment of this WHEN (start of day when no time was given)."""
+        return datetime.combine(self.day, self.time or time(0, 0)).astimezone()
+
+    def end(self) -> datetime:
+        """The last moment of this WHEN (end of day when no time was given)."""
+        if self.time is not None:
+            return datetime.combine(self.day, self.time).astimezone()
+        return datetime.combine(self.day, time(23, 59, 59)).astimezone()
+
+
+def _count(text: str) -> int:
+    if text in ("a", "an", "one"):
+        return 1
+    n = int(text)
+    if n > MAX_AMOUNT:
+        raise DateParseError(f"{n} is too far away", "Use a calendar date like 2031-12-01 instead")
+    return n
+
+
+def _parse_time(text: str) -> time:
+    m = _TIME_RE.match(text.strip())
+    if not m:
+        raise DateParseError(f"cannot read the time {text!r}", "Use 9am, 2:30pm or 14:30")
+    if m.group("h24") is not None:
+        hour, minute = int(m.group("h24")), int(m.group("m24"))
+    else:
+        hour, minute = int(m.group("h")), int(m.group("mi") or 0)
+        if not 1 <= hour <= 12:
+            raise DateParseError(f"{text!r} is not a time", "Use 9am, 2:30pm or 14:30")
+        pm = m.group("ampm").startswith("p")
+        hour = hour % 12 + (12 if pm else 0)
+    if hour > 23 or minute > 59:
+        raise DateParseError(f"{text!r} is not a time", "Use 9am, 2:30pm or 14:30")
+    return time(hour, minute)
+
+
+def _shift(day: date, unit: str, n: int) -> date:
+    from dateutil.relativedelta import relativedelta
+
+    try:
+        return day + relativedelta(**{unit: n})
+    except (OverflowError, ValueError):
+        raise DateParseError("that date is out of range", "Use a date between years 1 and 9999") from None
+
+
+def _weekday(day: date, target: int, direction: str, today_counts: bool = True) -> date:
+    """The next (or previous) ``target`` weekday.
+
+    Looking forward, today does not count ("fri" on a Friday is next week's);
+    looking back, it does ("fri" in a log on a Friday is today), unless the
+    user said "last fri".
+    """
+    if direction == "future":
+        ahead = (target - day.weekday()) % 7 or 7
+        return day + timedelta(days=ahead)
+    back = (day.weekday() - target) % 7
+    if back == 0 and not today_counts:
+        back = 7
+    return day - timedelta(days=back)
+
+
+def _relative(phrase: str, current: datetime, prefer: str) -> When | None:
+    """Phrases relative to now; None when ``phrase`` is not one of them."""
+    today = current.date()
+    fixed = {"today": 0, "tod": 0, "tonight": 0, "tomorrow": 1, "tmr": 1, "tmrw": 1, "yesterday": -1}
+    if phrase in fixed:
+        return When(today + timedelta(days=fixed[phrase]))
+    if phrase == "now":
+        return When(today, current.time().replace(second=0, microsecond=0, tzinfo=None))
+    if phrase in ("eow", "end of week"):
+        return When(today + timedelta(days=6 - today.weekday()))
+    if phrase in ("eom", "end of month"):
+        return When(_shift(today.replace(day=1), "months", 1) - timedelta(days=1))
+    if phrase in ("eoy", "end of year"):
+        return When(date(today.year, 12, 31))
+
+    for regex, sign in ((_IN_RE, 1), (_AGO_RE, -1), (_OFFSET_RE, None)):
+        m = regex.match(phrase)
+        if not m:
+            continue
+        unit = UNITS.get(m.group("unit"))
+        if unit is None:
+            return None
+        n = _count(m.group("n"))
+        if sign is None:
+            sign = -1 if m.group("sign") == "-" else 1
+        if unit in ("hours", "minutes"):
+            try:
+                moment = current + timedelta(**{unit: sign * n})
+            except OverflowError:
+                raise DateParseError("that date is out of range", "Use a nearer time") from None
+            return When(moment.date(), moment.time().replace(second=0, microsecond=0, tzinfo=None))
+        return When(_shift(today, unit, sign * n))
+
+    words = phrase.split()
+    if len(words) == 2 and words[0] in ("next", "this", "last", "coming", "previous"):
+        qualifier, word = words
+        direction = "past" if qualifier in ("last", "previous") else "future"
+        if word in WEEKDAYS:
+            return When(_weekday(today, WEEKDAYS[word], direction, today_counts=False))
+        unit = UNITS.get(word)
+        if unit in ("days", "weeks", "months", "years") and qualifier in ("next", "last"):
+            return When(_shift(today, unit, 1 if direction == "future" else -1))
+        return None
+    if phrase in WEEKDAYS:
+        return When(_weekday(today, WEEKDAYS[phrase], prefer))
+    return None
+
+
+def _absolute(phrase: str, current: datetime, prefer: str) -> When:
+    """Calendar dates (``2026-12-01``, ``1 Dec 2026 14:30``, ``Dec 1``) via dateutil."""
+    if not re.search(r"\d", phrase) or len(phrase) > 64:
+        raise DateParseError(
+            f"cannot read the date {phrase!r}", "Try: today, tomorrow 9am, in 3 days, fri, 2026-12-01"
+        )
+    from dateutil import parser
+
+    today = current.date()
+    # Two different defaults reveal which parts the text itself gave.
+    first = datetime(today.year, today.month, today.day, 0, 0)
+    second = datetime(today.year - 1 if today.year > 1 else 2, today.month, today.day, 1, 1)
+    if today.month == 2 and today.day == 29:
+        second = second.replace(year=today.year - 4 if today.year > 4 else 2004)
+    try:
+        a = parser.parse(phrase, default=first)
+        b = parser.parse(phrase, default=second)
+    except (ValueError, OverflowError, TypeError, ArithmeticError, parser.ParserError):
+        raise DateParseError(
+            f"cannot read the date {phrase!r}", "Try: today, tomorrow 9am, in 3 days, fri, 2026-12-01"
+        ) from None
+    if a.tzinfo is not None:  # "2026-12-01T10:00Z": an instant, shown in local time
+        a = a.astimezone().replace(tzinfo=None)
+        b = b.astimezone().replace(tzinfo=None)
+    has_time = (a.hour, a.minute) == (b.hour, b.minute)
+    has_year = a.year == b.year
+    day = a.date()
+    if not has_year:
+        if prefer == "future" and day < today:
+            day = _shift(day, "years", 1) if not (day.month == 2 and day.day == 29) else day
+        elif prefer == "past" and day > today:
+            day = _shift(day, "years", -1)
+    return When(day, time(a.hour, a.minute) if has_time else None)
+
+
+def parse_when(text: str, current: datetime, prefer: str = "future") -> When:
+    """Read a WHEN phrase relative to ``current`` (an aware local datetime).
+
+    ``prefer`` settles phrases that name no year or direction: "future" for
+    reminders (``Dec 1`` in late December means next year), "past" for logging
+    (``fri`` means the Friday just gone).
+    """
+    phrase = " ".join(str(text).lower().replace(",", " ").split())
+    if not phrase:
+        raise DateParseError("the date is empty", "Try: today, tomorrow 9am, in 3 days, 2026-12-01")
+    if _TIME_RE.match(phrase):
+        return When(current.date(), _parse_time(phrase))
+
+    clock = None
+    m = _TRAILING_TIME_RE.match(phrase)
+    if m and (found := _relative(m.group("rest"), current, prefer)) is not None:
+        clock = _parse_time(m.group("time"))
+        return When(found.day, clock)
+    found = _relative(phrase, current, prefer)
+    if found is not None:
+        return found
+    return _absolute(phrase, current, prefer)
+
+
+# ---------------------------------------------------------------- recurrence
+
+_FREQ_WORDS = {
+    "daily": ("days", 1), "weekly": ("weeks", 1), "fortnightly": ("weeks", 2),
+    "biweekly": ("weeks", 2), "monthly": ("months", 1), "quarterly": ("months", 3),
+    "yearly": ("years", 1), "annually": ("years", 1),
+}  # fmt: skip
+_CANONICAL = {("days", 1): "daily", ("weeks", 1): "weekly", ("months", 1): "monthly", ("years", 1): "yearly"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    unit: str  # days | weeks | months | years
+    interval: int
+
+    def __str__(self) -> str:
+        return _CANONICAL.get((self.unit, self.interval), f"every {self.interval} {self.unit}")
+
+
+def parse_rule(text: str) -> Rule:
+    """Read a RULE: daily, weekly, monthly, yearly, every 2 weeks, every 3 months..."""
+    phrase = " ".join(str(text).lower().split())
+    if phrase in _FREQ_WORDS:
+        return Rule(*_FREQ_WORDS[phrase])
+    m = _RULE_RE.match(phrase)
+    if m:
+        unit = UNITS.get(m.group("unit"))
+        n = m.group("n")
+        interval = 2 if n == "other" else int(n) if n else 1
+        if unit in ("days", "weeks", "months", "years") and 1 <= interval <= 1000:
+            return Rule(unit, interval)
+    raise DateParseError(
+        f"cannot read the rule {text!r}", "Use daily, weekly, monthly, yearly, or every 2 weeks"
+    )
+
+
+def occurrence(anchor: date, rule: Rule, k: int) -> date:
+    """The k-th occurrence of ``rule`` counted from ``anchor`` (k=0 is the anchor).
+
+    Counting from the anchor, not from the previous occurrence, is what keeps a
+    monthly reminder from 31 January on the 31st after landing on 28 February,
+    and a yearly one from 29 February on the 29th in leap years.
+    """
+    return _shift(anchor, rule.unit, rule.interval * k)
+
+
+_APPROX_DAYS = {"days": 1, "weeks": 7, "months": 28, "years": 365}
+
+
+def next_occurrence(anchor: date, rule: Rule, after: date) -> date:
+    """The first occurrence of ``rule`` from ``anchor`` strictly after ``after``."""
+    step = _APPROX_DAYS[rule.unit] * rule.interval
+    k = max(0, (after - anchor).days // step - 2)
+    while (day := occurrence(anchor, rule, k)) <= after:
+        k += 1
+    return day
+
+
+# ---------------------------------------------------------------- birthdays
+
+
+def parse_birthday(text: str) -> str:
+    """A birthday with or without a year: ``1990-05-17`` or ``--05-17`` (as vCard stores it)."""
+    phrase = " ".join(str(text).lower().replace(",", " ").split())
+    m = re.fullmatch(r"(?:--)?(\d{1,2})-(\d{1,2})", phrase)
+    try:
+        if m:
+            day = date(2000, int(m.group(1)), int(m.group(2)))  # a leap year admits 02-29
+            return f"--{day:%m-%d}"
+        if not re.search(r"\d", phrase) or len(phrase) > 64:
+            raise ValueError
+        from dateutil import parser
+
+        a = parser.parse(phrase, default=datetime(2000, 1, 1))
+        b = parser.parse(phrase, default=datetime(1904, 2, 2))
+    except (ValueError, OverflowError, TypeError, ArithmeticError):
+        raise InvalidValue(
+            f"cannot read the birthday {text!r}", "Use 1990-05-17, or 05-17 when the year is unknown"
+        ) from None
+    if (a.month, a.day) != (b.month, b.day):
+        raise InvalidValue(f"the birthday {text!r} has no day and month", "Use 1990-05-17 or 05-17")
+    if a.year == b.year:
+        return a.date().isoformat()
+    return f"--{a:%m-%d}"
+
+
+# ---------------------------------------------------------------- descriptions
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def describe_day(day: date, today: date) -> str:
+    """``3 days late``, ``today``, ``tomorrow``, ``in 5 days`` — for tables."""
+    delta = (day - today).days
+    if delta < 0:
+        return f"{plural(-delta, 'day')} late"
+    if delta == 0:
+        return "today"
+    if delta == 1:
+        return "tomorrow"
+    if delta < 7:
+        return f"{day:%a} (in {delta} days)"
+    return day.isoformat()
+
+
+def describe_ago(moment: datetime | None, current: datetime) -> str:
+    """``today``, ``yesterday``, ``12 days ago`` — how long since something happened."""
+    if moment is None:
+        return "never"
+    days = (current.date() - local(moment).date()).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    return f"{days} days ago"

@@ -1,0 +1,146 @@
+"""Schema migrations: small named functions, applied in order, append-only.
+
+Never edit a migration once it is on main: add a new ``mNNN_`` function instead.
+``PRAGMA user_version`` holds the number of migrations applied, so opening an
+up-to-date database costs one pragma; ``_migrations`` records each by name and
+time, as ``llm`` does. A file whose user_version is higher than ``len(MIGRATIONS)``
+was written by a newer minicrm and is refused.
+
+sqlite-utils is imported only here and only when a migration must run, so the
+everyday commands do not pay for its import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+MIGRATIONS: list[Callable[[Database], None]] = []
+
+
+def migration(fn: Callable[[Database], None]) -> Callable[[Database], None]:
+    MIGRATIONS.append(fn)
+    return fn
+
+
+def _run(db: Database, script: str) -> None:
+    # executescript() would commit the surrounding transaction: run one statement at a time.
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migration
+def m001_initial(db: Database) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE contacts (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+            name_fold TEXT NOT NULL,
+            org TEXT,
+            stage TEXT NOT NULL DEFAULT 'awareness'
+                CHECK (stage IN ('awareness', 'consideration', 'purchase', 'retention', 'advocacy')),
+            birthday TEXT,
+            note TEXT,
+            fields TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(fields)),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX contacts_name_fold ON contacts (name_fold);
+        CREATE INDEX contacts_org ON contacts (org COLLATE NOCASE);
+        CREATE INDEX contacts_stage ON contacts (stage);
+
+        CREATE TABLE contact_emails (
+            contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            email TEXT NOT NULL,
+            PRIMARY KEY (contact_id, position)
+        ) WITHOUT ROWID;
+        CREATE INDEX contact_emails_email ON contact_emails (email);
+
+        CREATE TABLE contact_phones (
+            contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            phone TEXT NOT NULL,
+            PRIMARY KEY (contact_id, position)
+        ) WITHOUT ROWID;
+        CREATE INDEX contact_phones_phone ON contact_phones (phone);
+
+        CREATE TABLE contact_tags (
+            contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            tag TEXT NOT NULL,
+            PRIMARY KEY (contact_id, position)
+        ) WITHOUT ROWID;
+        CREATE INDEX contact_tags_tag ON contact_tags (tag, contact_id);
+
+        CREATE TABLE interactions (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('call', 'email', 'meeting', 'note', 'order',
+                                                'message', 'visit', 'ticket', 'referral')),
+            occurred_at TEXT NOT NULL,
+            text TEXT,
+            amount_cents INTEGER,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX interactions_contact_at ON interactions (contact_id, occurred_at);
+        CREATE INDEX interactions_at ON interactions (occurred_at);
+
+        CREATE TABLE reminders (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+            text TEXT NOT NULL,
+            due_on TEXT NOT NULL,
+            due_time TEXT,
+            rule TEXT,
+            anchor_on TEXT NOT NULL,
+            scheduled_on TEXT NOT NULL,
+            snoozed INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done')),
+            done_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX reminders_open_due ON reminders (due_on, due_time) WHERE status = 'open';
+        CREATE INDEX reminders_contact ON reminders (contact_id, status);
+
+        CREATE TABLE reminder_completions (
+            id INTEGER PRIMARY KEY,
+            reminder_id INTEGER NOT NULL REFERENCES reminders (id) ON DELETE CASCADE,
+            occurrence_on TEXT NOT NULL,
+            done_at TEXT NOT NULL
+        );
+        CREATE INDEX reminder_completions_reminder ON reminder_completions (reminder_id);
+
+        CREATE TABLE stage_changes (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+            from_stage TEXT,
+            to_stage TEXT NOT NULL,
+            changed_at TEXT NOT NULL,
+            source TEXT NOT NULL CHECK (source IN ('add', 'user', 'rule', 'import'))
+        );
+        CREATE INDEX stage_changes_contact ON stage_changes (contact_id, changed_at)
+        """,
+    )
+
+
+def apply(db: Database, current: int, now_text: str) -> None:
+    """Apply every migration after ``current`` (the caller holds the transaction)."""
+    if not db["_migrations"].exists():
+        db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    for number, fn in enumerate(MIGRATIONS, start=1):
+        if number <= current:
+            continue
+        fn(db)
+        db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", [fn.__name__, now_text])
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")

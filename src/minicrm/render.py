@@ -1,0 +1,345 @@
+"""Output: one writer per format, from one field list per record type.
+
+A record's dataclass fields (``models``) are its JSON keys, CSV header and TSV
+columns, in that order. Tables are for people and pick the columns worth
+reading; they are the only path that imports rich, so piped output never pays
+for it. User text is data, never markup: tables are built from ``rich.text.Text``
+and every format neutralises control characters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from itertools import islice
+from typing import IO, Any
+
+from minicrm.errors import UsageError
+from minicrm.models import Contact, ContactDetail, Interaction, Reminder, StageChange
+
+FORMATS = ("table", "tsv", "csv", "json", "ndjson")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029]")
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def is_terminal(stream: IO[str]) -> bool:
+    forced = os.environ.get("TTY_COMPATIBLE")
+    if forced in ("0", "1"):
+        return forced == "1"
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def decide_format(requested: str | None, as_json: bool = False, stream: IO[str] | None = None) -> str:
+    """The output format, decided once: explicit choice, else table on a terminal, else tsv."""
+    if as_json:
+        if requested and requested.lower() != "json":
+            raise UsageError(f"--json and --format {requested} disagree", "Give one of them")
+        return "json"
+    if requested:
+        fmt = requested.strip().lower()
+        if fmt not in FORMATS:
+            raise UsageError(f"{requested!r} is not an output format", f"Use one of: {', '.join(FORMATS)}")
+        return fmt
+    return "table" if is_terminal(stream or sys.stdout) else "tsv"
+
+
+# ------------------------------------------------------------------ values
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON sees it: ISO dates, numbers, lists, objects."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, tuple | list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if is_dataclass(value):
+        return record_dict(value)
+    return str(value)
+
+
+def record_dict(record: Any) -> dict[str, Any]:
+    return {f.name: plain(getattr(record, f.name)) for f in fields(record)}
+
+
+def flat(value: Any) -> str:
+    """A value in one TSV/CSV cell: lists comma-joined, objects as compact JSON."""
+    value = plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(flat(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
+
+
+def scrub(text: str) -> str:
+    """Control characters (escape sequences included) become U+FFFD."""
+    return _CONTROL.sub("\ufffd", text)
+
+
+def _json(value: Any, indent: int | None = None) -> str:
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+# ------------------------------------------------------------------ machine formats
+
+
+def _header(record_type: type) -> list[str]:
+    return [f.name for f in fields(record_type)]
+
+
+def write_records(records: Iterable[Any], record_type: type, fmt: str, out: IO[str]) -> int:
+    """Write records in a machine format, streaming. Returns how many were written."""
+    count = 0
+    if fmt == "json":
+        out.write("[")
+        for count, record in enumerate(records, start=1):
+            item = _json(record_dict(record), indent=2).replace("\n", "\n  ")
+            out.write(("\n  " if count == 1 else ",\n  ") + item)
+        out.write("\n]\n" if count else "]\n")
+    elif fmt == "ndjson":
+        for count, record in enumerate(records, start=1):
+            out.write(_json(record_dict(record)) + "\n")
+    elif fmt == "csv":
+        import csv
+
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(_header(record_type))
+        for count, record in enumerate(records, start=1):
+            writer.writerow([scrub(flat(v)) for v in record_dict(record).values()])
+    elif fmt == "tsv":
+        for count, record in enumerate(records, start=1):
+            cells = (scrub(flat(v).translate(_TSV_ESCAPES)) for v in record_dict(record).values())
+            out.write("\t".join(cells) + "\n")
+    else:
+        raise ValueError(fmt)
+    return count
+
+
+def write_one(record: Any, fmt: str, out: IO[str]) -> None:
+    """One record: an object in JSON; one row (with header for CSV) otherwise."""
+    if isinstance(record, ContactDetail):
+        if fmt in ("json", "ndjson"):
+            body = record_dict(record.contact)
+            body["interactions"] = [record_dict(i) for i in record.interactions]
+            body["reminders"] = [record_dict(r) for r in record.reminders]
+            body["stage_history"] = [record_dict(s) for s in record.stage_history]
+            out.write(_json(body, indent=2 if fmt == "json" else None) + "\n")
+            return
+        record = record.contact
+    if fmt == "json":
+        out.write(_json(record_dict(record), indent=2) + "\n")
+    else:
+        write_records([record], type(record), fmt, out)
+
+
+# ------------------------------------------------------------------ tables (rich)
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    cell: Callable[[Any, datetime], Any]  # returns str, Text or None
+    style: str | None = None
+    justify: str = "left"
+    no_wrap: bool = False
+    max_width: int | None = None
+    min_width: int | None = None
+    overflow: str = "fold"
+    priority: int = 1  # 1: always shown; 2: from 100 columns; 3: from 120 columns
+
+
+def _first(values: tuple[str, ...]) -> str:
+    if not values:
+        return ""
+    return values[0] + (f" +{len(values) - 1}" if len(values) > 1 else "")
+
+
+def _when(moment: datetime | None, now: datetime) -> str:
+    if moment is None:
+        return ""
+    moment = moment.astimezone()
+    if moment.date() == now.date():
+        return f"today {moment:%H:%M}"
+    if moment.year == now.year:
+        return f"{moment:%a %d %b %H:%M}"
+    return f"{moment:%Y-%m-%d %H:%M}"
+
+
+def _money(amount: Decimal | None) -> str:
+    return "" if amount is None else f"{amount:,.2f}"
+
+
+def _ago(contact: Contact, now: datetime) -> str:
+    from minicrm.dates import describe_ago
+
+    return describe_ago(contact.last_contact_at, now)
+
+
+def _due(reminder: Reminder, now: datetime) -> Any:
+    from rich.text import Text
+
+    from minicrm.dates import describe_day
+
+    label = describe_day(reminder.due_on, now.date())
+    if reminder.due_time:
+        label += f" {reminder.due_time:%H:%M}"
+    style = {"overdue": "bold red", "today": "bold yellow", "done": "dim"}.get(reminder.state, "")
+    return Text(label, style=style)
+
+
+CONTACT_COLUMNS = (
+    Column("ID", lambda c, n: str(c.id), style="dim", justify="right", no_wrap=True),
+    Column("Name", lambda c, n: c.name, style="bold", max_width=30, min_width=12),
+    Column("Organisation", lambda c, n: c.org, max_width=18, overflow="ellipsis", priority=2),
+    Column("Stage", lambda c, n: c.stage, no_wrap=True),
+    Column("Email", lambda c, n: _first(c.emails), max_width=28, overflow="ellipsis"),
+    Column("Phone", lambda c, n: _first(c.phones), no_wrap=True, priority=2),
+    Column("Tags", lambda c, n: ", ".join(c.tags), style="cyan", max_width=20, min_width=6, priority=3),
+    Column("Last contact", _ago, no_wrap=True),
+)
+INTERACTION_COLUMNS = (
+    Column("ID", lambda i, n: str(i.id), style="dim", justify="right", no_wrap=True),
+    Column("When", lambda i, n: _when(i.at, n), no_wrap=True),
+    Column("Contact", lambda i, n: i.contact_name, style="bold", max_width=24),
+    Column("Kind", lambda i, n: i.kind, style="magenta", no_wrap=True),
+    Column("Amount", lambda i, n: _money(i.amount), justify="right", no_wrap=True, priority=2),
+    Column("Text", lambda i, n: i.text, min_width=20),
+)
+REMINDER_COLUMNS = (
+    Column("ID", lambda r, n: str(r.id), style="dim", justify="right", no_wrap=True),
+    Column("Due", _due, no_wrap=True),
+    Column("Contact", lambda r, n: r.contact_name, style="bold", max_width=24, min_width=10),
+    Column("Reach", lambda r, n: r.contact_phone or r.contact_email, max_width=26, no_wrap=True,
+           overflow="ellipsis", priority=2),
+    Column("Reminder", lambda r, n: r.text, min_width=20),
+    Column("Repeats", lambda r, n: r.rule, style="cyan", no_wrap=True, priority=3),
+)
+STAGE_COLUMNS = (
+    Column("When", lambda s, n: _when(s.at, n), no_wrap=True),
+    Column("From", lambda s, n: s.from_stage or "—"),
+    Column("To", lambda s, n: s.to_stage, style="bold"),
+    Column("By", lambda s, n: s.source),
+)
+TABLES: dict[type, tuple[Column, ...]] = {
+    Contact: CONTACT_COLUMNS,
+    Interaction: INTERACTION_COLUMNS,
+    Reminder: REMINDER_COLUMNS,
+    StageChange: STAGE_COLUMNS,
+}
+
+
+def console(out: IO[str]) -> Any:
+    from rich.console import Console
+
+    return Console(file=out, highlight=False, markup=False, emoji=False)
+
+
+def _cell(value: Any) -> Any:
+    from rich.text import Text
+
+    if value is None:
+        return Text("")
+    if isinstance(value, Text):
+        value.plain = scrub(value.plain)
+        return value
+    return Text(scrub(str(value)))
+
+
+def build_table(records: Iterable[Any], record_type: type, now: datetime, title: str | None = None,
+                width: int = 120) -> Any:  # fmt: skip
+    """A table of the columns that fit ``width``: less important ones go first."""
+    from rich import box
+    from rich.table import Table
+
+    shown_priority = 3 if width >= 120 else 2 if width >= 100 else 1
+    columns = [column for column in TABLES[record_type] if column.priority <= shown_priority]
+    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold")
+    for column in columns:
+        table.add_column(column.header, style=column.style, justify=column.justify, no_wrap=column.no_wrap,
+                         max_width=column.max_width, min_width=column.min_width,
+                         overflow=column.overflow)  # fmt: skip
+    for record in records:
+        table.add_row(*(_cell(column.cell(record, now)) for column in columns))
+    return table
+
+
+def write_table(records: Iterable[Any], record_type: type, now: datetime, out: IO[str], *,
+                max_rows: int | None = None, total: int | None = None, title: str | None = None,
+                empty: str | None = None) -> int:  # fmt: skip
+    """A rich table of at most ``max_rows`` rows, then a line saying what was left out.
+
+    ``total`` is how many records there are in all, when known; without it a
+    table cut at ``max_rows`` says only that there are more.
+    """
+    records = iter(records)
+    shown = list(islice(records, max_rows)) if max_rows is not None else list(records)
+    if not shown:
+        if empty:
+            console(sys.stderr).print(empty, style="dim")
+        return 0
+    con = console(out)
+    con.print(build_table(shown, record_type, now, title, con.width))
+    if max_rows is not None and (total is not None and total > len(shown) or next(records, None) is not None):
+        more = f"{total - len(shown)} more" if total is not None else "More rows"
+        con.print(f"{more} — use --all to see every row", style="dim")
+    return len(shown)
+
+
+def write_detail(detail: ContactDetail, now: datetime, out: IO[str]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    c = detail.contact
+    con = console(out)
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column()
+    title = Text(scrub(c.name), style="bold")
+    title.append(f"  #{c.id}", style="dim")
+    con.print(title)
+    rows = [
+        ("Organisation", c.org), ("Stage", c.stage), ("Email", ", ".join(c.emails)),
+        ("Phone", ", ".join(c.phones)), ("Tags", ", ".join(c.tags)), ("Birthday", c.birthday),
+        *((key, value) for key, value in c.fields.items()),
+        ("Last contact", _ago(c, now)), ("Note", c.note),
+    ]  # fmt: skip
+    for label, value in rows:
+        if value:
+            grid.add_row(_cell(label), _cell(value))
+    con.print(grid)
+    if detail.reminders:
+        con.print(build_table(detail.reminders, Reminder, now, "Open reminders", con.width))
+    if detail.interactions:
+        con.print(build_table(detail.interactions, Interaction, now, "Recent interactions", con.width))
+    if len(detail.stage_history) > 1:
+        con.print(build_table(detail.stage_history, StageChange, now, "Stage history", con.width))
+
+
+def write_record_table(record: Any, now: datetime, out: IO[str]) -> None:
+    """A single created or changed record, as a one-row table (or the detail view)."""
+    if isinstance(record, ContactDetail):
+        write_detail(record, now, out)
+    else:
+        write_table([record], type(record), now, out)

@@ -1,0 +1,560 @@
+"""The SQLite store: the only module that speaks SQL.
+
+Opening a store creates the file owner-readable only, turns on foreign keys,
+WAL and a busy timeout, and migrates an older schema forward in one
+transaction. Queries take and return plain values and ``models``; business
+rules live in ``services``.
+
+Everyday reads and writes go through the stdlib ``sqlite3`` connection:
+sqlite-utils (used by ``migrations``) costs ~0.1 s to import, which the morning
+``minicrm due`` should not pay.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+
+from minicrm import migrations
+from minicrm.dates import from_utc_text, to_utc_text
+from minicrm.errors import StoreError
+from minicrm.models import STAGES, Contact, Interaction, Reminder, StageChange
+
+BUSY_TIMEOUT_MS = 10_000
+_LIST_TABLES = {"emails": ("contact_emails", "email"), "phones": ("contact_phones", "phone"),
+                "tags": ("contact_tags", "tag")}  # fmt: skip
+
+
+def default_path() -> Path:
+    """``minicrm.db`` in the user's data directory (XDG on Linux)."""
+    home = Path.home()
+    if os.name == "nt":
+        base = Path(os.environ.get("APPDATA") or home / "AppData" / "Roaming")
+    elif os.uname().sysname == "Darwin":
+        base = home / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+    return base / "minicrm" / "minicrm.db"
+
+
+def new_uid() -> str:
+    return str(uuid.uuid4())
+
+
+def translate(error: sqlite3.Error, path: Path | str) -> StoreError:
+    """A sqlite3 error as a message a person can act on."""
+    text = str(error)
+    if "locked" in text or "busy" in text:
+        return StoreError(
+            f"the database {path} is busy: another minicrm is writing to it",
+            "Try again in a moment",
+        )
+    if "readonly" in text or "read-only" in text:
+        return StoreError(f"the database {path} is read-only", "Check its permissions (and its folder's)")
+    if "not a database" in text or "malformed" in text:
+        return StoreError(f"{path} is not a usable minicrm database ({text})", "Restore it from a backup")
+    if "disk" in text and ("full" in text or "I/O" in text):
+        return StoreError(f"cannot write {path}: {text}", "Free some disk space and try again")
+    if "unable to open" in text:
+        return StoreError(f"cannot open the database {path}", "Check that its folder exists and is writable")
+    return StoreError(f"database error on {path}: {text}")
+
+
+@dataclass(frozen=True)
+class ContactQuery:
+    tags: tuple[str, ...] = ()
+    stage: str | None = None
+    org: str | None = None
+    search: str | None = None
+    stale_before: datetime | None = None  # no interaction since, and created before
+    sort: str = "name"
+    descending: bool = False
+    limit: int | None = None
+
+
+SORTS = {
+    "name": "c.name_fold",
+    "id": "c.id",
+    "org": "c.org COLLATE NOCASE",
+    "stage": "CASE c.stage " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STAGES)) + " END",
+    "created": "c.created_at",
+    "updated": "c.updated_at",
+    "last_contact": "last_contact_at",
+}
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, with its wildcards escaped."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _instant(text: str | None) -> datetime | None:
+    return from_utc_text(text) if text else None
+
+
+class Store:
+    def __init__(self, conn: sqlite3.Connection, path: Path, readonly: bool = False):
+        self.conn = conn
+        self.path = path
+        self.readonly = readonly
+        self._depth = 0
+
+    # ------------------------------------------------------------ plumbing
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """One write transaction (re-entrant): all of it lands, or none of it."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise translate(error, self.path) from None
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self.conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as error:
+            self.conn.execute("ROLLBACK")
+            raise translate(error, self.path) from None
+
+    def _all(self, sql: str, params: Sequence | dict = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def _one(self, sql: str, params: Sequence | dict = ()) -> sqlite3.Row | None:
+        return self.conn.execute(sql, params).fetchone()
+
+    def query_plan(self, sql: str, params: Sequence | dict = ()) -> list[str]:
+        """EXPLAIN QUERY PLAN details, for the index tests."""
+        return [row[3] for row in self._all("EXPLAIN QUERY PLAN " + sql, params)]
+
+    # ------------------------------------------------------------ contacts
+
+    _CONTACT_COLUMNS = """c.id, c.uid, c.name, c.org, c.stage, c.birthday, c.note, c.fields,
+        c.created_at, c.updated_at,
+        (SELECT max(i.occurred_at) FROM interactions i WHERE i.contact_id = c.id) AS last_contact_at"""
+
+    def insert_contact(self, *, name: str, org: str | None, stage: str, birthday: str | None,
+                       note: str | None, fields: dict[str, str], emails: Sequence[str],
+                       phones: Sequence[str], tags: Sequence[str], at: datetime,
+                       uid: str | None = None) -> int:  # fmt: skip
+        stamp = to_utc_text(at)
+        cursor = self.conn.execute(
+            """INSERT INTO contacts (uid, name, name_fold, org, stage, birthday, note, fields,
+                                     created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (uid or new_uid(), name, name.casefold(), org, stage, birthday, note,
+             json.dumps(fields, ensure_ascii=False), stamp, stamp),
+        )  # fmt: skip
+        contact_id = cursor.lastrowid
+        self.replace_lists(contact_id, emails=emails, phones=phones, tags=tags)
+        return contact_id
+
+    def update_contact(self, contact_id: int, at: datetime, **columns: object) -> None:
+        """Set plain columns (name, org, stage, birthday, note, fields)."""
+        if "name" in columns:
+            columns["name_fold"] = str(columns["name"]).casefold()
+        if "fields" in columns:
+            columns["fields"] = json.dumps(columns["fields"], ensure_ascii=False)
+        columns["updated_at"] = to_utc_text(at)
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        self.conn.execute(
+            f"UPDATE contacts SET {assignments} WHERE id = ?", [*columns.values(), contact_id]
+        )
+
+    def replace_lists(self, contact_id: int, **lists: Sequence[str] | None) -> None:
+        """Replace a contact's emails, phones or tags (those given, in order)."""
+        for key, values in lists.items():
+            if values is None:
+                continue
+            table, column = _LIST_TABLES[key]
+            self.conn.execute(f"DELETE FROM {table} WHERE contact_id = ?", (contact_id,))
+            self.conn.executemany(
+                f"INSERT INTO {table} (contact_id, position, {column}) VALUES (?, ?, ?)",
+                [(contact_id, position, value) for position, value in enumerate(values)],
+            )
+
+    def delete_contact(self, contact_id: int) -> None:
+        self.conn.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
+
+    def _contacts_from_rows(self, rows: list[sqlite3.Row]) -> list[Contact]:
+        if not rows:
+            return []
+        ids = [row["id"] for row in rows]
+        lists: dict[str, dict[int, list[str]]] = {}
+        marks = ",".join("?" * len(ids))
+        for key, (table, column) in _LIST_TABLES.items():
+            found: dict[int, list[str]] = {}
+            for contact_id, value in self.conn.execute(
+                f"SELECT contact_id, {column} FROM {table} WHERE contact_id IN ({marks})"
+                " ORDER BY contact_id, position",
+                ids,
+            ):
+                found.setdefault(contact_id, []).append(value)
+            lists[key] = found
+        return [
+            Contact(
+                id=row["id"],
+                uid=row["uid"],
+                name=row["name"],
+                emails=tuple(lists["emails"].get(row["id"], ())),
+                phones=tuple(lists["phones"].get(row["id"], ())),
+                org=row["org"],
+                stage=row["stage"],
+                tags=tuple(lists["tags"].get(row["id"], ())),
+                birthday=row["birthday"],
+                note=row["note"],
+                fields=json.loads(row["fields"]),
+                last_contact_at=_instant(row["last_contact_at"]),
+                created_at=_instant(row["created_at"]),
+                updated_at=_instant(row["updated_at"]),
+            )
+            for row in rows
+        ]
+
+    def get_contact(self, contact_id: int) -> Contact | None:
+        rows = self._all(f"SELECT {self._CONTACT_COLUMNS} FROM contacts c WHERE c.id = ?", (contact_id,))
+        found = self._contacts_from_rows(rows)
+        return found[0] if found else None
+
+    def contact_ids_by_email(self, email: str) -> list[int]:
+        rows = self._all("SELECT DISTINCT contact_id FROM contact_emails WHERE email = ?", (email,))
+        return [row[0] for row in rows]
+
+    def contacts_named(self, folded: str, *, exact: bool, limit: int) -> list[tuple[int, str]]:
+        """(id, name) of contacts whose case-folded name is, or contains, ``folded``."""
+        if exact:
+            sql, param = "SELECT id, name FROM contacts WHERE name_fold = ?", folded
+        else:
+            sql, param = "SELECT id, name FROM contacts WHERE name_fold LIKE ? ESCAPE '\\'", _like(folded)
+        rows = self._all(sql + " ORDER BY name_fold, id LIMIT ?", (param, limit))
+        return [(row[0], row[1]) for row in rows]
+
+    @staticmethod
+    def _contact_filter(query: ContactQuery) -> tuple[str, list[object]]:
+        where: list[str] = []
+        params: list[object] = []
+        for tag in query.tags:
+            where.append("EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id AND t.tag = ?)")
+            params.append(tag)
+        if query.stage:
+            where.append("c.stage = ?")
+            params.append(query.stage)
+        if query.org:
+            where.append("c.org LIKE ? ESCAPE '\\'")
+            params.append(_like(query.org))
+        if query.search:
+            where.append(
+                """(c.name_fold LIKE ?1 ESCAPE '\\' OR lower(c.org) LIKE ?1 ESCAPE '\\'
+                    OR lower(c.note) LIKE ?1 ESCAPE '\\'
+                    OR EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = c.id
+                               AND e.email LIKE ?1 ESCAPE '\\')
+                    OR EXISTS (SELECT 1 FROM contact_phones p WHERE p.contact_id = c.id
+                               AND p.phone LIKE ?1 ESCAPE '\\'))""".replace("?1", "?")
+            )
+            params.extend([_like(query.search.casefold())] * 5)
+        if query.stale_before:
+            cutoff = to_utc_text(query.stale_before)
+            where.append(
+                "c.created_at < ? AND NOT EXISTS (SELECT 1 FROM interactions i"
+                " WHERE i.contact_id = c.id AND i.occurred_at >= ?)"
+            )
+            params.extend([cutoff, cutoff])
+        return (" WHERE " + " AND ".join(where) if where else ""), params
+
+    def list_contacts(self, query: ContactQuery, batch: int = 500) -> Iterator[Contact]:
+        """Contacts matching ``query``, streamed in batches (lists of 100k stay lean)."""
+        where, params = self._contact_filter(query)
+        order = SORTS[query.sort] + (" DESC" if query.descending else "")
+        sql = f"SELECT {self._CONTACT_COLUMNS} FROM contacts c{where} ORDER BY {order}, c.id"
+        if query.limit is not None:
+            sql += " LIMIT ?"
+            params.append(query.limit)
+        cursor = self.conn.execute(sql, params)
+        while rows := cursor.fetchmany(batch):
+            yield from self._contacts_from_rows(rows)
+
+    def count_contacts(self, query: ContactQuery | None = None) -> int:
+        where, params = self._contact_filter(query or ContactQuery())
+        return self._one(f"SELECT count(*) FROM contacts c{where}", params)[0]
+
+    # ------------------------------------------------------------ interactions
+
+    _INTERACTION_SELECT = """SELECT i.id, i.uid, i.contact_id, c.name AS contact_name, i.kind,
+        i.occurred_at, i.text, i.amount_cents, i.created_at
+        FROM interactions i JOIN contacts c ON c.id = i.contact_id"""
+
+    def insert_interaction(self, *, contact_id: int, kind: str, at: datetime, text: str | None,
+                           amount: Decimal | None, created: datetime, uid: str | None = None) -> int:  # fmt: skip
+        cents = int(amount * 100) if amount is not None else None
+        cursor = self.conn.execute(
+            """INSERT INTO interactions (uid, contact_id, kind, occurred_at, text, amount_cents, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            (uid or new_uid(), contact_id, kind, to_utc_text(at), text, cents, to_utc_text(created)),
+        )
+        return cursor.lastrowid
+
+    @staticmethod
+    def _interaction(row: sqlite3.Row) -> Interaction:
+        cents = row["amount_cents"]
+        return Interaction(
+            id=row["id"],
+            uid=row["uid"],
+            contact_id=row["contact_id"],
+            contact_name=row["contact_name"],
+            kind=row["kind"],
+            at=from_utc_text(row["occurred_at"]),
+            text=row["text"],
+            amount=(Decimal(cents) / 100) if cents is not None else None,
+            created_at=_instant(row["created_at"]),
+        )
+
+    def get_interaction(self, interaction_id: int) -> Interaction | None:
+        row = self._one(self._INTERACTION_SELECT + " WHERE i.id = ?", (interaction_id,))
+        return self._interaction(row) if row else None
+
+    def list_interactions(self, *, contact_id: int | None = None, kinds: Sequence[str] = (),
+                          since: datetime | None = None, until: datetime | None = None,
+                          limit: int | None = None, batch: int = 1000) -> Iterator[Interaction]:  # fmt: skip
+        """Interactions, newest first."""
+        where, params = [], []
+        if contact_id is not None:
+            where.append("i.contact_id = ?")
+            params.append(contact_id)
+        if kinds:
+            where.append(f"i.kind IN ({','.join('?' * len(kinds))})")
+            params.extend(kinds)
+        if since is not None:
+            where.append("i.occurred_at >= ?")
+            params.append(to_utc_text(since))
+        if until is not None:
+            where.append("i.occurred_at <= ?")
+            params.append(to_utc_text(until))
+        sql = self._INTERACTION_SELECT
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY i.occurred_at DESC, i.id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        cursor = self.conn.execute(sql, params)
+        while rows := cursor.fetchmany(batch):
+            yield from map(self._interaction, rows)
+
+    # ------------------------------------------------------------ reminders
+
+    _REMINDER_SELECT = """SELECT r.id, r.uid, r.contact_id, c.name AS contact_name,
+        (SELECT e.email FROM contact_emails e WHERE e.contact_id = r.contact_id
+         ORDER BY e.position LIMIT 1) AS contact_email,
+        (SELECT p.phone FROM contact_phones p WHERE p.contact_id = r.contact_id
+         ORDER BY p.position LIMIT 1) AS contact_phone,
+        r.text, r.due_on, r.due_time, r.rule, r.anchor_on, r.scheduled_on, r.snoozed, r.status,
+        r.done_at, r.created_at, r.updated_at
+        FROM reminders r JOIN contacts c ON c.id = r.contact_id"""
+
+    def insert_reminder(self, *, contact_id: int, text: str, due_on: date, due_time: time | None,
+                        rule: str | None, created: datetime, uid: str | None = None) -> int:  # fmt: skip
+        stamp = to_utc_text(created)
+        cursor = self.conn.execute(
+            """INSERT INTO reminders (uid, contact_id, text, due_on, due_time, rule, anchor_on,
+                                      scheduled_on, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (uid or new_uid(), contact_id, text, due_on.isoformat(), _clock(due_time), rule,
+             due_on.isoformat(), due_on.isoformat(), stamp, stamp),
+        )  # fmt: skip
+        return cursor.lastrowid
+
+    def reminder_schedule(self, reminder_id: int) -> tuple[date, date] | None:
+        """(anchor_on, scheduled_on) of a reminder: what its rule counts from."""
+        row = self._one("SELECT anchor_on, scheduled_on FROM reminders WHERE id = ?", (reminder_id,))
+        return (date.fromisoformat(row[0]), date.fromisoformat(row[1])) if row else None
+
+    def update_reminder(self, reminder_id: int, at: datetime, *, due_on: date | None = None,
+                        due_time: time | None | str = "keep", scheduled_on: date | None = None,
+                        snoozed: bool | None = None, status: str | None = None,
+                        done_at: datetime | None = None) -> None:  # fmt: skip
+        columns: dict[str, object] = {"updated_at": to_utc_text(at)}
+        if due_on is not None:
+            columns["due_on"] = due_on.isoformat()
+        if due_time != "keep":
+            columns["due_time"] = _clock(due_time)  # type: ignore[arg-type]
+        if scheduled_on is not None:
+            columns["scheduled_on"] = scheduled_on.isoformat()
+        if snoozed is not None:
+            columns["snoozed"] = int(snoozed)
+        if status is not None:
+            columns["status"] = status
+        if done_at is not None:
+            columns["done_at"] = to_utc_text(done_at)
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        self.conn.execute(f"UPDATE reminders SET {assignments} WHERE id = ?", [*columns.values(), reminder_id])
+
+    def add_completion(self, reminder_id: int, occurrence_on: date, at: datetime) -> None:
+        self.conn.execute(
+            "INSERT INTO reminder_completions (reminder_id, occurrence_on, done_at) VALUES (?, ?, ?)",
+            (reminder_id, occurrence_on.isoformat(), to_utc_text(at)),
+        )
+
+    @staticmethod
+    def _reminder(row: sqlite3.Row) -> Reminder:
+        return Reminder(
+            id=row["id"],
+            uid=row["uid"],
+            contact_id=row["contact_id"],
+            contact_name=row["contact_name"],
+            contact_email=row["contact_email"],
+            contact_phone=row["contact_phone"],
+            text=row["text"],
+            due_on=date.fromisoformat(row["due_on"]),
+            due_time=time.fromisoformat(row["due_time"]) if row["due_time"] else None,
+            rule=row["rule"],
+            status=row["status"],
+            snoozed=bool(row["snoozed"]),
+            done_at=_instant(row["done_at"]),
+            created_at=_instant(row["created_at"]),
+            updated_at=_instant(row["updated_at"]),
+        )
+
+    def get_reminders(self, ids: Sequence[int]) -> dict[int, Reminder]:
+        if not ids:
+            return {}
+        rows = self._all(self._REMINDER_SELECT + f" WHERE r.id IN ({','.join('?' * len(ids))})", list(ids))
+        return {row["id"]: self._reminder(row) for row in rows}
+
+    def open_reminders(self, *, due_from: date | None = None, due_until: date | None = None,
+                       contact_id: int | None = None, limit: int | None = None) -> list[Reminder]:  # fmt: skip
+        """Open reminders in due order (served by the partial index on open reminders)."""
+        where, params = ["r.status = 'open'"], []
+        if due_from is not None:
+            where.append("r.due_on >= ?")
+            params.append(due_from.isoformat())
+        if due_until is not None:
+            where.append("r.due_on <= ?")
+            params.append(due_until.isoformat())
+        if contact_id is not None:
+            where.append("r.contact_id = ?")
+            params.append(contact_id)
+        sql = self._REMINDER_SELECT + " WHERE " + " AND ".join(where)
+        sql += " ORDER BY r.due_on, r.due_time IS NOT NULL, r.due_time, r.id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [self._reminder(row) for row in self._all(sql, params)]
+
+    # ------------------------------------------------------------ stages
+
+    def insert_stage_change(self, contact_id: int, from_stage: str | None, to_stage: str,
+                            at: datetime, source: str) -> None:  # fmt: skip
+        self.conn.execute(
+            """INSERT INTO stage_changes (contact_id, from_stage, to_stage, changed_at, source)
+               VALUES (?, ?, ?, ?, ?)""",
+            (contact_id, from_stage, to_stage, to_utc_text(at), source),
+        )
+
+    def stage_history(self, contact_id: int) -> list[StageChange]:
+        rows = self._all(
+            "SELECT * FROM stage_changes WHERE contact_id = ? ORDER BY changed_at, id", (contact_id,)
+        )
+        return [
+            StageChange(
+                id=row["id"],
+                contact_id=row["contact_id"],
+                from_stage=row["from_stage"],
+                to_stage=row["to_stage"],
+                at=from_utc_text(row["changed_at"]),
+                source=row["source"],
+            )
+            for row in rows
+        ]
+
+
+def _clock(value: time | None) -> str | None:
+    return value.strftime("%H:%M") if value is not None else None
+
+
+def open_store(path: Path | str, now: datetime) -> Store:
+    """Open (creating and migrating as needed) the database at ``path``."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a database file", "Give --db a file path")
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    except OSError as error:
+        raise StoreError(f"cannot create the database {path}: {error.strerror}",
+                         "Check the path, or choose another with --db") from None  # fmt: skip
+    readonly = not os.access(path, os.W_OK)
+    try:
+        if readonly:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        else:
+            conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.Error as error:
+        raise translate(error, path) from None
+    store = Store(conn, path, readonly)
+    latest = len(migrations.MIGRATIONS)
+    if version > latest:
+        conn.close()
+        raise StoreError(
+            f"{path} was written by a newer minicrm (schema {version}; this one knows {latest})",
+            "Upgrade minicrm: pip install --upgrade minicrm",
+        )
+    if version < latest:
+        if readonly:
+            conn.close()
+            raise StoreError(f"the database {path} needs an upgrade but is read-only",
+                             "Make it writable once so minicrm can migrate it")  # fmt: skip
+        _migrate(store, version, now)
+    return store
+
+
+def _migrate(store: Store, version: int, now: datetime) -> None:
+    from sqlite_utils import Database
+
+    conn = store.conn
+    try:
+        if version == 0:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables - {"_migrations"}:
+                raise StoreError(f"{store.path} is a SQLite database but not a minicrm one",
+                                 "Choose another file with --db")  # fmt: skip
+        conn.execute("PRAGMA journal_mode = WAL")
+        with store.write():
+            # Re-read inside the lock: another process may have migrated meanwhile.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            migrations.apply(Database(conn), version, to_utc_text(now))
+    except sqlite3.Error as error:
+        conn.close()
+        raise translate(error, store.path) from None
