@@ -309,12 +309,13 @@ def occurrence(anchor: date, rule: Rule, k: int) -> date:
     return _shift(anchor, rule.unit, rule.interval * k)
 
 
-_APPROX_DAYS = {"days": 1, "weeks": 7, "months": 28, "years": 365}
+_LONGEST_DAYS = {"days": 1, "weeks": 7, "months": 31, "years": 366}
 
 
 def next_occurrence(anchor: date, rule: Rule, after: date) -> date:
     """The first occurrence of ``rule`` from ``anchor`` strictly after ``after``."""
-    step = _APPROX_DAYS[rule.unit] * rule.interval
+    # Start from an index that cannot overshoot (units at their longest), then walk.
+    step = _LONGEST_DAYS[rule.unit] * rule.interval
     k = max(0, (after - anchor).days // step - 2)
     while (day := occurrence(anchor, rule, k)) <= after:
         k += 1

@@ -1,0 +1,189 @@
+"""The WHEN and RULE grammar: table-driven cases and hypothesis properties."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from minicrm import dates
+from minicrm.errors import DateParseError, InvalidValue
+
+NOW = datetime(2026, 11, 18, 9, 30).astimezone()  # a Wednesday
+
+
+@pytest.mark.parametrize(
+    "phrase, day, clock",
+    [
+        ("today", "2026-11-18", None),
+        ("Tomorrow", "2026-11-19", None),
+        ("yesterday", "2026-11-17", None),
+        ("now", "2026-11-18", "09:30"),
+        ("in 3 days", "2026-11-21", None),
+        ("in a week", "2026-11-25", None),
+        ("3d", "2026-11-21", None),
+        ("2w", "2026-12-02", None),
+        ("+1m", "2026-12-18", None),
+        ("-2d", "2026-11-16", None),
+        ("1y", "2027-11-18", None),
+        ("3 days ago", "2026-11-15", None),
+        ("next friday", "2026-11-20", None),
+        ("fri", "2026-11-20", None),
+        ("wed", "2026-11-25", None),  # today does not count looking forward
+        ("last wed", "2026-11-11", None),
+        ("next week", "2026-11-25", None),
+        ("next month", "2026-12-18", None),
+        ("tomorrow 9am", "2026-11-19", "09:00"),
+        ("tomorrow at 2:30pm", "2026-11-19", "14:30"),
+        ("fri 17:00", "2026-11-20", "17:00"),
+        ("9am", "2026-11-18", "09:00"),
+        ("12am", "2026-11-18", "00:00"),
+        ("12pm", "2026-11-18", "12:00"),
+        ("14:30", "2026-11-18", "14:30"),
+        ("in 2 hours", "2026-11-18", "11:30"),
+        ("eom", "2026-11-30", None),
+        ("eow", "2026-11-22", None),
+        ("2026-12-01", "2026-12-01", None),
+        ("2026-12-01 08:15", "2026-12-01", "08:15"),
+        ("1 Dec 2026 14:30", "2026-12-01", "14:30"),
+        ("Dec 1", "2026-12-01", None),
+        ("Jan 5", "2027-01-05", None),  # no year: the next one, for reminders
+        ("5 January 2025", "2025-01-05", None),
+    ],
+)
+def test_when_phrases(phrase, day, clock):
+    when = dates.parse_when(phrase, NOW)
+    assert when.day == date.fromisoformat(day)
+    assert when.time == (time.fromisoformat(clock) if clock else None)
+
+
+@pytest.mark.parametrize(
+    "phrase, day",
+    [("fri", "2026-11-13"), ("wed", "2026-11-18"), ("Jan 5", "2026-01-05"), ("Dec 1", "2025-12-01")],
+)
+def test_past_preference_for_logging(phrase, day):
+    assert dates.parse_when(phrase, NOW, prefer="past").day == date.fromisoformat(day)
+
+
+@pytest.mark.parametrize(
+    "phrase", ["", "   ", "someday", "next blursday", "in three fortnights", "25:00", "13pm",
+               "2026-13-01", "2026-02-30", "in 999999999 days", "tomorrow 99am", "9999-12-31 +1y"],
+)  # fmt: skip
+def test_nonsense_is_a_usage_error(phrase):
+    with pytest.raises(DateParseError):
+        dates.parse_when(phrase, NOW)
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=400)
+def test_any_text_parses_or_says_why(text):
+    try:
+        when = dates.parse_when(text, NOW)
+    except DateParseError as error:
+        assert error.exit_code == 2 and str(error)
+    else:
+        assert isinstance(when.day, date)
+
+
+@given(st.integers(min_value=0, max_value=5000), st.integers(min_value=0, max_value=5000))
+def test_in_n_days_is_monotonic(a, b):
+    da = dates.parse_when(f"in {a} days", NOW).day
+    db = dates.parse_when(f"in {b} days", NOW).day
+    assert (da <= db) == (a <= b)
+    assert (da - NOW.date()).days == a
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2999, 12, 31)))
+def test_iso_dates_round_trip(day):
+    assert dates.parse_when(day.isoformat(), NOW).day == day
+
+
+@given(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2999, 12, 31)))
+def test_iso_datetimes_round_trip(moment):
+    when = dates.parse_when(moment.strftime("%Y-%m-%d %H:%M"), NOW)
+    assert (when.day, when.time) == (moment.date(), moment.time().replace(second=0, microsecond=0))
+
+
+@pytest.mark.parametrize(
+    "text, canonical",
+    [("daily", "daily"), ("Weekly", "weekly"), ("monthly", "monthly"), ("yearly", "yearly"),
+     ("annually", "yearly"), ("every 2 weeks", "every 2 weeks"), ("every 3 months", "every 3 months"),
+     ("every day", "daily"), ("every other week", "every 2 weeks"), ("fortnightly", "every 2 weeks"),
+     ("every 1 month", "monthly")],
+)  # fmt: skip
+def test_rules(text, canonical):
+    assert str(dates.parse_rule(text)) == canonical
+    assert str(dates.parse_rule(canonical)) == canonical  # canonical forms are stable
+
+
+@pytest.mark.parametrize("text", ["", "sometimes", "every", "every 0 days", "every 2 fortnights", "hourly"])
+def test_bad_rules(text):
+    with pytest.raises(DateParseError):
+        dates.parse_rule(text)
+
+
+@given(st.text(max_size=30))
+def test_any_rule_text_parses_or_says_why(text):
+    try:
+        dates.parse_rule(text)
+    except DateParseError:
+        pass
+
+
+@given(
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)),
+    st.sampled_from(["daily", "weekly", "monthly", "yearly", "every 2 weeks", "every 3 months"]),
+    st.integers(min_value=-400, max_value=2000),
+)
+def test_next_occurrence_is_the_first_one_after(anchor, rule_text, offset):
+    rule = dates.parse_rule(rule_text)
+    after = anchor + timedelta(days=offset)
+    k = 0  # the reference: walk every occurrence from the anchor
+    while dates.occurrence(anchor, rule, k) <= after:
+        k += 1
+    assert dates.next_occurrence(anchor, rule, after) == dates.occurrence(anchor, rule, k)
+
+
+def test_month_ends_and_leap_days():
+    monthly, yearly = dates.parse_rule("monthly"), dates.parse_rule("yearly")
+    jan31 = date(2027, 1, 31)
+    assert [dates.occurrence(jan31, monthly, k) for k in range(4)] == [
+        date(2027, 1, 31), date(2027, 2, 28), date(2027, 3, 31), date(2027, 4, 30)]
+    feb29 = date(2028, 2, 29)
+    assert [dates.occurrence(feb29, yearly, k) for k in range(5)] == [
+        date(2028, 2, 29), date(2029, 2, 28), date(2030, 2, 28), date(2031, 2, 28), date(2032, 2, 29)]
+
+
+@pytest.mark.parametrize(
+    "text, stored",
+    [("1990-05-17", "1990-05-17"), ("05-17", "--05-17"), ("--02-29", "--02-29"), ("May 17", "--05-17"),
+     ("17 May 1990", "1990-05-17")],
+)  # fmt: skip
+def test_birthdays(text, stored):
+    assert dates.parse_birthday(text) == stored
+
+
+@pytest.mark.parametrize("text", ["someday", "13-45", "1990", "--02-30"])
+def test_bad_birthdays(text):
+    with pytest.raises(InvalidValue):
+        dates.parse_birthday(text)
+
+
+def test_describe_day():
+    today = date(2026, 11, 18)
+    assert dates.describe_day(today - timedelta(days=3), today) == "3 days late"
+    assert dates.describe_day(today - timedelta(days=1), today) == "1 day late"
+    assert dates.describe_day(today, today) == "today"
+    assert dates.describe_day(today + timedelta(days=1), today) == "tomorrow"
+    assert dates.describe_day(today + timedelta(days=2), today) == "Fri (in 2 days)"
+    assert dates.describe_day(today + timedelta(days=30), today) == "2026-12-18"
+
+
+def test_minicrm_now_pins_the_clock(monkeypatch):
+    monkeypatch.setenv("MINICRM_NOW", "2030-01-02T03:04:05")
+    assert dates.now().replace(tzinfo=None) == datetime(2030, 1, 2, 3, 4, 5)
+    monkeypatch.setenv("MINICRM_NOW", "soon")
+    with pytest.raises(InvalidValue):
+        dates.now()
