@@ -134,6 +134,10 @@ class Store:
         self._depth = 1
         try:
             yield
+        except sqlite3.Error as error:
+            self._depth = 0
+            self.conn.execute("ROLLBACK")
+            raise translate(error, self.path) from None
         except BaseException:
             self._depth = 0
             self.conn.execute("ROLLBACK")

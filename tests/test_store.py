@@ -1,0 +1,154 @@
+"""Opening the database: location, permissions, migrations, and databases we must refuse."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+
+import pytest
+
+from minicrm import migrations
+from minicrm.errors import StoreError
+from minicrm.store import default_path, open_store
+
+
+def test_default_location_follows_xdg(cli, tmp_path, monkeypatch):
+    monkeypatch.delenv("MINICRM_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert default_path() == tmp_path / "data" / "minicrm" / "minicrm.db"
+    cli.ok("add", "Ann")
+    db = tmp_path / "data" / "minicrm" / "minicrm.db"
+    assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(db.parent).st_mode) == 0o700
+
+
+def test_db_option_beats_the_environment(cli, tmp_path):
+    other = tmp_path / "other.db"
+    cli.ok("--db", str(other), "add", "Ann")
+    assert cli.ok("--db", str(other), "list").rows()[0][2] == "Ann"
+    assert cli.ok("list").stdout == ""
+
+
+def test_store_settings(store):
+    conn = store.conn
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(migrations.MIGRATIONS)
+    names = [row[0] for row in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
+    assert names == [fn.__name__ for fn in migrations.MIGRATIONS]
+    assert all(name.startswith(f"m{i:03d}_") for i, name in enumerate(names, start=1))
+
+
+def test_a_newer_database_is_refused(cli, isolated, store):
+    store.conn.execute("PRAGMA user_version = 99")
+    store.close()
+    result = cli("list")
+    assert result.exit_code == 1
+    assert "written by a newer minicrm (schema 99" in result.stderr and "Upgrade minicrm" in result.stderr
+
+
+def test_an_older_database_is_migrated_with_its_data_kept(cli, isolated, store, now, monkeypatch):
+    cli.ok("add", "Ann", "--email", "ann@example.com")
+    store.close()
+
+    def m999_add_nickname(db):
+        db.execute("ALTER TABLE contacts ADD COLUMN nickname TEXT")
+        db.execute("UPDATE contacts SET nickname = 'annie'")
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, m999_add_nickname])
+    cli.ok("list")
+    conn = sqlite3.connect(isolated)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(migrations.MIGRATIONS)
+    assert conn.execute("SELECT name, nickname FROM contacts").fetchall() == [("Ann", "annie")]
+    assert conn.execute("SELECT count(*) FROM _migrations WHERE name = 'm999_add_nickname'").fetchone()[0] == 1
+
+
+def test_a_failing_migration_changes_nothing(cli, isolated, store, monkeypatch):
+    cli.ok("add", "Ann")
+    store.close()
+    before = len(migrations.MIGRATIONS)
+
+    def m998_half_done(db):
+        db.execute("CREATE TABLE half (x)")
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, m998_half_done])
+    result = cli("list")
+    assert result.exit_code == 1 and "disk I/O error" in result.stderr
+    conn = sqlite3.connect(isolated)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == before
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half'").fetchone()[0] == 0
+    assert conn.execute("SELECT name FROM contacts").fetchall() == [("Ann",)]
+
+
+def test_other_files_are_refused(cli, tmp_path):
+    foreign = tmp_path / "foreign.db"
+    sqlite3.connect(foreign).execute("CREATE TABLE t (x)")
+    result = cli("--db", str(foreign), "list")
+    assert result.exit_code == 1 and "not a minicrm one" in result.stderr
+
+    garbage = tmp_path / "notes.txt"
+    garbage.write_text("this is not a database, just some notes\n" * 100)
+    result = cli("--db", str(garbage), "list")
+    assert result.exit_code == 1 and "not a usable minicrm database" in result.stderr
+    assert garbage.read_text().startswith("this is not a database")
+
+    result = cli("--db", str(tmp_path), "list")
+    assert result.exit_code == 1 and "is a folder" in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+def test_read_only_database_reads_but_refuses_writes(cli, isolated):
+    cli.ok("add", "Ann")
+    os.chmod(isolated, 0o400)
+    assert cli.ok("list").rows()[0][2] == "Ann"
+    result = cli("add", "Bob")
+    assert result.exit_code == 1 and "read-only" in result.stderr
+
+
+def test_read_only_database_as_root_too(cli, isolated):
+    """Root ignores permissions, so force read-only through SQLite itself."""
+    cli.ok("add", "Ann")
+    conn = sqlite3.connect(f"{isolated.as_uri()}?mode=ro", uri=True)
+    from minicrm.store import Store
+
+    store = Store(conn, isolated, readonly=True)
+    with pytest.raises(StoreError, match="read-only"):
+        from datetime import datetime
+
+        with store.write():
+            store.insert_stage_change(1, None, "purchase", datetime.now().astimezone(), "user")
+
+
+def test_a_locked_database_gives_a_clear_error_and_no_damage(cli, isolated, monkeypatch):
+    cli.ok("add", "Ann")
+    monkeypatch.setattr("minicrm.store.BUSY_TIMEOUT_MS", 200)
+    holder = sqlite3.connect(isolated, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        result = cli("add", "Bob")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 1
+    assert "busy" in result.stderr and "Try again" in result.stderr
+    assert [row[2] for row in cli.ok("list").rows()] == ["Ann"]
+
+
+def test_a_write_that_fails_midway_leaves_nothing(store, now):
+    with pytest.raises(RuntimeError):
+        with store.write():
+            store.insert_contact(name="Half", org=None, stage="awareness", birthday=None, note=None,
+                                 fields={}, emails=["h@x.example"], phones=[], tags=["t"], at=now)  # fmt: skip
+            raise RuntimeError("crash between two statements")
+    assert store.count_contacts() == 0
+    assert store.conn.execute("SELECT count(*) FROM contact_emails").fetchone()[0] == 0
+
+
+def test_cannot_create_where_there_is_no_room(tmp_path, now):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="cannot create the database"):
+        open_store(blocker / "sub" / "crm.db", now)
