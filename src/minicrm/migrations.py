@@ -12,6 +12,7 @@ everyday commands do not pay for its import.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -134,8 +135,11 @@ def m001_initial(db: Database) -> None:
     )
 
 
-def apply(db: Database, current: int, now_text: str) -> None:
+def apply(conn: sqlite3.Connection, current: int, now_text: str) -> None:
     """Apply every migration after ``current`` (the caller holds the transaction)."""
+    from sqlite_utils import Database
+
+    db = Database(conn)
     if not db["_migrations"].exists():
         db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     for number, fn in enumerate(MIGRATIONS, start=1):

@@ -545,8 +545,6 @@ def open_store(path: Path | str, now: datetime) -> Store:
 
 
 def _migrate(store: Store, version: int, now: datetime) -> None:
-    from sqlite_utils import Database
-
     conn = store.conn
     try:
         if version == 0:
@@ -558,7 +556,7 @@ def _migrate(store: Store, version: int, now: datetime) -> None:
         with store.write():
             # Re-read inside the lock: another process may have migrated meanwhile.
             version = conn.execute("PRAGMA user_version").fetchone()[0]
-            migrations.apply(Database(conn), version, to_utc_text(now))
+            migrations.apply(conn, version, to_utc_text(now))
     except sqlite3.Error as error:
         conn.close()
         raise translate(error, store.path) from None

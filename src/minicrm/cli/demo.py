@@ -19,7 +19,7 @@ def demo(
 
     \b
     Example:
-      minicrm --db /tmp/try.db demo && minicrm --db /tmp/try.db due
+      minicrm demo --db /tmp/try.db && minicrm --db /tmp/try.db due
     """
     from minicrm import sample
 

@@ -1,0 +1,75 @@
+"""Import fences: cli -> services -> store, and heavy modules only where they belong."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "src" / "minicrm"
+
+
+def imports(path: Path) -> set[str]:
+    """Top-level names of every module a file imports (anywhere in it)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def modules_importing(name: str) -> set[str]:
+    return {
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if any(i == name or i.startswith(name + ".") for i in imports(path))
+    }
+
+
+def test_only_the_cli_imports_typer():
+    assert {m for m in modules_importing("typer") if not m.startswith("cli/")} == set()
+
+
+def test_only_render_imports_rich():
+    assert modules_importing("rich") == {"render.py"}
+
+
+def test_only_migrations_import_sqlite_utils():
+    assert modules_importing("sqlite_utils") == {"migrations.py"}
+
+
+def test_sql_stays_in_the_store():
+    allowed = {"store.py", "migrations.py", "cli/__init__.py"}  # the CLI only names sqlite3.Error
+    assert modules_importing("sqlite3") <= allowed
+
+
+def test_the_core_does_not_import_the_cli():
+    core = {"services.py", "store.py", "models.py", "dates.py", "errors.py", "migrations.py", "sample.py"}
+    for module in core:
+        assert not any(i.startswith("minicrm.cli") or i.startswith("minicrm.render") for i in imports(PACKAGE / module)), module
+
+
+def test_store_does_not_import_services():
+    assert not any(i.startswith("minicrm.services") for i in imports(PACKAGE / "store.py"))
+
+
+def test_piped_due_does_not_load_heavy_modules(tmp_path):
+    """`minicrm due` in a pipe must not import rich, sqlite-utils, dateutil's parser or pydantic."""
+    db = tmp_path / "crm.db"
+    code = (
+        "import sys\n"
+        "from minicrm.cli import app\n"
+        "try:\n"
+        "    app(['--db', sys.argv[1], 'due'], prog_name='minicrm')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('rich', 'sqlite_utils', 'dateutil.parser', 'pydantic') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "TTY_COMPATIBLE": "0", "MINICRM_NOW": "2026-11-18T09:30"}
+    subprocess.run([sys.executable, "-c", code, str(db)], check=True, env=env, capture_output=True)  # migrate once
+    out = subprocess.run([sys.executable, "-c", code, str(db)], check=True, env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == ""

@@ -1,0 +1,49 @@
+"""The JSON contract: these keys, in this order, are what scripts rely on.
+
+Adding a key is a change of contract: update docs/scripting.md with it.
+Removing or renaming one breaks users' scripts: don't.
+"""
+
+from __future__ import annotations
+
+CONTACT = ["id", "uid", "name", "emails", "phones", "org", "stage", "tags", "birthday", "note", "fields",
+           "last_contact_at", "created_at", "updated_at"]  # fmt: skip
+INTERACTION = ["id", "uid", "contact_id", "contact_name", "kind", "at", "text", "amount", "created_at"]
+REMINDER = ["id", "uid", "contact_id", "contact_name", "contact_email", "contact_phone", "text", "due_on",
+            "due_time", "rule", "status", "state", "days_late", "snoozed", "done_at", "created_at", "updated_at"]  # fmt: skip
+STAGE_CHANGE = ["id", "contact_id", "from_stage", "to_stage", "at", "source"]
+
+
+def test_every_json_output_has_the_pinned_keys(cli):
+    assert list(cli.ok("add", "Ann", "--email", "a@x.example", "--json").json()) == CONTACT
+    assert list(cli.ok("edit", "ann", "--tag", "vip", "--json").json()) == CONTACT
+    assert list(cli.ok("stage", "ann", "purchase", "--json").json()) == CONTACT
+    assert list(cli.ok("log", "ann", "order", "cake", "--amount", "3", "--json").json()) == INTERACTION
+    assert list(cli.ok("remind", "ann", "call", "--on", "today", "--json").json()) == REMINDER
+    assert list(cli.ok("snooze", "1", "--until", "tomorrow", "--json").json()) == REMINDER
+    assert [list(r) for r in cli.ok("done", "1", "--json").json()] == [REMINDER]
+    cli.ok("remind", "ann", "again", "--on", "today")
+    assert [list(r) for r in cli.ok("due", "--json").json()] == [REMINDER]
+    assert [list(c) for c in cli.ok("list", "--json").json()] == [CONTACT]
+    assert [list(i) for i in cli.ok("history", "--json").json()] == [INTERACTION]
+
+    shown = cli.ok("show", "ann", "--json").json()
+    assert list(shown) == CONTACT + ["interactions", "reminders", "stage_history"]
+    assert [list(i) for i in shown["interactions"]] == [INTERACTION]
+    assert [list(r) for r in shown["reminders"]] == [REMINDER]
+    assert [list(s) for s in shown["stage_history"]] == [STAGE_CHANGE, STAGE_CHANGE]
+
+
+def test_value_types(cli):
+    cli.ok("add", "Ann", "--email", "a@x.example", "--tag", "vip", "--field", "k=v", "--birthday", "1990-05-17")
+    contact = cli.ok("show", "ann", "--json").json()
+    assert isinstance(contact["id"], int)
+    assert contact["emails"] == ["a@x.example"] and contact["tags"] == ["vip"]
+    assert contact["fields"] == {"k": "v"}
+    assert contact["created_at"] == "2026-11-18T09:30:00+01:00"  # ISO 8601 with the local offset
+    assert contact["last_contact_at"] is None
+    logged = cli.ok("log", "ann", "order", "--amount", "12.50", "--json").json()
+    assert logged["amount"] == 12.5 and logged["contact_id"] == 1
+    reminder = cli.ok("remind", "ann", "x", "--on", "yesterday 8am", "--json").json()
+    assert (reminder["due_on"], reminder["due_time"], reminder["days_late"]) == ("2026-11-17", "08:00", 1)
+    assert reminder["snoozed"] is False and reminder["done_at"] is None
