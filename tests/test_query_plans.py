@@ -1,0 +1,81 @@
+"""Everyday queries use indexes: no full scan of interactions or reminders.
+
+Every statement the everyday use cases run is captured with SQLite's trace
+hook and explained; a plan that scans interactions or reminders fails. Timing
+is the benchmark's job (bench/), not the tests'.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from minicrm import services
+
+FULL_SCAN = re.compile(r"^SCAN (interactions|reminders|i|r|contact_emails|contact_phones|contact_tags)\b")
+
+
+@pytest.fixture
+def busy_store(store, now):
+    with store.write():
+        for n in range(200):
+            cid = store.insert_contact(name=f"Person {n}", org="Org", stage="awareness", birthday=None, note=None,
+                                       fields={}, emails=[f"p{n}@x.example"], phones=["+1 555 0100"], tags=["t"],
+                                       at=now)  # fmt: skip
+            for k in range(5):
+                store.insert_interaction(contact_id=cid, kind="call", at=now - timedelta(days=k * 7), text="hi",
+                                         amount=None, created=now)  # fmt: skip
+            store.insert_reminder(contact_id=cid, text="r", due_on=(now + timedelta(days=n - 100)).date(),
+                                  due_time=None, rule=None, created=now)  # fmt: skip
+    return store
+
+
+def plans_of(store, action):
+    statements = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        action()
+    finally:
+        store.conn.set_trace_callback(None)
+    plans = {}
+    for sql in statements:
+        if sql.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE", "INSERT")):
+            plans[sql] = store.query_plan(sql)
+    return plans
+
+
+def assert_indexed(plans):
+    assert plans, "nothing was captured"
+    for sql, steps in plans.items():
+        scans = [step for step in steps if FULL_SCAN.match(step)]
+        assert not scans, f"{scans} in:\n{sql}"
+
+
+EVERYDAY = {
+    "due": lambda s, now: services.due(s, now),
+    "due --week": lambda s, now: services.due(s, now, week=True),
+    "show by id": lambda s, now: services.show_contact(s, now, services.resolve_contact(s, "42")),
+    "show by email": lambda s, now: services.show_contact(s, now, services.resolve_contact(s, "p42@x.example")),
+    "show by exact name": lambda s, now: services.resolve_contact(s, "person 42"),
+    "list --limit 50": lambda s, now: list(services.list_contacts(s, now, limit=50)),
+    "list --tag": lambda s, now: list(services.list_contacts(s, now, tags=["t"], limit=50)),
+    "history CONTACT": lambda s, now: list(services.history(s, now, s.get_contact(42))),
+    "history --since": lambda s, now: list(services.history(s, now, since="3 days ago")),
+    "log": lambda s, now: services.log_interaction(s, now, s.get_contact(42), "call", "x"),
+    "remind": lambda s, now: services.add_reminder(s, now, s.get_contact(42), "x", "tomorrow"),
+    "done": lambda s, now: services.complete(s, now, [7]),
+    "snooze": lambda s, now: services.snooze(s, now, 8, "tomorrow"),
+}
+
+
+@pytest.mark.parametrize("name", EVERYDAY)
+def test_everyday_queries_use_indexes(busy_store, now, name):
+    assert_indexed(plans_of(busy_store, lambda: EVERYDAY[name](busy_store, now)))
+
+
+def test_the_due_query_uses_the_open_reminders_index(busy_store, now):
+    plans = plans_of(busy_store, lambda: services.due(busy_store, now))
+    steps = [step for steps in plans.values() for step in steps]
+    assert any("reminders_open_due" in step for step in steps), steps
