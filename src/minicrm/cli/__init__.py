@@ -24,6 +24,12 @@ from minicrm.errors import MiniCrmError
 class MiniCrmGroup(TyperGroup):
     """Maps every exception to one line on stderr and an exit code, in one place."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if not args:  # `minicrm` alone: help, and success (click would exit 2)
+            typer.echo(ctx.get_help())
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)

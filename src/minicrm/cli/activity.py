@@ -23,7 +23,7 @@ def log(
     amount: Annotated[str | None, typer.Option("--amount", metavar="N", help="Amount, e.g. for an order")] = None,
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
-    """Record an interaction with a contact and print it, id first.
+    """Record an interaction; prints it, id first.
 
     \b
     Example:

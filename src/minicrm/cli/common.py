@@ -77,6 +77,11 @@ class Run:
             render.write_one(record, self.fmt, sys.stdout)
 
 
+def stdin_is_terminal() -> bool:
+    """Whether a person can answer a question (never true in a script or a pipe)."""
+    return sys.stdin.isatty()
+
+
 def note(message: str) -> None:
     """A message for the person (stderr), never mixed into data."""
     typer.echo(message, err=True)

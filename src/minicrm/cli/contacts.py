@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
 from minicrm.cli import app
+from minicrm.cli import common
 from minicrm.cli.common import AllOption, FormatOption, JsonOption, Run, note
 
 ContactArg = Annotated[str, typer.Argument(metavar="CONTACT", help="An id, an exact email, or a name or part of one")]
@@ -32,7 +32,7 @@ def add(
         help="Free text about the contact")] = None,
     field: Fields = None, fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
-    """Create a contact and print it, id first.
+    """Create a contact; prints it, id first.
 
     \b
     Example:
@@ -86,7 +86,9 @@ def list_(
 
 @app.command("show")
 def show(ctx: typer.Context, contact: ContactArg, fmt: FormatOption = None, as_json: JsonOption = False) -> None:
-    """One contact: details, open reminders, recent interactions, stage history.
+    """Show a contact with reminders and activity.
+
+    Details, open reminders, recent interactions and stage history.
 
     \b
     Example:
@@ -116,7 +118,9 @@ def edit(
     note_: Annotated[str | None, typer.Option("--note", "-n", help="Replace the note (\"\" clears it)")] = None,
     field: Fields = None, fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
-    """Change a contact's fields; --email, --phone and --tag add, --remove-* take away.
+    """Change a contact's fields.
+
+    --email, --phone and --tag add to what is there; --remove-* take away.
 
     \b
     Example:
@@ -139,7 +143,9 @@ def rm(
     ctx: typer.Context, contact: ContactArg,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (required when not on a terminal)")] = False,
 ) -> None:  # fmt: skip
-    """Delete a contact with its interactions and reminders (asks first).
+    """Delete a contact and their history.
+
+    Asks first on a terminal; scripts must pass --yes.
 
     \b
     Example:
@@ -152,7 +158,7 @@ def rm(
     run = Run(ctx)
     found = services.resolve_contact(run.store, contact)
     if not yes:
-        if not sys.stdin.isatty():
+        if not common.stdin_is_terminal():
             raise UsageError(f"not deleting {found.name} (#{found.id}) without confirmation",
                              "Add --yes to delete from a script")  # fmt: skip
         if not typer.confirm(f"Delete {found.name} (#{found.id}) and all their history?", err=True):
@@ -168,7 +174,9 @@ def stage_(
     stage: Annotated[str, typer.Argument(help="awareness, consideration, purchase, retention or advocacy")],
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
-    """Move a contact to a lifecycle stage (the change is kept in their history).
+    """Move a contact to a lifecycle stage.
+
+    The change is kept in their stage history (see minicrm show).
 
     \b
     Example:

@@ -15,7 +15,10 @@ def demo(
     ctx: typer.Context,
     db: Annotated[str | None, typer.Option("--db", metavar="PATH", help="Fill this database instead")] = None,
 ) -> None:  # fmt: skip
-    """Fill an empty database with a bakery's regulars and a freelancer's clients.
+    """Fill an empty database with sample data.
+
+    A bakery's regulars and a freelancer's clients, with orders, calls and
+    reminders (some overdue) dated around today.
 
     \b
     Example:

@@ -20,7 +20,9 @@ def remind(
         help="Repeat: daily, weekly, monthly, yearly, every 2 weeks...")] = None,
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
-    """Set a follow-up reminder, optionally recurring, and print it, id first.
+    """Set a follow-up reminder, maybe recurring.
+
+    Prints the reminder, id first.
 
     \b
     Example:
@@ -42,7 +44,7 @@ def due(
     week: Annotated[bool, typer.Option("--week", help="Everything due in the next 7 days, overdue included")] = False,
     all_: AllOption = False, fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
-    """The day's work: overdue reminders and those due today.
+    """The day's work: overdue and due today.
 
     \b
     Example:
@@ -65,7 +67,9 @@ def done(
     ids: Annotated[list[int], typer.Argument(metavar="ID...", help="Reminder ids")],
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
-    """Complete reminders; a recurring one rolls forward to its next date.
+    """Complete reminders.
+
+    A recurring reminder rolls forward to its next date instead.
 
     \b
     Example:
@@ -85,7 +89,9 @@ def snooze(
     until: Annotated[str, typer.Option("--until", metavar="WHEN", help="New due date: tomorrow, mon 9am, 3d...")],
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
-    """Postpone a reminder (a recurring one keeps its rhythm).
+    """Postpone a reminder.
+
+    A recurring reminder keeps its rhythm: its next date counts from the original.
 
     \b
     Example:

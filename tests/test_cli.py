@@ -1,0 +1,116 @@
+"""The command line as a whole: help, version, the error boundary, hostile input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from minicrm import __version__
+
+
+def test_bare_minicrm_shows_help_and_succeeds(cli):
+    result = cli()
+    assert result.exit_code == 0
+    assert "Usage: minicrm" in result.stdout and "due" in result.stdout
+
+
+def test_version(cli):
+    assert cli.ok("--version").stdout.strip() == f"minicrm {__version__}"
+
+
+def test_python_dash_m_works(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "minicrm", "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == f"minicrm {__version__}"
+
+
+def test_usage_errors_exit_2(cli):
+    assert cli("lst").exit_code == 2
+    assert cli("list", "--bogus").exit_code == 2
+    assert cli("list", "--limit", "many").exit_code == 2
+    assert cli("done").exit_code == 2  # missing ID
+    assert cli("done", "abc").exit_code == 2
+
+
+def test_a_bug_is_reported_in_one_line_without_a_traceback(cli, monkeypatch):
+    from minicrm import services
+
+    def broken(*args, **kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(services, "due", broken)
+    monkeypatch.delenv("MINICRM_DEBUG")
+    result = cli("due")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: internal error (ValueError: boom)")
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_ctrl_c_exits_130(cli, monkeypatch):
+    from minicrm import services
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(services, "due", interrupted)
+    assert cli("due").exit_code == 130
+
+
+def test_a_terminal_rm_asks_first(cli, monkeypatch):
+    cli.ok("add", "Ann")
+    monkeypatch.setattr("minicrm.cli.common.stdin_is_terminal", lambda: True)
+    kept = cli("rm", "ann", input="n\n")
+    assert kept.exit_code == 1 and "Nothing deleted" in kept.stderr
+    assert cli.ok("list").rows()[0][2] == "Ann"
+    gone = cli("rm", "ann", input="y\n")
+    assert gone.exit_code == 0 and cli.ok("list").stdout == ""
+
+
+names = st.text(st.characters(codec="utf-8"), min_size=0, max_size=60)
+
+
+@given(name=names, note=st.one_of(st.none(), names))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_name_is_stored_exactly_or_refused_cleanly(cli, name, note):
+    args = ["add", name, "--json"] + (["--note", note] if note is not None else [])
+    result = cli(*args)
+    if result.exit_code == 0:
+        created = json.loads(result.stdout)
+        assert created["name"] == name.strip()
+        shown = cli.ok("show", str(created["id"]), "--json").json()
+        assert shown["name"] == name.strip()
+        cli.ok("rm", str(created["id"]), "--yes")
+    else:
+        assert result.exit_code == 1, result.stderr
+        assert result.stdout == ""
+        assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+        assert "\x1b" not in result.stderr
+
+
+@given(when=st.text(max_size=30))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_date_text_is_accepted_or_refused_as_usage(cli, when):
+    cli("add", "Ann")
+    result = cli("remind", "1", "x", "--on", when, "--json")
+    if result.exit_code == 0:
+        cli.ok("done", str(result.json()["id"]))
+    else:
+        assert result.exit_code == 2, result.stderr
+        assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+
+
+def test_demo_fills_every_view_and_refuses_a_second_time(cli, tmp_path):
+    db = str(tmp_path / "demo.db")
+    filled = cli("demo", "--db", db)
+    assert filled.exit_code == 0 and "Added 8 contacts" in filled.stderr
+    due = cli.ok("--db", db, "due", "--json").json()
+    assert {item["state"] for item in due} == {"overdue", "today"}
+    assert len(cli.ok("--db", db, "list").rows()) == 8
+    assert cli.ok("--db", db, "list", "--stale", "30").rows()
+    assert cli.ok("--db", db, "history", "--kind", "order").rows()
+    again = cli("demo", "--db", db)
+    assert again.exit_code == 1 and "already holds contacts" in again.stderr
+    assert len(cli.ok("--db", db, "list").rows()) == 8
