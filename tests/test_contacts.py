@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import stat
 
+import pytest
+
 
 def test_add_prints_the_contact_id_first_and_stores_every_field(cli):
     result = cli.ok("add", "Ann Lee", "--email", "Ann@Example.com", "--email", "ann@work.test",
@@ -181,3 +183,27 @@ def test_show_json_nests_recent_activity(cli):
     assert body["reminders"][0]["due_time"] == "09:00"
     table = cli.ok("show", "ann", tty=True).stdout
     assert "deliver" in table and "cake" in table and "12.50" in table
+
+
+def test_search_index_follows_every_write(cli):
+    cli.ok("add", "Ann Lee", "--org", "Quetzal Bakery", "--field", "allergy=hazelnut")
+
+    def found(text):
+        return [row[2] for row in cli.ok("list", "--search", text).rows()]
+
+    assert found("quetzal") == ["Ann Lee"]
+    assert found("HAZEL") == ["Ann Lee"]  # custom field values, any case
+    assert found("nn L") == ["Ann Lee"]  # any part, not just word starts
+    cli.ok("edit", "ann", "--org", "Other", "--tag", "sourdough", "--email", "ann@rye.example")
+    assert found("quetzal") == []
+    assert found("sourdough") == ["Ann Lee"]
+    assert found("rye.ex") == ["Ann Lee"]
+    assert found("An") == ["Ann Lee"]  # under three characters: a plain scan
+    cli.ok("rm", "ann", "--yes")
+    assert found("sourdough") == []
+
+
+@pytest.mark.parametrize("text", ['"', '""', "a*", "AND", "NEAR(x y)", "x OR y", "col:val", "'; DROP TABLE contacts; --"])
+def test_search_text_is_never_a_query_language(cli, text):
+    cli.ok("add", f"Odd {text} name")
+    assert [row[2] for row in cli.ok("list", "--search", text).rows()] == [f"Odd {text} name"]

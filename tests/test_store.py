@@ -152,3 +152,21 @@ def test_cannot_create_where_there_is_no_room(tmp_path, now):
     blocker.write_text("x")
     with pytest.raises(StoreError, match="cannot create the database"):
         open_store(blocker / "sub" / "crm.db", now)
+
+
+def test_upgrading_a_version_1_file_indexes_existing_data(cli, isolated, now, monkeypatch):
+    """A database written before full-text search existed is searchable after upgrade."""
+    everything = list(migrations.MIGRATIONS)
+    monkeypatch.setattr(migrations, "MIGRATIONS", everything[:1])
+    open_store(isolated, now).close()
+    conn = sqlite3.connect(isolated)
+    with conn:  # what minicrm 0.1 with schema 1 wrote
+        conn.execute("INSERT INTO contacts (uid, name, name_fold, org, created_at, updated_at)"
+                     " VALUES ('u1', 'Ann Lee', 'ann lee', 'Quetzal Bakery', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')")
+        conn.execute("INSERT INTO interactions (uid, contact_id, kind, occurred_at, text, created_at)"
+                     " VALUES ('u2', 1, 'call', '2026-01-01T00:00:00Z', 'talked about sourdough', '2026-01-01T00:00:00Z')")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    monkeypatch.setattr(migrations, "MIGRATIONS", everything)
+    assert [row[2] for row in cli.ok("list", "--search", "quetzal").rows()] == ["Ann Lee"]
+    found = conn.execute("SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH 'sourdough'").fetchall()
+    assert found == [(1,)]

@@ -28,10 +28,18 @@ def migration(fn: Callable[[Database], None]) -> Callable[[Database], None]:
 
 
 def _run(db: Database, script: str) -> None:
-    # executescript() would commit the surrounding transaction: run one statement at a time.
-    for statement in script.split(";"):
-        if statement.strip():
+    """Run a script one statement at a time, inside the caller's transaction.
+
+    (executescript() would commit the surrounding transaction first.)
+    """
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if statement.strip().endswith(";") and sqlite3.complete_statement(statement):
             db.execute(statement)
+            statement = ""
+    if statement.strip():
+        db.execute(statement)
 
 
 @migration
@@ -131,6 +139,50 @@ def m001_initial(db: Database) -> None:
             source TEXT NOT NULL CHECK (source IN ('add', 'user', 'rule', 'import'))
         );
         CREATE INDEX stage_changes_contact ON stage_changes (contact_id, changed_at)
+        """,
+    )
+
+
+@migration
+def m002_search(db: Database) -> None:
+    """Full-text search indexes.
+
+    contact_search: trigram FTS5 over everything that describes a contact, so
+    that "contains" searches (and CONTACT references by part of a name) use an
+    index at any case. The store keeps it in step on every contact write; its
+    rowid is the contact id.
+    interactions_fts: word FTS5 over interaction texts, kept in step by
+    triggers (external content, as sqlite-utils' enable_fts builds it).
+    """
+    _run(
+        db,
+        """
+        CREATE VIRTUAL TABLE contact_search USING fts5(
+            name, org, note, emails, phones, tags, fields, tokenize = 'trigram'
+        );
+        INSERT INTO contact_search (rowid, name, org, note, emails, phones, tags, fields)
+        SELECT c.id, c.name, c.org, c.note,
+               (SELECT group_concat(email, ' ') FROM contact_emails WHERE contact_id = c.id),
+               (SELECT group_concat(phone, ' ') FROM contact_phones WHERE contact_id = c.id),
+               (SELECT group_concat(tag, ' ') FROM contact_tags WHERE contact_id = c.id),
+               (SELECT group_concat(value, ' ') FROM json_each(c.fields))
+        FROM contacts c;
+
+        CREATE VIRTUAL TABLE interactions_fts USING fts5(
+            text, content = 'interactions', content_rowid = 'id',
+            tokenize = 'unicode61 remove_diacritics 2'
+        );
+        INSERT INTO interactions_fts (rowid, text) SELECT id, text FROM interactions;
+        CREATE TRIGGER interactions_ai AFTER INSERT ON interactions BEGIN
+            INSERT INTO interactions_fts (rowid, text) VALUES (new.id, new.text);
+        END;
+        CREATE TRIGGER interactions_ad AFTER DELETE ON interactions BEGIN
+            INSERT INTO interactions_fts (interactions_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END;
+        CREATE TRIGGER interactions_au AFTER UPDATE OF text ON interactions BEGIN
+            INSERT INTO interactions_fts (interactions_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO interactions_fts (rowid, text) VALUES (new.id, new.text);
+        END
         """,
     )
 

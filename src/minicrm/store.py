@@ -97,6 +97,13 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _phrase(text: str) -> str | None:
+    """``text`` as an FTS5 trigram phrase, or None when it is too short for the index (< 3 chars)."""
+    if len(text) < 3:
+        return None
+    return '"' + text.replace('"', '""') + '"'
+
+
 def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
@@ -178,7 +185,7 @@ class Store:
              json.dumps(fields, ensure_ascii=False), stamp, stamp),
         )  # fmt: skip
         contact_id = cursor.lastrowid
-        self.replace_lists(contact_id, emails=emails, phones=phones, tags=tags)
+        self.replace_lists(contact_id, emails=emails, phones=phones, tags=tags)  # also indexes it
         return contact_id
 
     def update_contact(self, contact_id: int, at: datetime, **columns: object) -> None:
@@ -192,6 +199,7 @@ class Store:
         self.conn.execute(
             f"UPDATE contacts SET {assignments} WHERE id = ?", [*columns.values(), contact_id]
         )
+        self._index_contact(contact_id)
 
     def replace_lists(self, contact_id: int, **lists: Sequence[str] | None) -> None:
         """Replace a contact's emails, phones or tags (those given, in order)."""
@@ -204,9 +212,25 @@ class Store:
                 f"INSERT INTO {table} (contact_id, position, {column}) VALUES (?, ?, ?)",
                 [(contact_id, position, value) for position, value in enumerate(values)],
             )
+        self._index_contact(contact_id)
 
     def delete_contact(self, contact_id: int) -> None:
+        self.conn.execute("DELETE FROM contact_search WHERE rowid = ?", (contact_id,))
         self.conn.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
+
+    def _index_contact(self, contact_id: int) -> None:
+        """Refresh the contact's row in the full-text index (every contact write calls this)."""
+        self.conn.execute("DELETE FROM contact_search WHERE rowid = ?", (contact_id,))
+        self.conn.execute(
+            """INSERT INTO contact_search (rowid, name, org, note, emails, phones, tags, fields)
+               SELECT c.id, c.name, c.org, c.note,
+                      (SELECT group_concat(email, ' ') FROM contact_emails WHERE contact_id = c.id),
+                      (SELECT group_concat(phone, ' ') FROM contact_phones WHERE contact_id = c.id),
+                      (SELECT group_concat(tag, ' ') FROM contact_tags WHERE contact_id = c.id),
+                      (SELECT group_concat(value, ' ') FROM json_each(c.fields))
+               FROM contacts c WHERE c.id = ?""",
+            (contact_id,),
+        )
 
     def _contacts_from_rows(self, rows: list[sqlite3.Row]) -> list[Contact]:
         if not rows:
@@ -256,6 +280,10 @@ class Store:
         """(id, name) of contacts whose case-folded name is, or contains, ``folded``."""
         if exact:
             sql, param = "SELECT id, name FROM contacts WHERE name_fold = ?", folded
+        elif phrase := _phrase(folded):
+            sql = ("SELECT id, name FROM contacts WHERE id IN"
+                   " (SELECT rowid FROM contact_search WHERE contact_search MATCH ?)")  # fmt: skip
+            param = "name : " + phrase
         else:
             sql, param = "SELECT id, name FROM contacts WHERE name_fold LIKE ? ESCAPE '\\'", _like(folded)
         rows = self._all(sql + " ORDER BY name_fold, id LIMIT ?", (param, limit))
@@ -266,7 +294,7 @@ class Store:
         where: list[str] = []
         params: list[object] = []
         for tag in query.tags:
-            where.append("EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id AND t.tag = ?)")
+            where.append("c.id IN (SELECT contact_id FROM contact_tags WHERE tag = ?)")
             params.append(tag)
         if query.stage:
             where.append("c.stage = ?")
@@ -275,15 +303,19 @@ class Store:
             where.append("c.org LIKE ? ESCAPE '\\'")
             params.append(_like(query.org))
         if query.search:
-            where.append(
-                """(c.name_fold LIKE ?1 ESCAPE '\\' OR lower(c.org) LIKE ?1 ESCAPE '\\'
-                    OR lower(c.note) LIKE ?1 ESCAPE '\\'
-                    OR EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = c.id
-                               AND e.email LIKE ?1 ESCAPE '\\')
-                    OR EXISTS (SELECT 1 FROM contact_phones p WHERE p.contact_id = c.id
-                               AND p.phone LIKE ?1 ESCAPE '\\'))""".replace("?1", "?")
-            )
-            params.extend([_like(query.search.casefold())] * 5)
+            if phrase := _phrase(query.search):
+                where.append("c.id IN (SELECT rowid FROM contact_search WHERE contact_search MATCH ?)")
+                params.append(phrase)
+            else:  # too short for the trigram index: scan
+                where.append(
+                    """(c.name_fold LIKE ?1 ESCAPE '\\' OR lower(c.org) LIKE ?1 ESCAPE '\\'
+                        OR lower(c.note) LIKE ?1 ESCAPE '\\'
+                        OR EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = c.id
+                                   AND e.email LIKE ?1 ESCAPE '\\')
+                        OR EXISTS (SELECT 1 FROM contact_phones p WHERE p.contact_id = c.id
+                                   AND p.phone LIKE ?1 ESCAPE '\\'))""".replace("?1", "?")
+                )
+                params.extend([_like(query.search.casefold())] * 5)
         if query.stale_before:
             cutoff = to_utc_text(query.stale_before)
             where.append(

@@ -54,7 +54,7 @@ def list_(
     tag: Tags = None, stage: Stage = None,
     org: Annotated[str | None, typer.Option("--org", "-o", help="Organisation contains this")] = None,
     search: Annotated[str | None, typer.Option("--search", "-q",
-        help="Name, organisation, note, email or phone contains this")] = None,
+        help="Name, organisation, note, email, phone, tag or custom field contains this")] = None,
     stale: Annotated[int | None, typer.Option("--stale", metavar="DAYS",
         help="Only contacts with no interaction in the last DAYS days")] = None,
     sort: Annotated[str, typer.Option("--sort", metavar="FIELD",
