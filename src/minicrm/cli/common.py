@@ -45,30 +45,33 @@ class Run:
 
         return max(10, shutil.get_terminal_size((100, 30)).lines - 8)
 
-    def many(self, records: Iterable[Any], record_type: type, *, empty: str | None = None) -> None:
+    def many(self, records: Iterable[Any], record_type: type, *, title: str | None = None,
+             empty: str | None = None) -> None:  # fmt: skip
         """Every record: a table on a terminal, else the machine format, streamed."""
         if self.table:
-            render.write_table(records, record_type, self.now, sys.stdout, empty=empty)
+            render.write_table(records, record_type, self.now, sys.stdout, title=title, empty=empty)
         else:
             render.write_records(records, record_type, self.fmt, sys.stdout)
 
     def listing(self, fetch: Callable[[int | None], Iterable[Any]], record_type: type, *,
                 limit: int | None = None, show_all: bool = False,
-                count: Callable[[], int] | None = None, empty: str | None = None) -> None:  # fmt: skip
+                count: Callable[[], int] | None = None, title: str | None = None,
+                empty: str | None = None) -> None:  # fmt: skip
         """A listing: all of it in machine formats; a screenful in a table unless --all or --limit.
 
         ``fetch(n)`` returns at most n records (all when n is None); ``count()``
         tells how many there are in all, for the "N more" line.
         """
         if not self.table or show_all or limit is not None:
-            self.many(fetch(limit), record_type, empty=empty)
+            self.many(fetch(limit), record_type, title=title, empty=empty)
             return
         max_rows = self.screenful()
         rows = list(fetch(max_rows + 1))
         total = None
         if len(rows) > max_rows:
             total = count() if count else None
-        render.write_table(rows, record_type, self.now, sys.stdout, max_rows=max_rows, total=total, empty=empty)
+        render.write_table(rows, record_type, self.now, sys.stdout, max_rows=max_rows, total=total,
+                           title=title, empty=empty)  # fmt: skip
 
     def one(self, record: Any) -> None:
         if self.table:

@@ -57,7 +57,10 @@ def due(
 
     run = Run(ctx, fmt, as_json)
     items = services.due(run.store, run.now, overdue=overdue, today=today, week=week)
+    states = [item.state for item in items]
+    summary = ", ".join(f"{states.count(s)} {s}" for s in ("overdue", "today", "upcoming") if s in states)
     run.listing(lambda n: items[:n], Reminder, show_all=all_, count=lambda: len(items),
+                title=f"{run.now:%A %d %B}: {summary}",
                 empty="Nothing due. Plan ahead: minicrm due --week")  # fmt: skip
 
 
