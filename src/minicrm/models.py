@@ -66,6 +66,14 @@ class Reminder:
     updated_at: datetime | None = None
 
 
+def reminder_state(status: str, due_on: date, today: date) -> tuple[str, int]:
+    """(state, days_late) of a reminder seen from ``today``."""
+    if status == "done":
+        return "done", 0
+    late = (today - due_on).days
+    return ("overdue" if late > 0 else "today" if late == 0 else "upcoming"), max(late, 0)
+
+
 @dataclass(frozen=True)
 class StageChange:
     id: int

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from minicrm import dates
@@ -297,7 +296,7 @@ def show_contact(store: Store, now: datetime, contact: Contact, recent: int = 10
     return ContactDetail(
         contact=contact,
         interactions=tuple(store.list_interactions(contact_id=contact.id, limit=recent)),
-        reminders=tuple(with_state(r, today) for r in store.open_reminders(contact_id=contact.id)),
+        reminders=tuple(store.open_reminders(contact_id=contact.id, today=today)),
         stage_history=tuple(store.stage_history(contact.id)),
     )
 
@@ -337,15 +336,6 @@ def history(store: Store, now: datetime, contact: Contact | None = None, *, kind
 # ------------------------------------------------------------------ reminders
 
 
-def with_state(reminder: Reminder, today: date) -> Reminder:
-    """The reminder with ``state`` and ``days_late`` seen from ``today``."""
-    if reminder.status == "done":
-        return replace(reminder, state="done", days_late=0)
-    late = (today - reminder.due_on).days
-    state = "overdue" if late > 0 else "today" if late == 0 else "upcoming"
-    return replace(reminder, state=state, days_late=max(late, 0))
-
-
 def add_reminder(store: Store, now: datetime, contact: Contact, text: str, on: str,
                  every: str | None = None) -> Reminder:  # fmt: skip
     clean_text = clean_line(text, "reminder text", limit=1000)
@@ -355,7 +345,7 @@ def add_reminder(store: Store, now: datetime, contact: Contact, text: str, on: s
         reminder_id = store.insert_reminder(
             contact_id=contact.id, text=clean_text, due_on=when.day, due_time=when.time, rule=rule, created=now
         )
-    return with_state(store.get_reminders([reminder_id])[reminder_id], now.date())
+    return store.get_reminders([reminder_id], today=now.date())[reminder_id]
 
 
 def due(store: Store, now: datetime, *, overdue: bool = False, today: bool = False,
@@ -366,7 +356,7 @@ def due(store: Store, now: datetime, *, overdue: bool = False, today: bool = Fal
         overdue = today = True
     due_from = None if (overdue or week) else day
     due_until = day + timedelta(days=7) if week else day if today else day - timedelta(days=1)
-    return [with_state(r, day) for r in store.open_reminders(due_from=due_from, due_until=due_until)]
+    return store.open_reminders(due_from=due_from, due_until=due_until, today=day)
 
 
 def _reminders(store: Store, ids: Iterable[int]) -> list[Reminder]:
@@ -393,8 +383,8 @@ def complete(store: Store, now: datetime, ids: Iterable[int]) -> list[Reminder]:
                 store.update_reminder(reminder.id, now, due_on=following, scheduled_on=following, snoozed=False)
             else:
                 store.update_reminder(reminder.id, now, status="done", done_at=now)
-    updated = store.get_reminders([r.id for r in reminders])
-    return [with_state(updated[r.id], today) for r in reminders]
+    updated = store.get_reminders([r.id for r in reminders], today=today)
+    return [updated[r.id] for r in reminders]
 
 
 def snooze(store: Store, now: datetime, reminder_id: int, until: str) -> Reminder:
@@ -409,4 +399,4 @@ def snooze(store: Store, now: datetime, reminder_id: int, until: str) -> Reminde
         store.update_reminder(
             reminder.id, now, due_on=when.day, due_time=when.time or reminder.due_time, snoozed=True
         )
-    return with_state(store.get_reminders([reminder.id])[reminder.id], now.date())
+    return store.get_reminders([reminder.id], today=now.date())[reminder.id]

@@ -26,7 +26,7 @@ from pathlib import Path
 from minicrm import migrations
 from minicrm.dates import from_utc_text, to_utc_text
 from minicrm.errors import StoreError
-from minicrm.models import STAGES, Contact, Interaction, Reminder, StageChange
+from minicrm.models import STAGES, Contact, Interaction, Reminder, StageChange, reminder_state
 
 BUSY_TIMEOUT_MS = 10_000
 _LIST_TABLES = {"emails": ("contact_emails", "email"), "phones": ("contact_phones", "phone"),
@@ -459,7 +459,10 @@ class Store:
         )
 
     @staticmethod
-    def _reminder(row: sqlite3.Row) -> Reminder:
+    def _reminder(row: sqlite3.Row, today: date | None) -> Reminder:
+        """A reminder; with ``today``, its state (overdue, today...) seen from that day."""
+        due_on = date.fromisoformat(row["due_on"])
+        state, late = reminder_state(row["status"], due_on, today) if today else ("upcoming", 0)
         return Reminder(
             id=row["id"],
             uid=row["uid"],
@@ -468,24 +471,27 @@ class Store:
             contact_email=row["contact_email"],
             contact_phone=row["contact_phone"],
             text=row["text"],
-            due_on=date.fromisoformat(row["due_on"]),
+            due_on=due_on,
             due_time=time.fromisoformat(row["due_time"]) if row["due_time"] else None,
             rule=row["rule"],
             status=row["status"],
+            state=state,
+            days_late=late,
             snoozed=bool(row["snoozed"]),
             done_at=_instant(row["done_at"]),
             created_at=_instant(row["created_at"]),
             updated_at=_instant(row["updated_at"]),
         )
 
-    def get_reminders(self, ids: Sequence[int]) -> dict[int, Reminder]:
+    def get_reminders(self, ids: Sequence[int], today: date | None = None) -> dict[int, Reminder]:
         if not ids:
             return {}
         rows = self._all(self._REMINDER_SELECT + f" WHERE r.id IN ({','.join('?' * len(ids))})", list(ids))
-        return {row["id"]: self._reminder(row) for row in rows}
+        return {row["id"]: self._reminder(row, today) for row in rows}
 
     def open_reminders(self, *, due_from: date | None = None, due_until: date | None = None,
-                       contact_id: int | None = None, limit: int | None = None) -> list[Reminder]:  # fmt: skip
+                       contact_id: int | None = None, limit: int | None = None,
+                       today: date | None = None) -> list[Reminder]:  # fmt: skip
         """Open reminders in due order (served by the partial index on open reminders)."""
         where, params = ["r.status = 'open'"], []
         if due_from is not None:
@@ -502,7 +508,7 @@ class Store:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        return [self._reminder(row) for row in self._all(sql, params)]
+        return [self._reminder(row, today) for row in self._all(sql, params)]
 
     # ------------------------------------------------------------ stages
 

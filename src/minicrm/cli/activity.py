@@ -17,8 +17,9 @@ KIND_HELP = "call, email, meeting, note, order, message, visit, ticket or referr
 def log(
     ctx: typer.Context,
     contact: Annotated[str, typer.Argument(metavar="CONTACT", help="An id, an exact email, or a name or part of one")],
-    kind: Annotated[str, typer.Argument(help=KIND_HELP)],
-    text: Annotated[str | None, typer.Argument(help="What happened; - reads it from standard input")] = None,
+    kind: Annotated[str, typer.Argument(metavar="KIND", help=KIND_HELP)],
+    text: Annotated[str | None, typer.Argument(metavar="[TEXT]",
+        help="What happened; - reads it from standard input")] = None,
     at: Annotated[str | None, typer.Option("--at", metavar="WHEN", help="When it happened [default: now]")] = None,
     amount: Annotated[str | None, typer.Option("--amount", metavar="N", help="Amount, e.g. for an order")] = None,
     fmt: FormatOption = None, as_json: JsonOption = False,

@@ -26,7 +26,7 @@ Fields = Annotated[list[str] | None, typer.Option("--field", metavar="KEY=VALUE"
 @app.command("add")
 def add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Full name")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Full name")],
     email: Emails = None, phone: Phones = None, org: Org = None, tag: Tags = None, stage: Stage = None,
     birthday: Birthday = None, note_: Annotated[str | None, typer.Option("--note", "-n",
         help="Free text about the contact")] = None,
@@ -171,7 +171,8 @@ def rm(
 @app.command("stage")
 def stage_(
     ctx: typer.Context, contact: ContactArg,
-    stage: Annotated[str, typer.Argument(help="awareness, consideration, purchase, retention or advocacy")],
+    stage: Annotated[str, typer.Argument(metavar="STAGE",
+        help="awareness, consideration, purchase, retention or advocacy")],
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Move a contact to a lifecycle stage.

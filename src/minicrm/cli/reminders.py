@@ -14,7 +14,7 @@ from minicrm.cli.common import AllOption, FormatOption, JsonOption, Run
 def remind(
     ctx: typer.Context,
     contact: Annotated[str, typer.Argument(metavar="CONTACT", help="An id, an exact email, or a name or part of one")],
-    text: Annotated[str, typer.Argument(help="What to do")],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="What to do")],
     on: Annotated[str, typer.Option("--on", metavar="WHEN", help="When it is due: tomorrow 9am, fri, 2026-12-01...")],
     every: Annotated[str | None, typer.Option("--every", metavar="RULE",
         help="Repeat: daily, weekly, monthly, yearly, every 2 weeks...")] = None,
