@@ -9,8 +9,6 @@ from typing import Annotated, Any
 
 import typer
 
-from minicrm import dates, render
-
 FormatOption = Annotated[str | None, typer.Option("--format", "-f", metavar="FORMAT",
     help="table, tsv, csv, json or ndjson [default: table on a terminal, tsv in a pipe]")]  # fmt: skip
 JsonOption = Annotated[bool, typer.Option("--json", help="Shorthand for --format json")]
@@ -21,6 +19,8 @@ class Run:
     """One command's run: its clock reading, its output format, and its store."""
 
     def __init__(self, ctx: typer.Context, fmt: str | None = None, as_json: bool = False):
+        from minicrm import dates, render  # here, not at import: --help and --version stay lean
+
         state = ctx.obj
         self.state = state
         self.now: datetime = dates.now()
@@ -48,6 +48,8 @@ class Run:
     def many(self, records: Iterable[Any], record_type: type, *, title: str | None = None,
              empty: str | None = None) -> None:  # fmt: skip
         """Every record: a table on a terminal, else the machine format, streamed."""
+        from minicrm import render
+
         if self.table:
             render.write_table(records, record_type, self.now, sys.stdout, title=title, empty=empty)
         else:
@@ -62,6 +64,8 @@ class Run:
         ``fetch(n)`` returns at most n records (all when n is None); ``count()``
         tells how many there are in all, for the "N more" line.
         """
+        from minicrm import render
+
         if not self.table or show_all or limit is not None:
             self.many(fetch(limit), record_type, title=title, empty=empty)
             return
@@ -74,6 +78,8 @@ class Run:
                            title=title, empty=empty)  # fmt: skip
 
     def one(self, record: Any) -> None:
+        from minicrm import render
+
         if self.table:
             render.write_record_table(record, self.now, sys.stdout)
         else:
