@@ -255,7 +255,7 @@ REMINDER_COLUMNS = (
     Column("Reach", lambda r, n: r.contact_phone or r.contact_email, max_width=26, no_wrap=True,
            overflow="ellipsis", priority=2),
     Column("Reminder", lambda r, n: r.text, min_width=20),
-    Column("Repeats", lambda r, n: r.rule, style="cyan", no_wrap=True, priority=3),
+    Column("Repeats", lambda r, n: r.rule, style="cyan", no_wrap=True, priority=2),
 )
 STAGE_COLUMNS = (
     Column("When", lambda s, n: _when(s.at, n), no_wrap=True),
