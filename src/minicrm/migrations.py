@@ -160,6 +160,8 @@ def m002_search(db: Database) -> None:
         CREATE VIRTUAL TABLE contact_search USING fts5(
             name, org, note, emails, phones, tags, fields, tokenize = 'trigram'
         );
+        -- The same row shape as Store._index_contact, written out again on purpose:
+        -- a migration must keep doing what it did when it shipped.
         INSERT INTO contact_search (rowid, name, org, note, emails, phones, tags, fields)
         SELECT c.id, c.name, c.org, c.note,
                (SELECT group_concat(email, ' ') FROM contact_emails WHERE contact_id = c.id),
