@@ -43,6 +43,8 @@ def test_log_rejects_bad_input_and_writes_nothing(cli, ann):
     assert cli("log", ann, "call", "--at", "whenever").exit_code == 2
     assert cli("log", ann, "call", "bell\x07").exit_code == 1
     assert cli("log", "nobody", "call").exit_code == 3
+    future = cli("log", ann, "call", "--at", "tomorrow")
+    assert future.exit_code == 1 and "in the future" in future.stderr and "minicrm remind" in future.stderr
     assert cli.ok("history").stdout == ""
 
 

@@ -27,12 +27,13 @@ def test_python_dash_m_works(tmp_path):
     assert out.stdout.strip() == f"minicrm {__version__}"
 
 
-def test_usage_errors_exit_2(cli):
-    assert cli("lst").exit_code == 2
-    assert cli("list", "--bogus").exit_code == 2
-    assert cli("list", "--limit", "many").exit_code == 2
-    assert cli("done").exit_code == 2  # missing ID
-    assert cli("done", "abc").exit_code == 2
+def test_usage_errors_exit_2_with_one_line(cli):
+    for args in (["lst"], ["list", "--bogus"], ["list", "--limit", "many"], ["done"], ["done", "abc"]):
+        result = cli(*args)
+        assert result.exit_code == 2, args
+        assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, result.stderr
+        assert "--help" in result.stderr
+    assert "Did you mean 'list'?" in cli("lst").stderr
 
 
 def test_a_bug_is_reported_in_one_line_without_a_traceback(cli, monkeypatch):
@@ -42,7 +43,7 @@ def test_a_bug_is_reported_in_one_line_without_a_traceback(cli, monkeypatch):
         raise ValueError("boom")
 
     monkeypatch.setattr(services, "due", broken)
-    monkeypatch.delenv("MINICRM_DEBUG")
+    monkeypatch.setenv("MINICRM_DEBUG", "0")
     result = cli("due")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: internal error (ValueError: boom)")

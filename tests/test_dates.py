@@ -51,6 +51,10 @@ NOW = datetime(2026, 11, 18, 9, 30).astimezone()  # a Wednesday
         ("Dec 1", "2026-12-01", None),
         ("Jan 5", "2027-01-05", None),  # no year: the next one, for reminders
         ("5 January 2025", "2025-01-05", None),
+        ("Dec 1 9am", "2026-12-01", "09:00"),  # a time without minutes after a date
+        ("2026-12-01 9am", "2026-12-01", "09:00"),
+        ("Feb 29", "2028-02-29", None),  # no year: the next 29 February there is
+        ("2 wks", "2026-12-02", None),
     ],
 )
 def test_when_phrases(phrase, day, clock):
@@ -61,7 +65,8 @@ def test_when_phrases(phrase, day, clock):
 
 @pytest.mark.parametrize(
     "phrase, day",
-    [("fri", "2026-11-13"), ("wed", "2026-11-18"), ("Jan 5", "2026-01-05"), ("Dec 1", "2025-12-01")],
+    [("fri", "2026-11-13"), ("wed", "2026-11-18"), ("Jan 5", "2026-01-05"), ("Dec 1", "2025-12-01"),
+     ("Feb 29", "2024-02-29"), ("Nov 18", "2026-11-18")],
 )
 def test_past_preference_for_logging(phrase, day):
     assert dates.parse_when(phrase, NOW, prefer="past").day == date.fromisoformat(day)
@@ -69,7 +74,8 @@ def test_past_preference_for_logging(phrase, day):
 
 @pytest.mark.parametrize(
     "phrase", ["", "   ", "someday", "next blursday", "in three fortnights", "25:00", "13pm",
-               "2026-13-01", "2026-02-30", "in 999999999 days", "tomorrow 99am", "9999-12-31 +1y"],
+               "2026-13-01", "2026-02-30", "in 999999999 days", "tomorrow 99am", "9999-12-31 +1y",
+               "17", "2026", "0001-01-01", "9999-12-31 23:59", "1899-12-31", "3000-01-01"],
 )  # fmt: skip
 def test_nonsense_is_a_usage_error(phrase):
     with pytest.raises(DateParseError):
@@ -111,7 +117,7 @@ def test_iso_datetimes_round_trip(moment):
     [("daily", "daily"), ("Weekly", "weekly"), ("monthly", "monthly"), ("yearly", "yearly"),
      ("annually", "yearly"), ("every 2 weeks", "every 2 weeks"), ("every 3 months", "every 3 months"),
      ("every day", "daily"), ("every other week", "every 2 weeks"), ("fortnightly", "every 2 weeks"),
-     ("every 1 month", "monthly")],
+     ("every 1 month", "monthly"), ("every 2 wks", "every 2 weeks")],
 )  # fmt: skip
 def test_rules(text, canonical):
     assert str(dates.parse_rule(text)) == canonical
@@ -165,10 +171,16 @@ def test_birthdays(text, stored):
     assert dates.parse_birthday(text) == stored
 
 
-@pytest.mark.parametrize("text", ["someday", "13-45", "1990", "--02-30"])
-def test_bad_birthdays(text):
-    with pytest.raises(InvalidValue):
+@pytest.mark.parametrize("text", ["someday", "13-45", "1990", "--02-30", "17"])
+def test_unreadable_birthdays_are_usage_errors(text):
+    with pytest.raises(DateParseError):
         dates.parse_birthday(text)
+
+
+@pytest.mark.parametrize("text", ["2030-01-01", "1800-01-01"])
+def test_birthdays_must_be_in_the_past(text):
+    with pytest.raises(InvalidValue):
+        dates.parse_birthday(text, date(2026, 11, 18))
 
 
 def test_describe_day():

@@ -89,6 +89,8 @@ def test_global_format_option_and_json_shorthand(cli, populated):
     assert json.loads(cli.ok("--json", "list").stdout)[0]["name"] == "Ann Lee"
     assert cli.ok("--format", "csv", "list").stdout.startswith("id,uid,name,")
     assert cli.ok("--format", "csv", "list", "--format", "tsv").stdout.startswith("1\t")  # the command's wins
+    assert cli.ok("--json", "list", "--format", "csv").stdout.startswith("id,uid,name,")
+    assert cli.ok("--format", "csv", "list", "--json").stdout.startswith("[")
     bad = cli("list", "--format", "xml")
     assert bad.exit_code == 2 and "not an output format" in bad.stderr
     clash = cli("list", "--format", "csv", "--json")

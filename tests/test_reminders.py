@@ -51,6 +51,14 @@ def test_due_with_nothing_is_a_success(cli):
     result = cli.ok("due", "--json")
     assert result.json() == []
     assert cli.ok("due").stdout == ""
+    assert "minicrm due --week" in cli.ok("due", tty=True).stderr
+    assert "Nothing due this week." in cli.ok("due", "--week", tty=True).stderr
+
+
+def test_done_prints_done_not_late(cli, ann):
+    rid = cli.id("remind", ann, "old", "--on", "3 days ago")
+    table = cli.ok("done", rid, tty=True).stdout
+    assert "done" in table and "late" not in table
 
 
 def test_done_completes_and_a_recurring_reminder_rolls_forward(cli, ann):

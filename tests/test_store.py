@@ -170,3 +170,12 @@ def test_upgrading_a_version_1_file_indexes_existing_data(cli, isolated, now, mo
     assert [row[2] for row in cli.ok("list", "--search", "quetzal").rows()] == ["Ann Lee"]
     found = conn.execute("SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH 'sourdough'").fetchall()
     assert found == [(1,)]
+
+
+def test_a_copy_made_with_vacuum_into_gets_wal_back(cli, isolated, tmp_path):
+    cli.ok("add", "Ann")
+    copy = tmp_path / "copy.db"
+    sqlite3.connect(isolated).execute(f"VACUUM INTO '{copy}'")
+    assert sqlite3.connect(copy).execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert cli.ok("--db", str(copy), "list").rows()[0][2] == "Ann"
+    assert sqlite3.connect(copy).execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -23,13 +23,15 @@ WEEKDAYS = {
 }  # fmt: skip
 UNITS = {
     "d": "days", "day": "days", "days": "days",
-    "w": "weeks", "wk": "weeks", "week": "weeks", "weeks": "weeks",
+    "w": "weeks", "wk": "weeks", "wks": "weeks", "week": "weeks", "weeks": "weeks",
     "m": "months", "mo": "months", "month": "months", "months": "months",
-    "y": "years", "yr": "years", "year": "years", "years": "years",
+    "y": "years", "yr": "years", "yrs": "years", "year": "years", "years": "years",
     "h": "hours", "hr": "hours", "hour": "hours", "hours": "hours",
     "min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes",
 }  # fmt: skip
 MAX_AMOUNT = 100_000  # "in 100000 days" is about 270 years: anything beyond is a typo
+YEARS = range(1900, 3000)  # dates outside these years are typos, and break time zone arithmetic
+_TRY = "Try: today, tomorrow 9am, in 3 days, fri, 2026-12-01"
 
 _TIME = r"(?P<h>\d{1,2})(?::(?P<mi>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)|(?P<h24>\d{1,2}):(?P<m24>\d{2})"
 _TIME_RE = re.compile(rf"^(?:{_TIME})$")
@@ -206,37 +208,39 @@ def _relative(phrase: str, current: datetime, prefer: str) -> When | None:
 
 def _absolute(phrase: str, current: datetime, prefer: str) -> When:
     """Calendar dates (``2026-12-01``, ``1 Dec 2026 14:30``, ``Dec 1``) via dateutil."""
-    if not re.search(r"\d", phrase) or len(phrase) > 64:
-        raise DateParseError(
-            f"cannot read the date {phrase!r}", "Try: today, tomorrow 9am, in 3 days, fri, 2026-12-01"
-        )
+    if not re.search(r"\d", phrase) or phrase.isdigit() or len(phrase) > 64:
+        raise DateParseError(f"cannot read the date {phrase!r}", _TRY)
     from dateutil import parser
 
     today = current.date()
-    # Two different defaults reveal which parts the text itself gave.
-    first = datetime(today.year, today.month, today.day, 0, 0)
-    second = datetime(today.year - 1 if today.year > 1 else 2, today.month, today.day, 1, 1)
-    if today.month == 2 and today.day == 29:
-        second = second.replace(year=today.year - 4 if today.year > 4 else 2004)
+    # Parse twice with defaults that differ in year and hour: what differs was not
+    # in the text. Both default years are leap years, so "Feb 29" parses.
     try:
-        a = parser.parse(phrase, default=first)
-        b = parser.parse(phrase, default=second)
+        a = parser.parse(phrase, default=datetime(2028, today.month, 1, 0, 0))
+        b = parser.parse(phrase, default=datetime(2024, today.month, 1, 1, 0))
     except (ValueError, OverflowError, TypeError, ArithmeticError, parser.ParserError):
-        raise DateParseError(
-            f"cannot read the date {phrase!r}", "Try: today, tomorrow 9am, in 3 days, fri, 2026-12-01"
-        ) from None
+        raise DateParseError(f"cannot read the date {phrase!r}", _TRY) from None
     if a.tzinfo is not None:  # "2026-12-01T10:00Z": an instant, shown in local time
-        a = a.astimezone().replace(tzinfo=None)
-        b = b.astimezone().replace(tzinfo=None)
-    has_time = (a.hour, a.minute) == (b.hour, b.minute)
-    has_year = a.year == b.year
-    day = a.date()
-    if not has_year:
-        if prefer == "future" and day < today:
-            day = _shift(day, "years", 1) if not (day.month == 2 and day.day == 29) else day
-        elif prefer == "past" and day > today:
-            day = _shift(day, "years", -1)
-    return When(day, time(a.hour, a.minute) if has_time else None)
+        try:
+            a = a.astimezone().replace(tzinfo=None)
+            b = b.astimezone().replace(tzinfo=None)
+        except (OverflowError, ValueError):
+            raise DateParseError(f"{phrase!r} is out of range", "Use a date between 1900 and 2999") from None
+    clock = time(a.hour, a.minute) if a.hour == b.hour else None
+    if a.year == b.year:
+        return When(a.date(), clock)
+    # No year given: the nearest such day from today, forward for reminders, back for logs.
+    step = -1 if prefer == "past" else 1
+    year = today.year
+    for _ in range(9):  # 29 February comes round within eight years
+        try:
+            day = date(year, a.month, a.day)
+        except ValueError:
+            day = None
+        if day is not None and (day >= today if step == 1 else day <= today):
+            return When(day, clock)
+        year += step
+    raise DateParseError(f"cannot place {phrase!r} in a year", "Add the year, e.g. 2028-02-29")
 
 
 def parse_when(text: str, current: datetime, prefer: str = "future") -> When:
@@ -248,15 +252,19 @@ def parse_when(text: str, current: datetime, prefer: str = "future") -> When:
     """
     phrase = " ".join(str(text).lower().replace(",", " ").split())
     if not phrase:
-        raise DateParseError("the date is empty", "Try: today, tomorrow 9am, in 3 days, 2026-12-01")
+        raise DateParseError("the date is empty", _TRY)
+    when = _read(phrase, current, prefer)
+    if when.day.year not in YEARS:
+        raise DateParseError(f"{text!r} is out of range", f"Use a date between {YEARS[0]} and {YEARS[-1]}")
+    return when
+
+
+def _read(phrase: str, current: datetime, prefer: str) -> When:
     if _TIME_RE.match(phrase):
         return When(current.date(), _parse_time(phrase))
-
-    clock = None
     m = _TRAILING_TIME_RE.match(phrase)
     if m and (found := _relative(m.group("rest"), current, prefer)) is not None:
-        clock = _parse_time(m.group("time"))
-        return When(found.day, clock)
+        return When(found.day, _parse_time(m.group("time")))
     found = _relative(phrase, current, prefer)
     if found is not None:
         return found
@@ -325,29 +333,30 @@ def next_occurrence(anchor: date, rule: Rule, after: date) -> date:
 # ---------------------------------------------------------------- birthdays
 
 
-def parse_birthday(text: str) -> str:
+def parse_birthday(text: str, today: date | None = None) -> str:
     """A birthday with or without a year: ``1990-05-17`` or ``--05-17`` (as vCard stores it)."""
     phrase = " ".join(str(text).lower().replace(",", " ").split())
+    hint = "Use 1990-05-17, or 05-17 when the year is unknown"
     m = re.fullmatch(r"(?:--)?(\d{1,2})-(\d{1,2})", phrase)
     try:
         if m:
             day = date(2000, int(m.group(1)), int(m.group(2)))  # a leap year admits 02-29
             return f"--{day:%m-%d}"
-        if not re.search(r"\d", phrase) or len(phrase) > 64:
+        if not re.search(r"\d", phrase) or phrase.isdigit() or len(phrase) > 64:
             raise ValueError
         from dateutil import parser
 
         a = parser.parse(phrase, default=datetime(2000, 1, 1))
         b = parser.parse(phrase, default=datetime(1904, 2, 2))
     except (ValueError, OverflowError, TypeError, ArithmeticError):
-        raise InvalidValue(
-            f"cannot read the birthday {text!r}", "Use 1990-05-17, or 05-17 when the year is unknown"
-        ) from None
+        raise DateParseError(f"cannot read the birthday {text!r}", hint) from None
     if (a.month, a.day) != (b.month, b.day):
-        raise InvalidValue(f"the birthday {text!r} has no day and month", "Use 1990-05-17 or 05-17")
-    if a.year == b.year:
-        return a.date().isoformat()
-    return f"--{a:%m-%d}"
+        raise DateParseError(f"the birthday {text!r} has no day and month", hint)
+    if a.year != b.year:
+        return f"--{a:%m-%d}"
+    if a.year not in YEARS or (today is not None and a.date() > today):
+        raise InvalidValue(f"the birthday {a.date()} is not in the past", hint)
+    return a.date().isoformat()
 
 
 # ---------------------------------------------------------------- descriptions

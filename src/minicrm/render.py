@@ -223,6 +223,8 @@ def _due(reminder: Reminder, now: datetime) -> Any:
 
     from minicrm.dates import describe_day
 
+    if reminder.state == "done":
+        return Text("done", style="dim")
     label = describe_day(reminder.due_on, now.date())
     if reminder.due_time:
         label += f" {reminder.due_time:%H:%M}"

@@ -175,7 +175,7 @@ def add_contact(store: Store, now: datetime, name: str, *, emails: Sequence[str]
         name=clean_name,
         org=clean_line(org, "organisation", required=False) if org is not None else None,
         stage=clean_stage,
-        birthday=dates.parse_birthday(birthday) if birthday else None,
+        birthday=dates.parse_birthday(birthday, now.date()) if birthday else None,
         note=clean_block(note, "note"),
         fields=custom,
         emails=clean_emails,
@@ -202,7 +202,7 @@ def edit_contact(store: Store, now: datetime, contact: Contact, *, name: str | N
     if org is not None:
         columns["org"] = clean_line(org, "organisation", required=False)
     if birthday is not None:
-        columns["birthday"] = dates.parse_birthday(birthday) if birthday.strip() else None
+        columns["birthday"] = dates.parse_birthday(birthday, now.date()) if birthday.strip() else None
     if note is not None:
         columns["note"] = clean_block(note, "note")
     if fields:
@@ -309,6 +309,9 @@ def log_interaction(store: Store, now: datetime, contact: Contact, kind: str, te
     clean_kind = choose(kind, KINDS, "kind of interaction")
     clean_text = clean_block(text, "text")
     moment = dates.parse_when(at, now, prefer="past").instant(now) if at else now
+    if moment.date() > now.date():
+        raise InvalidValue(f"--at {at} is in the future; log what has happened",
+                           "For what is still to come, set a reminder: minicrm remind")  # fmt: skip
     value = parse_amount(amount)
     with store.write():
         interaction_id = store.insert_interaction(

@@ -573,6 +573,13 @@ def open_store(path: Path | str, now: datetime) -> Store:
             f"{path} was written by a newer minicrm (schema {version}; this one knows {latest})",
             "Upgrade minicrm: pip install --upgrade minicrm",
         )
+    if not readonly and version == latest:
+        try:  # a copy made with VACUUM INTO or .backup comes back in rollback-journal mode
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.Error as error:
+            conn.close()
+            raise translate(error, path) from None
     if version < latest:
         if readonly:
             conn.close()

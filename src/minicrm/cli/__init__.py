@@ -15,6 +15,7 @@ import sys
 from typing import Annotated, Any
 
 import typer
+from typer._click.exceptions import ClickException, UsageError
 from typer.core import TyperGroup
 
 from minicrm import __version__
@@ -44,18 +45,25 @@ class MiniCrmGroup(TyperGroup):
             if error.errno == errno.EPIPE:  # the reader went away (| head): not an error
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 ctx.exit(0)
-            if os.environ.get("MINICRM_DEBUG"):
+            if _debug():
                 raise
             _fail(ctx, f"{error.strerror or error}: {error.filename or ''}".rstrip(": "), 1)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except UsageError as error:  # an unknown option or command, a missing argument
+            command = ctx.invoked_subcommand or ""
+            hint = f"Try: minicrm {command} --help".replace("  ", " ")
+            message = error.format_message()
+            _fail(ctx, f"{message}{'' if message.endswith(('.', '?', '!')) else '.'} {hint}", error.exit_code)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt, ClickException):
             raise
         except Exception as error:  # a bug: say so plainly, no traceback
-            if os.environ.get("MINICRM_DEBUG") or isinstance(error, typer.BadParameter):
-                raise
-            if isinstance(error, typer._click.exceptions.ClickException):
+            if _debug():
                 raise
             _fail(ctx, f"internal error ({type(error).__name__}: {error}). "
                   "Please report it; MINICRM_DEBUG=1 shows the details", 1)  # fmt: skip
+
+
+def _debug() -> bool:
+    return os.environ.get("MINICRM_DEBUG", "") not in ("", "0")
 
 
 def _fail(ctx: Any, message: str, code: int) -> None:

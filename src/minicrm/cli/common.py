@@ -24,7 +24,11 @@ class Run:
         state = ctx.obj
         self.state = state
         self.now: datetime = dates.now()
-        self.fmt = render.decide_format(fmt or state.fmt, as_json or state.as_json)
+        # The command's own --format/--json wins over the global one.
+        if fmt or as_json:
+            self.fmt = render.decide_format(fmt, as_json)
+        else:
+            self.fmt = render.decide_format(state.fmt, state.as_json)
         self._store = None
 
     @property

@@ -61,7 +61,7 @@ def due(
     summary = ", ".join(f"{states.count(s)} {s}" for s in ("overdue", "today", "upcoming") if s in states)
     run.listing(lambda n: items[:n], Reminder, show_all=all_, count=lambda: len(items),
                 title=f"{run.now:%A %d %B}: {summary}",
-                empty="Nothing due. Plan ahead: minicrm due --week")  # fmt: skip
+                empty="Nothing due this week." if week else "Nothing due. Plan ahead: minicrm due --week")  # fmt: skip
 
 
 @app.command("done")
