@@ -88,3 +88,15 @@ class ContactDetail:
 
 def field_names(record_type: type) -> list[str]:
     return [f.name for f in fields(record_type)]
+
+
+@dataclass(frozen=True)
+class ImportAction:
+    """What ``import`` did, or would do (``--dry-run``), with one record of the file."""
+
+    line: int
+    action: str  # create | update | skip | reject
+    kind: str  # contact | interaction | reminder
+    uid: str | None
+    name: str
+    detail: str | None = None

@@ -21,7 +21,7 @@ from itertools import islice
 from typing import IO, Any
 
 from minicrm.errors import UsageError
-from minicrm.models import Contact, ContactDetail, Interaction, Reminder, StageChange
+from minicrm.models import Contact, ContactDetail, ImportAction, Interaction, Reminder, StageChange
 
 FORMATS = ("table", "tsv", "csv", "json", "ndjson")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -343,3 +343,14 @@ def write_record_table(record: Any, now: datetime, out: IO[str]) -> None:
         write_detail(record, now, out)
     else:
         write_table([record], type(record), now, out)
+
+
+# ------------------------------------------------------------------ interchange (issue 4)
+
+TABLES[ImportAction] = (
+    Column("Line", lambda a, n: str(a.line), style="dim", justify="right", no_wrap=True),
+    Column("Action", lambda a, n: a.action, style="bold", no_wrap=True),
+    Column("Kind", lambda a, n: a.kind, no_wrap=True),
+    Column("Name", lambda a, n: a.name, max_width=30),
+    Column("Detail", lambda a, n: a.detail, min_width=20),
+)

@@ -68,7 +68,7 @@ def normalise_email(value: str) -> str:
     return email
 
 
-def normalise_phone(value: str) -> str:
+def normalise_phone(value: str, region: str | None = None) -> str:
     phone = " ".join(str(value).split())
     digits = sum(ch.isdigit() for ch in phone)
     if len(phone) > 40 or digits < 3 or not _PHONE.match(phone):
@@ -163,30 +163,34 @@ def resolve_contact(store: Store, ref: str) -> Contact:
     raise Ambiguous(f'"{text}" matches several contacts: {shown}{more}', "Use the id")
 
 
+def validate_contact(name: str, *, emails: Sequence[str] = (), phones: Sequence[str] = (),
+                     org: str | None = None, tags: Sequence[str] = (), stage: str | None = None,
+                     birthday: str | None = None, note: str | None = None,
+                     fields: dict[str, str | None] | None = None, region: str | None = None) -> dict:  # fmt: skip
+    """A contact's values checked and normalised: the rules ``add`` and ``import`` share."""
+    return dict(
+        name=clean_line(name, "name"),
+        org=clean_line(org, "organisation", required=False) if org is not None else None,
+        stage=choose(stage, STAGES, "stage") if stage else STAGES[0],
+        birthday=dates.parse_birthday(birthday) if birthday else None,
+        note=clean_block(note, "note"),
+        fields={k: v for k, v in (fields or {}).items() if v is not None},
+        emails=_unique(normalise_email(e) for e in emails),
+        phones=_unique(normalise_phone(p, region) for p in phones),
+        tags=_unique(normalise_tag(t) for t in tags),
+    )
+
+
 def add_contact(store: Store, now: datetime, name: str, *, emails: Sequence[str] = (),
                 phones: Sequence[str] = (), org: str | None = None, tags: Sequence[str] = (),
                 stage: str | None = None, birthday: str | None = None, note: str | None = None,
-                fields: Sequence[str] = ()) -> Contact:  # fmt: skip
-    clean_name = clean_line(name, "name")
-    clean_emails = _unique(normalise_email(e) for e in emails)
-    clean_phones = _unique(normalise_phone(p) for p in phones)
-    clean_stage = choose(stage, STAGES, "stage") if stage else STAGES[0]
-    custom = {k: v for k, v in parse_fields(fields).items() if v is not None}
-    values = dict(
-        name=clean_name,
-        org=clean_line(org, "organisation", required=False) if org is not None else None,
-        stage=clean_stage,
-        birthday=dates.parse_birthday(birthday) if birthday else None,
-        note=clean_block(note, "note"),
-        fields=custom,
-        emails=clean_emails,
-        phones=clean_phones,
-        tags=_unique(normalise_tag(t) for t in tags),
-    )
+                fields: Sequence[str] = (), region: str | None = None) -> Contact:  # fmt: skip
+    values = validate_contact(name, emails=emails, phones=phones, org=org, tags=tags, stage=stage,
+                              birthday=birthday, note=note, fields=parse_fields(fields), region=region)  # fmt: skip
     with store.write():
-        _check_emails_free(store, clean_emails)
+        _check_emails_free(store, values["emails"])
         contact_id = store.insert_contact(at=now, **values)
-        store.insert_stage_change(contact_id, None, clean_stage, now, "add")
+        store.insert_stage_change(contact_id, None, values["stage"], now, "add")
     return store.get_contact(contact_id)
 
 
@@ -195,7 +199,7 @@ def edit_contact(store: Store, now: datetime, contact: Contact, *, name: str | N
                  phones: Sequence[str] = (), remove_phones: Sequence[str] = (),
                  org: str | None = None, tags: Sequence[str] = (), remove_tags: Sequence[str] = (),
                  stage: str | None = None, birthday: str | None = None, note: str | None = None,
-                 fields: Sequence[str] = ()) -> Contact:  # fmt: skip
+                 fields: Sequence[str] = (), region: str | None = None) -> Contact:  # fmt: skip
     """Change what is given. An empty ``org``, ``birthday`` or ``note`` clears it."""
     columns: dict[str, object] = {}
     if name is not None:
@@ -226,7 +230,8 @@ def edit_contact(store: Store, now: datetime, contact: Contact, *, name: str | N
         return _unique([v for v in current if v not in remove] + add)
 
     new_emails = merge(contact.emails, map(normalise_email, emails), map(normalise_email, remove_emails), "email")
-    new_phones = merge(contact.phones, map(normalise_phone, phones), map(normalise_phone, remove_phones), "phone")
+    new_phones = merge(contact.phones, [normalise_phone(p, region) for p in phones],
+                       [normalise_phone(p, region) for p in remove_phones], "phone")
     new_tags = merge(contact.tags, map(normalise_tag, tags), map(normalise_tag, remove_tags), "tag")
     new_stage = choose(stage, STAGES, "stage") if stage else None
     with store.write():

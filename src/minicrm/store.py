@@ -530,6 +530,128 @@ class Store:
             for row in rows
         ]
 
+    # ------------------------------------------------------------ interchange (issue 4)
+    # Import and export: streamed reads in id order, bulk writes with explicit ids
+    # inside the caller's transaction, and the full-text index rebuilt in one statement.
+
+    _SEARCH_ROW = """SELECT c.id, c.name, c.org, c.note,
+                      (SELECT group_concat(email, ' ') FROM contact_emails WHERE contact_id = c.id),
+                      (SELECT group_concat(phone, ' ') FROM contact_phones WHERE contact_id = c.id),
+                      (SELECT group_concat(tag, ' ') FROM contact_tags WHERE contact_id = c.id),
+                      (SELECT group_concat(value, ' ') FROM json_each(c.fields))
+               FROM contacts c"""
+
+    def next_id(self, table: str) -> int:
+        """The id the next row of ``table`` would get (call inside a write transaction)."""
+        assert table in ("contacts", "interactions", "reminders")
+        return (self._one(f"SELECT max(id) FROM {table}")[0] or 0) + 1
+
+    def contact_ids_by_phone(self, phone: str) -> list[int]:
+        rows = self._all("SELECT DISTINCT contact_id FROM contact_phones WHERE phone = ?", (phone,))
+        return [row[0] for row in rows]
+
+    def contact_id_by_uid(self, uid: str) -> int | None:
+        row = self._one("SELECT id FROM contacts WHERE uid = ?", (uid,))
+        return row[0] if row else None
+
+    def uid_exists(self, table: str, uid: str) -> bool:
+        assert table in ("contacts", "interactions", "reminders")
+        return self._one(f"SELECT 1 FROM {table} WHERE uid = ?", (uid,)) is not None
+
+    def bulk_insert_contacts(self, rows: Sequence[dict]) -> None:
+        """Insert contacts with explicit ids and their lists; the caller indexes them afterwards.
+
+        Each row: id, uid, name, org, stage, birthday, note, fields, emails, phones, tags,
+        created_at, updated_at (datetimes), stage_history [(from, to, at, source)].
+        """
+        self.conn.executemany(
+            """INSERT INTO contacts (id, uid, name, name_fold, org, stage, birthday, note, fields,
+                                     created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [(r["id"], r["uid"], r["name"], r["name"].casefold(), r["org"], r["stage"], r["birthday"],
+              r["note"], json.dumps(r["fields"], ensure_ascii=False), to_utc_text(r["created_at"]),
+              to_utc_text(r["updated_at"])) for r in rows],
+        )  # fmt: skip
+        for key, (table, column) in _LIST_TABLES.items():
+            self.conn.executemany(
+                f"INSERT INTO {table} (contact_id, position, {column}) VALUES (?, ?, ?)",
+                [(r["id"], position, value) for r in rows for position, value in enumerate(r[key])],
+            )
+        self.conn.executemany(
+            """INSERT INTO stage_changes (contact_id, from_stage, to_stage, changed_at, source)
+               VALUES (?, ?, ?, ?, ?)""",
+            [(r["id"], old, new, to_utc_text(at), source) for r in rows
+             for old, new, at, source in r["stage_history"]],
+        )  # fmt: skip
+
+    def index_contacts_from(self, first_id: int) -> None:
+        """Add contacts with ``id >= first_id`` to the full-text index, in one statement."""
+        self.conn.execute(
+            "INSERT INTO contact_search (rowid, name, org, note, emails, phones, tags, fields) "
+            + self._SEARCH_ROW + " WHERE c.id >= ?",
+            (first_id,),
+        )
+
+    def bulk_insert_interactions(self, rows: Sequence[dict]) -> None:
+        self.conn.executemany(
+            """INSERT INTO interactions (uid, contact_id, kind, occurred_at, text, amount_cents, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            [(r["uid"], r["contact_id"], r["kind"], to_utc_text(r["at"]), r["text"],
+              int(r["amount"] * 100) if r["amount"] is not None else None, to_utc_text(r["created_at"]))
+             for r in rows],
+        )  # fmt: skip
+
+    def bulk_insert_reminders(self, rows: Sequence[dict]) -> None:
+        self.conn.executemany(
+            """INSERT INTO reminders (uid, contact_id, text, due_on, due_time, rule, anchor_on,
+                                      scheduled_on, snoozed, status, done_at, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [(r["uid"], r["contact_id"], r["text"], r["due_on"].isoformat(), _clock(r["due_time"]), r["rule"],
+              r["anchor_on"].isoformat(), r["scheduled_on"].isoformat(), int(r["snoozed"]), r["status"],
+              to_utc_text(r["done_at"]) if r["done_at"] else None, to_utc_text(r["created_at"]),
+              to_utc_text(r["updated_at"])) for r in rows],
+        )  # fmt: skip
+
+    def stage_histories(self, contact_ids: Sequence[int]) -> dict[int, list[StageChange]]:
+        if not contact_ids:
+            return {}
+        rows = self._all(
+            f"SELECT * FROM stage_changes WHERE contact_id IN ({','.join('?' * len(contact_ids))})"
+            " ORDER BY contact_id, changed_at, id",
+            list(contact_ids),
+        )
+        found: dict[int, list[StageChange]] = {}
+        for row in rows:
+            found.setdefault(row["contact_id"], []).append(
+                StageChange(id=row["id"], contact_id=row["contact_id"], from_stage=row["from_stage"],
+                            to_stage=row["to_stage"], at=from_utc_text(row["changed_at"]),
+                            source=row["source"])  # fmt: skip
+            )
+        return found
+
+    def export_interactions(self, batch: int = 2000) -> Iterator[tuple[Interaction, str]]:
+        """Every interaction in id order with its contact's uid, streamed."""
+        cursor = self.conn.execute(
+            "SELECT i.id, i.uid, i.contact_id, c.name AS contact_name, c.uid AS contact_uid, i.kind,"
+            " i.occurred_at, i.text, i.amount_cents, i.created_at"
+            " FROM interactions i JOIN contacts c ON c.id = i.contact_id ORDER BY i.id"
+        )
+        while rows := cursor.fetchmany(batch):
+            for row in rows:
+                yield self._interaction(row), row["contact_uid"]
+
+    def export_reminders(self, *, open_only: bool = False, batch: int = 2000
+                         ) -> Iterator[tuple[Reminder, str, date, date]]:  # fmt: skip
+        """Every reminder in id order with its contact's uid, anchor and scheduled day, streamed."""
+        sql = self._REMINDER_SELECT.replace("r.id, r.uid,", "r.id, r.uid, c.uid AS contact_uid,", 1)
+        if open_only:
+            sql += " WHERE r.status = 'open'"
+        cursor = self.conn.execute(sql + " ORDER BY r.id")
+        while rows := cursor.fetchmany(batch):
+            for row in rows:
+                yield (self._reminder(row), row["contact_uid"], date.fromisoformat(row["anchor_on"]),
+                       date.fromisoformat(row["scheduled_on"]))  # fmt: skip
+
 
 def _clock(value: time | None) -> str | None:
     return value.strftime("%H:%M") if value is not None else None
