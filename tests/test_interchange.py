@@ -130,7 +130,7 @@ def test_google_contacts_csv(cli):
     ann = cli.ok("show", "ann", "--json").json()
     assert ann["name"] == "Ann Lee" and ann["org"] == "Lee Bakes"
     assert ann["emails"] == ["ann.lee@leebakes.example", "ann@home.example"]
-    assert ann["phones"][0].replace(" ", "") == "+447700900123"
+    assert ann["phones"][0].replace(" ", "") == "+447911123456"
     assert ann["tags"] == ["friends", "vip"]  # myContacts is Google's, not the user's
     assert ann["birthday"] == "1990-05-17" and ann["note"] == "Prefers sourdough.\nPays by card."
     assert ann["fields"]["nickname"] == "Annie"
@@ -161,7 +161,7 @@ def test_hubspot_csv_maps_lifecycle_stages(cli):
 
 def test_map_overrides_and_extra_columns_become_fields(cli, tmp_path):
     source = tmp_path / "x.csv"
-    source.write_text("Kunde,Handy,Firma,Lieblingsbrot,Intern\nAnn Lee,+44 7700 900123,Lee Bakes,Rye,x\n")
+    source.write_text("Kunde,Handy,Firma,Lieblingsbrot,Intern\nAnn Lee,+44 7911 123456,Lee Bakes,Rye,x\n")
     cli.ok("import", source, "--map", "Kunde=name", "--map", "Handy=phone", "--map", "firma=org",
            "--map", "Intern=ignore")  # fmt: skip
     ann = cli.ok("show", "ann", "--json").json()
@@ -217,7 +217,7 @@ def test_dry_run_changes_nothing(cli, tmp_path, isolated):
     assert result.exit_code == 1  # a real run would fail on line 4
     assert result.rows() == [["2", "skip", "contact", "", "Annie", "same email ann@example.com as contact 1"],
                              ["3", "create", "contact", result.rows()[1][3], "Bob", ""],
-                             ["4", "reject", "contact", "", "", "'x' is not an email address. Use the form name@example.com"]]  # fmt: skip
+                             ["4", "reject", "contact", "", "", "'x' is not an email address (An email address must have an @-sign). Use the form name@example.com"]]  # fmt: skip
     assert "Dry run, nothing changed" in result.stderr
     assert count(isolated, "contacts") == 1
     assert cli("import", source, "--dry-run", "--skip-invalid").exit_code == 0
@@ -226,14 +226,14 @@ def test_dry_run_changes_nothing(cli, tmp_path, isolated):
 def test_on_duplicate(cli, tmp_path):
     cli.ok("add", "Ann", "--email", "ann@example.com", "--tag", "old")
     source = tmp_path / "in.csv"
-    source.write_text("name,email,phone,tags,org\nAnn Lee,ann@example.com,+44 7700 900123,new,Lee Bakes\n")
+    source.write_text("name,email,phone,tags,org\nAnn Lee,ann@example.com,+44 7911 123456,new,Lee Bakes\n")
     assert "1 skipped" in cli.ok("import", source).stderr
     assert cli.ok("show", "1", "--json").json()["org"] is None
     assert "1 updated" in cli.ok("import", source, "--on-duplicate", "update").stderr
     ann = cli.ok("show", "1", "--json").json()
     assert (ann["name"], ann["org"], ann["tags"], len(ann["phones"])) == ("Ann Lee", "Lee Bakes", ["old", "new"], 1)
     # same phone (normalised) is a duplicate too
-    source.write_text("name,phone\nAnnie,+44 7700 900123\n")
+    source.write_text("name,phone\nAnnie,0044 (0)7911-123456\n")
     assert "1 skipped" in cli.ok("import", source).stderr
     assert "1 created" in cli.ok("import", source, "--on-duplicate", "create").stderr
     assert len(cli.ok("list", "--json").json()) == 2
@@ -307,8 +307,8 @@ def test_invalid_utf8_is_a_rejected_row_not_a_crash(cli, tmp_path, isolated):
     source = tmp_path / "latin.csv"
     source.write_bytes("name,org\nAnn,Lee\nJos\xe9,Caf\xe9\n".encode("latin-1"))
     result = check_all_or_nothing(cli, isolated, source)
-    assert result.exit_code == 1 and "line 3: the record holds bytes that are not valid text" in result.stderr
-    assert "cp1252" in cli("import", source).stderr or True
+    assert result.exit_code == 1
+    assert "line 3: the row holds bytes that are not valid text in this encoding; save the file as UTF-8, or give --encoding" in result.stderr
     cli.ok("import", source, "--encoding", "cp1252")
     assert cli.ok("show", "josé", "--json").json()["org"] == "Café"
 

@@ -252,6 +252,9 @@ def read_csv(stream: IO[str], overrides: dict[str, str] | None, report: ImportRe
         if not any(c.strip() for c in cells):
             continue
         try:
+            if _SURROGATE.search("".join(cells)):
+                raise RowError("the row holds bytes that are not valid text in this encoding; "
+                               "save the file as UTF-8, or give --encoding")  # fmt: skip
             yield line, _csv_contact(cells, headers, targets), cells
         except RowError as error:
             yield line, error, cells
@@ -263,8 +266,12 @@ def read_ndjson(stream: IO[str]) -> Iterator[tuple[int, Any, Any]]:
             continue
         try:
             value = json.loads(text)
+            _check_text(value)
         except ValueError as error:
             yield line, RowError(f"not valid JSON ({error})"), text
+            continue
+        except InvalidValue as error:
+            yield line, RowError(str(error)), text
             continue
         yield line, value if isinstance(value, dict) else RowError("not a JSON object"), value
 
@@ -280,6 +287,11 @@ def read_json(stream: IO[str]) -> Iterator[tuple[int, Any, Any]]:
         raise InvalidValue("the JSON file holds neither an object nor a list of objects",
                            "Use the shape minicrm export writes")  # fmt: skip
     for number, item in enumerate(value, start=1):
+        try:
+            _check_text(item)
+        except InvalidValue as error:
+            yield number, RowError(str(error)), item
+            continue
         yield number, item if isinstance(item, dict) else RowError("not a JSON object"), item
 
 
@@ -377,7 +389,6 @@ class Importer:
             return
         kind = raw.get("type", "contact")
         try:
-            _check_text(raw)
             if kind == "contact":
                 self._contact(line, raw)
             elif kind == "interaction":

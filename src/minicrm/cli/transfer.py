@@ -14,17 +14,12 @@ from typing import IO, Annotated, Any
 import typer
 
 from minicrm.cli import app
-from minicrm.cli.common import FormatOption, JsonOption, Run, note
+from minicrm.cli.common import FormatOption, JsonOption, Run, default_region, note
 from minicrm.errors import UsageError
 
 _EXTENSIONS = {".csv": "csv", ".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".vcf": "vcf",
                ".vcard": "vcf", ".ics": "ics"}  # fmt: skip
 _DEFAULT_KIND = {"csv": "contacts", "vcf": "contacts", "ics": "reminders", "json": "all", "ndjson": "all"}
-
-
-def default_region() -> str | None:
-    """The region for phone numbers typed without a country code: ``$MINICRM_REGION`` (e.g. GB, US)."""
-    return os.environ.get("MINICRM_REGION") or None
 
 
 def _format_of(path: str | None, given: str | None, choices: tuple[str, ...], option: str) -> str:
@@ -158,11 +153,11 @@ def _write_rejects(path: Path, fmt: str, report: Any, encoding: str) -> None:
             for reject in report.rejects:
                 if isinstance(reject.raw, dict):
                     out.write(json.dumps({**reject.raw, "minicrm_error": f"{report.unit} {reject.line}: "
-                                          f"{reject.reason}"}, ensure_ascii=False) + "\n")  # fmt: skip
+                                          f"{reject.reason}"}) + "\n")  # fmt: skip
                 elif isinstance(reject.raw, str):
                     out.write(reject.raw if reject.raw.endswith("\n") else reject.raw + "\n")
                 else:
-                    out.write(json.dumps(reject.raw, ensure_ascii=False) + "\n")
+                    out.write(json.dumps(reject.raw) + "\n")
 
 
 @app.command("import")
