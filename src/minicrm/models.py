@@ -100,3 +100,16 @@ class ImportAction:
     uid: str | None
     name: str
     detail: str | None = None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One ``search`` result: a contact or an interaction, with the matching snippet."""
+
+    kind: str  # contact | interaction
+    id: int
+    contact_id: int
+    contact_name: str
+    at: datetime | None
+    rank: float  # bm25: lower is better, comparable within one kind
+    snippet: str

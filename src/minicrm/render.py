@@ -21,7 +21,7 @@ from itertools import islice
 from typing import IO, Any
 
 from minicrm.errors import UsageError
-from minicrm.models import Contact, ContactDetail, ImportAction, Interaction, Reminder, StageChange
+from minicrm.models import Contact, ContactDetail, ImportAction, Interaction, Reminder, SearchHit, StageChange
 
 FORMATS = ("table", "tsv", "csv", "json", "ndjson")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -353,4 +353,11 @@ TABLES[ImportAction] = (
     Column("Kind", lambda a, n: a.kind, no_wrap=True),
     Column("Name", lambda a, n: a.name, max_width=30),
     Column("Detail", lambda a, n: a.detail, min_width=20),
+)
+TABLES[SearchHit] = (
+    Column("Kind", lambda h, n: h.kind, style="magenta", no_wrap=True),
+    Column("ID", lambda h, n: str(h.id), style="dim", justify="right", no_wrap=True),
+    Column("Contact", lambda h, n: h.contact_name, style="bold", max_width=24),
+    Column("When", lambda h, n: _when(h.at, n), no_wrap=True, priority=2),
+    Column("Match", lambda h, n: h.snippet, min_width=20),
 )

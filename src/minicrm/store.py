@@ -652,6 +652,37 @@ class Store:
                 yield (self._reminder(row), row["contact_uid"], date.fromisoformat(row["anchor_on"]),
                        date.fromisoformat(row["scheduled_on"]))  # fmt: skip
 
+    def search_contacts(self, text: str, limit: int) -> list[tuple[int, str, float, dict[str, str]]]:
+        """(id, name, bm25 rank, indexed texts by column) of contacts whose text contains ``text`` (3+ chars)."""
+        phrase = _phrase(text)
+        if phrase is None:
+            return []
+        rows = self._all(
+            """SELECT s.rowid, c.name, bm25(contact_search) AS rank,
+                      s.name, s.org, s.note, s.emails, s.phones, s.tags, s.fields
+               FROM contact_search s JOIN contacts c ON c.id = s.rowid
+               WHERE contact_search MATCH ? ORDER BY rank LIMIT ?""",
+            (phrase, limit),
+        )
+        columns = ("name", "org", "note", "emails", "phones", "tags", "fields")
+        return [(row[0], row[1], row[2], {k: row[3 + n] for n, k in enumerate(columns) if row[3 + n]})
+                for row in rows]  # fmt: skip
+
+    def search_interactions(self, words: Sequence[str], limit: int) -> list[tuple[int, int, str, datetime, float, str]]:
+        """(id, contact id, contact name, at, bm25 rank, snippet) of interactions with every word (as a prefix)."""
+        if not words:
+            return []
+        query = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+        rows = self._all(
+            """SELECT i.id, i.contact_id, c.name, i.occurred_at, bm25(interactions_fts) AS rank,
+                      snippet(interactions_fts, 0, '«', '»', '…', 12)
+               FROM interactions_fts f JOIN interactions i ON i.id = f.rowid
+               JOIN contacts c ON c.id = i.contact_id
+               WHERE interactions_fts MATCH ? ORDER BY rank LIMIT ?""",
+            (query, limit),
+        )
+        return [(row[0], row[1], row[2], from_utc_text(row[3]), row[4], row[5]) for row in rows]
+
 
 def _clock(value: time | None) -> str | None:
     return value.strftime("%H:%M") if value is not None else None

@@ -1,4 +1,4 @@
-"""Interchange commands: export and import."""
+"""Interchange commands: export, import and search."""
 
 from __future__ import annotations
 
@@ -257,3 +257,29 @@ def import_(
 def _tell_rejects(report: Any) -> None:
     for reject in report.rejects:
         note(f"{report.unit} {reject.line}: {reject.reason}")
+
+
+@app.command("search")
+def search(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="Words or part of a name, email, phone, note...")],
+    limit: Annotated[int, typer.Option("--limit", "-l", help="At most this many of each kind")] = 50,
+    fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Search contacts and interaction texts.
+
+    Contacts match on any 3 characters of their name, organisation, note,
+    emails, phones, tags or fields; interactions on every word (as a prefix).
+    Best matches first, with the matching part marked «like this».
+
+    \b
+    Example:
+      minicrm search sourdough
+      minicrm search "acme" --json | jq '.[] | select(.kind == "contact") | .id'
+    """
+    from minicrm import interchange
+    from minicrm.models import SearchHit
+
+    run = Run(ctx, fmt, as_json)
+    hits = interchange.search(run.store, text, limit)
+    run.many(hits, SearchHit, empty=f'Nothing matches "{text}".')
