@@ -112,11 +112,14 @@ def export(
     if fmt == "ics" and kind != "reminders":
         raise UsageError("iCalendar holds reminders only", "Use: minicrm export reminders --to ics")
     run = Run(ctx)
-    if fmt in ("vcf", "ics"):
-        raise UsageError(f"--to {fmt} is not available yet", "Use csv, json or ndjson")
     records = interchange.export_records(run.store, kind, run.now.date())
     with _output(output) as out:
-        if fmt == "csv":
+        if fmt == "vcf":
+            from minicrm import cards
+
+            for _, contact, _ in records:
+                out.write(cards.vcard_text(contact))
+        elif fmt == "csv":
             render.write_records((record for _, record, _ in records), interchange.RECORD_TYPES[kind], "csv", out)
         elif fmt == "ndjson":
             for item in records:
@@ -154,7 +157,7 @@ def _write_rejects(path: Path, fmt: str, report: Any, encoding: str) -> None:
                 if isinstance(reject.raw, dict):
                     out.write(json.dumps({**reject.raw, "minicrm_error": f"{report.unit} {reject.line}: "
                                           f"{reject.reason}"}) + "\n")  # fmt: skip
-                elif isinstance(reject.raw, str):
+                elif isinstance(reject.raw, str):  # an NDJSON line or a vCard, as it was
                     out.write(reject.raw if reject.raw.endswith("\n") else reject.raw + "\n")
                 else:
                     out.write(json.dumps(reject.raw) + "\n")
@@ -185,7 +188,7 @@ def import_(
     """Import contacts, interactions and reminders.
 
     CSV (Google Contacts, Outlook, HubSpot and other headers are recognised),
-    and JSON or NDJSON as minicrm export writes them. One transaction: every
+    vCard 3.0/4.0, and JSON or NDJSON as minicrm export writes them. One transaction: every
     invalid record is reported with its line, and nothing is imported unless
     --skip-invalid is given.
 
@@ -226,7 +229,9 @@ def import_(
     elif source_fmt == "json":
         records = interchange.read_json(stream)
     else:
-        raise UsageError("vCard import is not available yet", "Use csv, json or ndjson")
+        from minicrm import cards
+
+        records = cards.read_vcf(stream)
     try:
         report = interchange.import_records(
             store, run.now, records, on_duplicate=on_duplicate, region=region or default_region(),
