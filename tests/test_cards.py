@@ -109,3 +109,49 @@ def test_odd_vcards_never_crash(cli, tmp_path, isolated, junk, where, cut):
     if result.exit_code == 1:
         assert count() == before and result.stderr.startswith("line ")
     cli.ok("import", source, "--skip-invalid", "--rejects", tmp_path / "r.vcf")
+
+
+# ------------------------------------------------------------------ iCalendar
+
+
+def test_ics_export_of_open_reminders(cli, tmp_path):
+    import icalendar
+
+    cli.ok("add", "Ann Lee", "--phone", "+44 20 7946 0958", "--email", "ann@example.com")
+    cli.ok("remind", "ann", "Birthday cake", "--on", "2026-12-01", "--every", "yearly")
+    cli.ok("remind", "ann", "Call back; about \"rye\", too", "--on", "tomorrow 9am", "--every", "every 2 weeks")
+    cli.ok("remind", "ann", "One-off", "--on", "yesterday")
+    cli.ok("remind", "ann", "Finished", "--on", "today")
+    cli.ok("done", "4")
+    target = tmp_path / "minicrm.ics"
+    cli.ok("export", "reminders", "-o", target)
+    raw = target.read_bytes()
+    assert b"\r\n" in raw and all(len(line) <= 75 for line in raw.split(b"\r\n"))
+    cal = icalendar.Calendar.from_ical(raw)
+    events = {str(e["uid"]): e for e in cal.walk("VEVENT")}
+    reminders = {r["uid"]: r for r in cli.ok("due", "--week", "--json").json()}
+    assert set(reminders) <= set(events) and len(events) == 3  # open ones only
+    by_text = {str(e["summary"]): e for e in events.values()}
+    cake = by_text["Birthday cake (Ann Lee)"]
+    assert cake["dtstart"].dt.isoformat() == "2026-12-01" and cake["dtend"].dt.isoformat() == "2026-12-02"
+    assert cake["rrule"]["FREQ"] == ["YEARLY"] and cake["rrule"]["INTERVAL"] == [1]
+    call = by_text['Call back; about "rye", too (Ann Lee)']
+    assert call["dtstart"].dt.isoformat() == "2026-11-19T09:00:00"  # floating local time
+    assert call["dtend"].dt.isoformat() == "2026-11-19T09:15:00"
+    assert call["rrule"]["FREQ"] == ["WEEKLY"] and call["rrule"]["INTERVAL"] == [2]
+    assert "+442079460958" in str(call["description"])
+    assert "rrule" not in by_text["One-off (Ann Lee)"]
+    # the same reminders keep their UIDs: a subscribed calendar updates instead of duplicating
+    cli.ok("snooze", "3", "--until", "friday")
+    again = icalendar.Calendar.from_ical(cli.ok("export", "reminders", "--to", "ics").stdout)
+    assert {str(e["uid"]) for e in again.walk("VEVENT")} == set(events)
+    moved = {str(e["summary"]): e for e in again.walk("VEVENT")}["One-off (Ann Lee)"]
+    assert moved["dtstart"].dt.isoformat() == "2026-11-20"
+
+
+def test_ics_of_nothing_is_a_valid_empty_calendar(cli):
+    import icalendar
+
+    cal = icalendar.Calendar.from_ical(cli.ok("export", "--to", "ics").stdout)
+    assert cal["version"] == "2.0" and cal.walk("VEVENT") == []
+    assert cli("export", "contacts", "--to", "ics").exit_code == 2

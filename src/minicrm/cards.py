@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import IO, Any
 
 from minicrm import dates
@@ -168,48 +168,49 @@ def vcard_text(contact: Contact) -> str:
 
 
 _FREQ = {"days": "DAILY", "weeks": "WEEKLY", "months": "MONTHLY", "years": "YEARLY"}
+EVENT_MINUTES = 15  # how long a timed reminder's event lasts in a calendar
 
 
-def ics_text(reminders: Iterable[tuple[Reminder, date]], now: datetime) -> str:
-    """Open reminders as an iCalendar (RFC 5545) of VTODOs.
+def ics_text(reminders: Iterable[Reminder], now: datetime) -> str:
+    """Open reminders as an iCalendar (RFC 5545) of events, for a calendar to subscribe to.
 
-    Each to-do's UID is the reminder's uid, so a calendar that re-reads the file
-    updates its to-dos instead of adding copies. A recurring reminder carries an
-    RRULE counted from its anchor day (DTSTART), and DUE is the next occurrence.
+    Events (VEVENT) rather than to-dos: every calendar shows events, while
+    several (Google Calendar among them) ignore VTODO. A reminder without a
+    time is an all-day event on its due day; one with a time lasts
+    ``EVENT_MINUTES`` and is written in floating local time, so 9:00 stays
+    9:00 across daylight-saving changes. A recurring reminder carries an RRULE
+    from its current due day. Each event's UID is the reminder's uid, so a
+    calendar that reads the file again updates its events instead of adding copies.
     """
     import icalendar
 
     cal = icalendar.Calendar()
     cal.add("prodid", "-//minicrm//minicrm//EN")
     cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", "minicrm reminders")
-    stamp = now.astimezone().replace(microsecond=0)
-    for reminder, anchor in reminders:
-        todo = icalendar.Todo()
-        todo.add("uid", reminder.uid)
-        todo.add("dtstamp", stamp)
-        todo.add("summary", f"{reminder.text} — {reminder.contact_name}")
+    stamp = now.astimezone(timezone.utc).replace(microsecond=0)
+    for reminder in reminders:
+        event = icalendar.Event()
+        event.add("uid", reminder.uid)
+        event.add("dtstamp", stamp)
+        event.add("summary", f"{reminder.text} ({reminder.contact_name})")
         reach = [v for v in (reminder.contact_phone, reminder.contact_email) if v]
-        description = f"Contact: {reminder.contact_name} (#{reminder.contact_id})"
-        if reach:
-            description += "\n" + "\n".join(reach)
-        todo.add("description", description)
-        todo.add("status", "NEEDS-ACTION")
+        event.add("description", "\n".join([f"minicrm contact #{reminder.contact_id}: {reminder.contact_name}",
+                                             *reach, f"Done: minicrm done {reminder.id}"]))  # fmt: skip
         if reminder.due_time:
-            due = datetime.combine(reminder.due_on, reminder.due_time).astimezone()
-            start = datetime.combine(anchor, reminder.due_time).astimezone()
+            start = datetime.combine(reminder.due_on, reminder.due_time)  # floating: the calendar's local time
+            event.add("dtstart", start)
+            event.add("dtend", start + timedelta(minutes=EVENT_MINUTES))
         else:
-            due, start = reminder.due_on, anchor
+            event.add("dtstart", reminder.due_on)
+            event.add("dtend", reminder.due_on + timedelta(days=1))
         if reminder.rule:
             rule = dates.parse_rule(reminder.rule)
-            todo.add("dtstart", start if start <= due else due)
-            todo.add("rrule", {"freq": _FREQ[rule.unit], "interval": rule.interval})
-        todo.add("due", due if not isinstance(due, date) or isinstance(due, datetime) else due)
-        if not reminder.rule and not isinstance(due, datetime):
-            todo.add("dtstart", due - timedelta(days=0))
-        if reminder.created_at:
-            todo.add("created", reminder.created_at.replace(microsecond=0))
+            event.add("rrule", {"freq": _FREQ[rule.unit], "interval": rule.interval})
+        event.add("categories", ["minicrm"])
+        event.add("transp", "TRANSPARENT")  # a reminder does not make you busy
         if reminder.updated_at:
-            todo.add("last-modified", reminder.updated_at.replace(microsecond=0))
-        cal.add_component(todo)
+            event.add("last-modified", reminder.updated_at.astimezone(timezone.utc).replace(microsecond=0))
+        cal.add_component(event)
     return cal.to_ical().decode("utf-8")

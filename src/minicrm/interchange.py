@@ -643,6 +643,11 @@ def export_records(store: Store, what: str, today: date) -> Iterator[tuple[str, 
             yield "reminder", reminder, {"contact_uid": contact_uid, "anchor_on": anchor, "scheduled_on": scheduled}
 
 
+def open_reminders(store: Store) -> Iterator[Reminder]:
+    """Every open reminder, in id order, streamed (for the calendar export)."""
+    return (reminder for reminder, _, _, _ in store.export_reminders(open_only=True))
+
+
 RECORD_TYPES: dict[str, type] = {"contacts": Contact, "interactions": Interaction, "reminders": Reminder}
 
 

@@ -89,12 +89,14 @@ def export(
     """Export records for backup or another tool.
 
     JSON and NDJSON hold everything (contacts with their stage history,
-    interactions, reminders) in the shape minicrm import reads back.
+    interactions, reminders) in the shape minicrm import reads back; vcf
+    writes contacts as vCards; ics writes open reminders as calendar events.
 
     \b
     Example:
       minicrm export all --to ndjson -o backup.ndjson
       minicrm export contacts --to csv > contacts.csv
+      minicrm export reminders -o ~/public/minicrm.ics
     """
     from minicrm import interchange, render
 
@@ -114,7 +116,11 @@ def export(
     run = Run(ctx)
     records = interchange.export_records(run.store, kind, run.now.date())
     with _output(output) as out:
-        if fmt == "vcf":
+        if fmt == "ics":
+            from minicrm import cards
+
+            out.write(cards.ics_text(interchange.open_reminders(run.store), run.now))
+        elif fmt == "vcf":
             from minicrm import cards
 
             for _, contact, _ in records:
