@@ -113,3 +113,33 @@ class SearchHit:
     at: datetime | None
     rank: float  # bm25: lower is better, comparable within one kind
     snippet: str
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    """Two contacts that are probably one person, and why (``minicrm dupes``)."""
+
+    id: int
+    name: str
+    other_id: int
+    other_name: str
+    reason: str  # "same email ann@x.example; similar name (92) and same organisation"
+    score: int  # 100 for a shared email or phone; the name similarity otherwise
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """What ``minicrm merge KEEP OTHER`` moved onto KEEP before deleting OTHER."""
+
+    id: int
+    name: str
+    merged_id: int
+    merged_name: str
+    interactions: int
+    reminders: int
+    stage_changes: int
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()  # keys taken from OTHER
+    filled: tuple[str, ...] = ()  # org, birthday, note taken from OTHER

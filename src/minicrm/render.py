@@ -21,7 +21,8 @@ from itertools import islice
 from typing import IO, Any
 
 from minicrm.errors import UsageError
-from minicrm.models import Contact, ContactDetail, ImportAction, Interaction, Reminder, SearchHit, StageChange
+from minicrm.models import (Contact, ContactDetail, DuplicatePair, ImportAction, Interaction, MergeResult, Reminder,
+                            SearchHit, StageChange)
 
 FORMATS = ("table", "tsv", "csv", "json", "ndjson")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -360,4 +361,19 @@ TABLES[SearchHit] = (
     Column("Contact", lambda h, n: h.contact_name, style="bold", max_width=24),
     Column("When", lambda h, n: _when(h.at, n), no_wrap=True, priority=2),
     Column("Match", lambda h, n: h.snippet, min_width=20),
+)
+TABLES[DuplicatePair] = (
+    Column("ID", lambda d, n: str(d.id), style="dim", justify="right", no_wrap=True),
+    Column("Name", lambda d, n: d.name, style="bold", max_width=26),
+    Column("ID", lambda d, n: str(d.other_id), style="dim", justify="right", no_wrap=True),
+    Column("Other name", lambda d, n: d.other_name, style="bold", max_width=26),
+    Column("Why", lambda d, n: d.reason, min_width=20),
+)
+TABLES[MergeResult] = (
+    Column("Kept", lambda m, n: f"#{m.id} {m.name}", style="bold", max_width=30),
+    Column("Merged", lambda m, n: f"#{m.merged_id} {m.merged_name}", max_width=30),
+    Column("Interactions", lambda m, n: str(m.interactions), justify="right", no_wrap=True),
+    Column("Reminders", lambda m, n: str(m.reminders), justify="right", no_wrap=True),
+    Column("Stage changes", lambda m, n: str(m.stage_changes), justify="right", no_wrap=True, priority=2),
+    Column("Added", lambda m, n: ", ".join((*m.emails, *m.phones, *m.tags, *m.fields)), min_width=12),
 )

@@ -683,6 +683,46 @@ class Store:
         )
         return [(row[0], row[1], row[2], from_utc_text(row[3]), row[4], row[5]) for row in rows]
 
+    # ------------------------------------------------------------ duplicates and merge (issue 4)
+
+    def shared_values(self) -> Iterator[tuple[str, str, list[int]]]:
+        """("email"|"phone", value, contact ids) for every email or phone that several contacts have."""
+        for key in ("emails", "phones"):
+            table, column = _LIST_TABLES[key]
+            rows = self.conn.execute(
+                f"SELECT {column}, group_concat(DISTINCT contact_id) FROM {table}"
+                f" GROUP BY {column} HAVING count(DISTINCT contact_id) > 1 ORDER BY {column}"
+            )
+            for value, ids in rows:
+                yield key[:-1], value, sorted(int(i) for i in ids.split(","))
+
+    def contacts_sharing_an_org(self) -> Iterator[tuple[str, list[tuple[int, str]]]]:
+        """(organisation, [(id, name)]) for every organisation that several contacts have."""
+        rows = self.conn.execute(
+            """SELECT c.org, c.id, c.name FROM contacts c
+               WHERE lower(trim(c.org)) IN (SELECT lower(trim(org)) FROM contacts WHERE org IS NOT NULL
+                                            GROUP BY lower(trim(org)) HAVING count(*) > 1)
+               ORDER BY lower(trim(c.org)), c.id"""
+        )
+        current, group = None, []
+        for org, contact_id, name in rows:
+            key = org.strip().lower()
+            if key != current and group:
+                yield current, group
+                group = []
+            current = key
+            group.append((contact_id, name))
+        if group:
+            yield current, group
+
+    def move_contact_records(self, from_id: int, to_id: int) -> dict[str, int]:
+        """Re-point OTHER's interactions, reminders and stage changes at KEEP; how many of each."""
+        moved = {}
+        for table in ("interactions", "reminders", "stage_changes"):
+            cursor = self.conn.execute(f"UPDATE {table} SET contact_id = ? WHERE contact_id = ?", (to_id, from_id))
+            moved[table] = cursor.rowcount
+        return moved
+
 
 def _clock(value: time | None) -> str | None:
     return value.strftime("%H:%M") if value is not None else None

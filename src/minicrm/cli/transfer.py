@@ -1,4 +1,4 @@
-"""Interchange commands: export, import and search."""
+"""Interchange and data quality commands: export, import, search, dupes and merge."""
 
 from __future__ import annotations
 
@@ -294,3 +294,64 @@ def search(
     run = Run(ctx, fmt, as_json)
     hits = interchange.search(run.store, text, limit)
     run.many(hits, SearchHit, empty=f'Nothing matches "{text}".')
+
+
+@app.command("dupes")
+def dupes(
+    ctx: typer.Context,
+    threshold: Annotated[int, typer.Option("--threshold", metavar="0-100",
+        help="How similar two names at one organisation must be")] = 85,
+    fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """List contacts that are likely duplicates.
+
+    Pairs that share an email or a phone, or have very similar names at the
+    same organisation; each with the reason. Merge them with minicrm merge.
+
+    \b
+    Example:
+      minicrm dupes
+      minicrm dupes --json | jq -r '.[] | "\\(.id) \\(.other_id)"'
+    """
+    from minicrm import quality
+    from minicrm.models import DuplicatePair
+
+    run = Run(ctx, fmt, as_json)
+    run.many(quality.find_duplicates(run.store, threshold=threshold), DuplicatePair, empty="No likely duplicates.")
+
+
+@app.command("merge")
+def merge(
+    ctx: typer.Context,
+    keep: Annotated[str, typer.Argument(metavar="KEEP", help="The contact to keep (id, email or name)")],
+    other: Annotated[str, typer.Argument(metavar="OTHER", help="The contact merged into KEEP, then deleted")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (required when not on a terminal)")] = False,
+    fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Merge a duplicate contact into another.
+
+    Moves OTHER's interactions, reminders, stage history, emails, phones, tags
+    and fields onto KEEP, fills KEEP's empty organisation, birthday and note,
+    then deletes OTHER; all in one transaction. Prints what it did.
+
+    \b
+    Example:
+      minicrm merge 12 31 --yes
+    """
+    from minicrm import quality, services
+    from minicrm.cli import common
+    from minicrm.errors import UsageError as Usage
+
+    run = Run(ctx, fmt, as_json)
+    kept, merged = services.resolve_contact(run.store, keep), services.resolve_contact(run.store, other)
+    if kept.id != merged.id and not yes:
+        if not common.stdin_is_terminal():
+            raise Usage(f"not merging {merged.name} (#{merged.id}) into {kept.name} (#{kept.id}) without confirmation",
+                        "Add --yes to merge from a script")  # fmt: skip
+        if not typer.confirm(f"Merge {merged.name} (#{merged.id}) into {kept.name} (#{kept.id}) and delete "
+                             f"#{merged.id}?", err=True):  # fmt: skip
+            note("Nothing merged.")
+            raise typer.Exit(1)
+    _, result = quality.merge_contacts(run.store, run.now, kept, merged)
+    note(quality.describe_merge(result))
+    run.one(result)
