@@ -266,7 +266,8 @@ def read_ndjson(stream: IO[str]) -> Iterator[tuple[int, Any, Any]]:
             continue
         try:
             value = json.loads(text)
-            _check_text(value)
+            if _SURROGATE.search(text) or "\\u" in text:  # undecodable bytes, or an escape that may be a lone surrogate
+                _check_text(value)
         except ValueError as error:
             yield line, RowError(f"not valid JSON ({error})"), text
             continue
@@ -277,8 +278,10 @@ def read_ndjson(stream: IO[str]) -> Iterator[tuple[int, Any, Any]]:
 
 
 def read_json(stream: IO[str]) -> Iterator[tuple[int, Any, Any]]:
+    text = stream.read()
+    suspicious = bool(_SURROGATE.search(text)) or "\\u" in text
     try:
-        value = json.load(stream)
+        value = json.loads(text)
     except ValueError as error:
         raise InvalidValue(f"the file is not valid JSON ({error})", "Export it again, or use NDJSON") from None
     if isinstance(value, dict):
@@ -288,7 +291,8 @@ def read_json(stream: IO[str]) -> Iterator[tuple[int, Any, Any]]:
                            "Use the shape minicrm export writes")  # fmt: skip
     for number, item in enumerate(value, start=1):
         try:
-            _check_text(item)
+            if suspicious:
+                _check_text(item)
         except InvalidValue as error:
             yield number, RowError(str(error)), item
             continue
@@ -364,7 +368,8 @@ class Importer:
         self.by_uid: dict[str, int] = {}
         self.by_email: dict[str, int] = {}
         self.by_phone: dict[str, int] = {}
-        self.seen_uids: set[tuple[str, str]] = set()
+        self.pending_uids: set[tuple[str, str]] = set()  # interactions and reminders not yet written
+        self.flushed = False
 
     def start(self) -> None:
         self.first_id = self.next_id = self.store.next_id("contacts")
@@ -517,9 +522,9 @@ class Importer:
     def _known(self, table: str, uid: str | None) -> bool:
         if not uid:
             return False
-        if (table, uid) in self.seen_uids:
+        if (table, uid) in self.pending_uids:
             return True
-        return self.had_contacts and self.store.uid_exists(table, uid)
+        return (self.had_contacts or self.flushed) and self.store.uid_exists(table, uid)
 
     def _interaction(self, line: int, raw: dict) -> None:
         contact_id = self._owner(raw)
@@ -536,7 +541,7 @@ class Importer:
             self._note(line, "skip", "interaction", uid, str(label), "already imported (same uid)")
             return
         uid = uid or new_uid()
-        self.seen_uids.add(("interactions", uid))
+        self.pending_uids.add(("interactions", uid))
         self.interactions.append(dict(uid=uid, contact_id=contact_id, kind=kind, at=at, text=text,
                                       amount=amount, created_at=created))  # fmt: skip
         self._note(line, "create", "interaction", uid, str(label))
@@ -561,7 +566,7 @@ class Importer:
             self._note(line, "skip", "reminder", uid, str(label), "already imported (same uid)")
             return
         uid = uid or new_uid()
-        self.seen_uids.add(("reminders", uid))
+        self.pending_uids.add(("reminders", uid))
         self.reminders.append(dict(
             uid=uid, contact_id=contact_id, text=text, due_on=due_on, due_time=due_time, rule=rule,
             anchor_on=_day(raw["anchor_on"], "anchor_on") if raw.get("anchor_on") else due_on,
@@ -578,13 +583,17 @@ class Importer:
         self._flush_contacts()
         if self.interactions:
             self.store.bulk_insert_interactions(self.interactions)
+            self.pending_uids -= {("interactions", r["uid"]) for r in self.interactions}
             self.interactions = []
+            self.flushed = True
 
     def _flush_reminders(self) -> None:
         self._flush_contacts()
         if self.reminders:
             self.store.bulk_insert_reminders(self.reminders)
+            self.pending_uids -= {("reminders", r["uid"]) for r in self.reminders}
             self.reminders = []
+            self.flushed = True
 
     def finish(self) -> None:
         self._flush_contacts()
