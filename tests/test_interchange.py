@@ -328,3 +328,13 @@ def test_lone_surrogates_in_json_are_refused(cli, tmp_path, isolated):
     source.write_text('[{"name": "Ann \\ud800"}, {"name": "Bob"}]')
     result = check_all_or_nothing(cli, isolated, source)
     assert result.exit_code == 1 and result.stderr.startswith("record 1: ")
+
+
+def test_a_large_import_shows_progress_on_a_terminal_only(cli, tmp_path):
+    source = tmp_path / "big.csv"
+    source.write_text("name,notes\n" + "".join(f"Person {n},{'x' * 120}\n" for n in range(9000)))
+    assert source.stat().st_size > 1_000_000
+    shown = cli.ok("import", source, tty=True)
+    assert "Importing big.csv" in shown.stderr and "Imported: contacts: 9000 created." in shown.stderr
+    piped = cli.ok("import", source)
+    assert "Importing" not in piped.stderr and "9000 skipped" not in piped.stderr  # (no emails: all created again)

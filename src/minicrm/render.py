@@ -13,7 +13,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -377,3 +377,16 @@ TABLES[MergeResult] = (
     Column("Stage changes", lambda m, n: str(m.stage_changes), justify="right", no_wrap=True, priority=2),
     Column("Added", lambda m, n: ", ".join((*m.emails, *m.phones, *m.tags, *m.fields)), min_width=12),
 )
+
+
+def track(items: Iterable[Any], total: int, position: Callable[[], int], label: str) -> Iterator[Any]:
+    """``items``, with a progress bar on standard error (for a terminal; ``position()`` of ``total``)."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                  console=console(sys.stderr), transient=True) as progress:  # fmt: skip
+        task = progress.add_task(label, total=total)
+        for count, item in enumerate(items):
+            if count % 500 == 0:
+                progress.update(task, completed=position())
+            yield item

@@ -238,6 +238,11 @@ def import_(
         from minicrm import cards
 
         records = cards.read_vcf(stream)
+    if file != "-" and render_progress(binary):
+        from minicrm import render
+
+        size = os.fstat(binary.fileno()).st_size
+        records = render.track(records, size, binary.tell, f"Importing {Path(file).name}")
     try:
         report = interchange.import_records(
             store, run.now, records, on_duplicate=on_duplicate, region=region or default_region(),
@@ -263,6 +268,19 @@ def import_(
         _write_rejects(path, source_fmt, report, "utf-8" if codec == "utf-8-sig" else codec)
         note(f"Wrote the {len(report.rejects)} invalid records to {path}.")
     note(f"Imported: {report.summary()}.")
+
+
+PROGRESS_FROM_BYTES = 1_000_000
+
+
+def render_progress(binary: Any) -> bool:
+    """Whether an import shows a progress bar: a large file, and a person watching standard error."""
+    from minicrm import render
+
+    try:
+        return render.is_terminal(sys.stderr) and os.fstat(binary.fileno()).st_size >= PROGRESS_FROM_BYTES
+    except (OSError, ValueError):
+        return False
 
 
 def _tell_rejects(report: Any) -> None:
