@@ -232,6 +232,9 @@ def test_on_duplicate(cli, tmp_path):
     assert "1 updated" in cli.ok("import", source, "--on-duplicate", "update").stderr
     ann = cli.ok("show", "1", "--json").json()
     assert (ann["name"], ann["org"], ann["tags"], len(ann["phones"])) == ("Ann Lee", "Lee Bakes", ["old", "new"], 1)
+    source.write_text("email,notes\nann@example.com,met again\n")  # no name: the name is kept
+    cli.ok("import", source, "--on-duplicate", "update")
+    assert cli.ok("show", "1", "--json").json()["name"] == "Ann Lee"
     # same phone (normalised) is a duplicate too
     source.write_text("name,phone\nAnnie,0044 (0)7911-123456\n")
     assert "1 skipped" in cli.ok("import", source).stderr

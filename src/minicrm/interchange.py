@@ -429,7 +429,8 @@ class Importer:
         name = _text(raw.get("name"), "name") or " ".join(
             p for p in (_text(raw.get(k), k) for k in ("first_name", "middle_name", "last_name")) if p
         )
-        if not name.strip():
+        named = bool(name.strip())  # else the name is made up from other values: an update keeps the old one
+        if not named:
             name = org or (emails[0] if emails else "") or (phones[0] if phones else "")
         if not name.strip():
             raise InvalidValue("the record has no name, organisation, email or phone", "Give it a name")
@@ -459,7 +460,7 @@ class Importer:
             self._flush_contacts()
             current = self.store.get_contact(existing)
             changed = services.edit_contact(
-                self.store, self.now, current, name=values["name"], emails=values["emails"],
+                self.store, self.now, current, name=values["name"] if named else None, emails=values["emails"],
                 phones=values["phones"], org=values["org"], tags=values["tags"],
                 stage=values["stage"] if raw.get("stage") else None, birthday=values["birthday"],
                 note=values["note"], fields=[f"{k}={v}" for k, v in values["fields"].items()],
