@@ -155,3 +155,24 @@ def test_ics_of_nothing_is_a_valid_empty_calendar(cli):
     cal = icalendar.Calendar.from_ical(cli.ok("export", "--to", "ics").stdout)
     assert cal["version"] == "2.0" and cal.walk("VEVENT") == []
     assert cli("export", "contacts", "--to", "ics").exit_code == 2
+
+
+def test_several_files_in_one_transaction(cli, tmp_path, isolated):
+    google = tmp_path / "google.csv"
+    google.write_bytes((FIXTURES / "google_contacts.csv").read_bytes())
+    phone = tmp_path / "phone.vcf"
+    phone.write_bytes((FIXTURES / "iphone.vcf").read_bytes())
+    result = cli("import", google, phone)  # no region: Bob's (415) number on the phone is refused
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:2] == [
+        f"{google} line 8: cannot read the birthday '1990-13-45'. Use 1990-05-17, or 05-17 when the year is unknown",
+        f"{phone} line 19: '(415) 555-0178' has no country code. Write it as +<country> <number>, "
+        "or set MINICRM_REGION (e.g. GB)"]  # fmt: skip
+    assert cli.ok("list").stdout == ""
+    done = cli.ok("import", google, phone, "--skip-invalid")
+    assert "contacts: 3 created, 1 skipped; 2 rejected" in done.stderr  # Ann is in both: the vCard is skipped
+    assert Path(f"{google}.rejects.csv").read_text().count("\n") == 2
+    assert Path(f"{phone}.rejects.vcf").read_text().startswith("BEGIN:VCARD")
+    plan = cli("import", google, phone, "--dry-run", "--json")
+    assert {a["file"] for a in plan.json()} == {str(google), str(phone)}
+    assert cli("import", google, phone, "--rejects", tmp_path / "r.csv").exit_code == 2

@@ -215,9 +215,9 @@ def test_dry_run_changes_nothing(cli, tmp_path, isolated):
     source.write_text("name,email\nAnnie,ANN@example.com\nBob,bob@example.com\nBad,x\n")
     result = cli("import", source, "--dry-run")
     assert result.exit_code == 1  # a real run would fail on line 4
-    assert result.rows() == [["2", "skip", "contact", "", "Annie", "same email ann@example.com as contact 1"],
-                             ["3", "create", "contact", result.rows()[1][3], "Bob", ""],
-                             ["4", "reject", "contact", "", "", "'x' is not an email address (An email address must have an @-sign). Use the form name@example.com"]]  # fmt: skip
+    assert result.rows() == [["2", "skip", "contact", "", "Annie", "same email ann@example.com as contact 1", ""],
+                             ["3", "create", "contact", result.rows()[1][3], "Bob", "", ""],
+                             ["4", "reject", "contact", "", "", "'x' is not an email address (An email address must have an @-sign). Use the form name@example.com", ""]]  # fmt: skip
     assert "Dry run, nothing changed" in result.stderr
     assert count(isolated, "contacts") == 1
     assert cli("import", source, "--dry-run", "--skip-invalid").exit_code == 0

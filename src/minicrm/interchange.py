@@ -45,6 +45,7 @@ class Reject:
     line: int
     reason: str
     raw: Any  # what the file held: a list of CSV cells, a JSON object, or the line's text
+    file: str | None = None  # which file, when an import reads several
 
 
 @dataclass
@@ -53,7 +54,12 @@ class ImportReport:
     counts: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, action) -> n
     actions: list[ImportAction] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
-    header: list[str] | None = None  # a CSV file's header, for the reject file
+    headers: dict[str | None, list[str]] = field(default_factory=dict)  # each CSV file's header, for its reject file
+    current_file: str | None = None  # the file being read (set by the CLI when it reads several)
+
+    def where(self, reject: Reject) -> str:
+        unit = "record" if (reject.file or "").lower().endswith(".json") or self.unit == "record" else "line"
+        return f"{reject.file} {unit} {reject.line}" if reject.file else f"{self.unit} {reject.line}"
 
     def count(self, kind: str, action: str) -> int:
         return self.counts.get((kind, action), 0)
@@ -238,7 +244,7 @@ def read_csv(stream: IO[str], overrides: dict[str, str] | None, report: ImportRe
         return
     if any(_SURROGATE.search(h) for h in headers):
         raise InvalidValue("the CSV header is not valid text in this encoding", "Try --encoding cp1252")
-    report.header = headers
+    report.headers[report.current_file] = headers
     targets = map_header(headers, overrides)
     while True:
         line = reader.line_num + 1
@@ -381,10 +387,10 @@ class Importer:
         key = (kind, action)
         self.report.counts[key] = self.report.counts.get(key, 0) + 1
         if self.keep_actions:
-            self.report.actions.append(ImportAction(line, action, kind, uid, name, detail))
+            self.report.actions.append(ImportAction(line, action, kind, uid, name, detail, self.report.current_file))
 
     def reject(self, line: int, reason: str, raw: Any, kind: str = "contact") -> None:
-        self.report.rejects.append(Reject(line, reason, raw))
+        self.report.rejects.append(Reject(line, reason, raw, self.report.current_file))
         self._note(line, "reject", kind, None, "", reason)
 
     def feed(self, line: int, raw: Any, source: Any = None) -> None:

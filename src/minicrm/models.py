@@ -100,6 +100,7 @@ class ImportAction:
     uid: str | None
     name: str
     detail: str | None = None
+    file: str | None = None  # when an import reads several files
 
 
 @dataclass(frozen=True)

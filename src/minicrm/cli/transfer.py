@@ -146,22 +146,23 @@ def _reject_path(source: str, fmt: str) -> Path:
     return Path(f"{source}.rejects.{ext}")
 
 
-def _write_rejects(path: Path, fmt: str, report: Any, encoding: str) -> None:
+def _write_rejects(path: Path, fmt: str, rejected: list, header: list[str] | None, encoding: str,
+                   report: Any) -> None:  # fmt: skip
     import csv
 
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with open(fd, "w", encoding=encoding, errors="surrogateescape", newline="") as out:
         if fmt == "csv":
             writer = csv.writer(out, lineterminator="\n")
-            writer.writerow([*(report.header or []), "minicrm_error"])
-            for reject in report.rejects:
+            writer.writerow([*(header or []), "minicrm_error"])
+            for reject in rejected:
                 cells = list(reject.raw or [])
-                cells += [""] * (len(report.header or []) - len(cells))
+                cells += [""] * (len(header or []) - len(cells))
                 writer.writerow([*cells, f"line {reject.line}: {reject.reason}"])
         else:
-            for reject in report.rejects:
+            for reject in rejected:
                 if isinstance(reject.raw, dict):
-                    out.write(json.dumps({**reject.raw, "minicrm_error": f"{report.unit} {reject.line}: "
+                    out.write(json.dumps({**reject.raw, "minicrm_error": f"{report.where(reject)}: "
                                           f"{reject.reason}"}) + "\n")  # fmt: skip
                 elif isinstance(reject.raw, str):  # an NDJSON line or a vCard, as it was
                     out.write(reject.raw if reject.raw.endswith("\n") else reject.raw + "\n")
@@ -172,7 +173,8 @@ def _write_rejects(path: Path, fmt: str, report: Any, encoding: str) -> None:
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    file: Annotated[str, typer.Argument(metavar="FILE", help="The file to read; - reads standard input")],
+    files: Annotated[list[str], typer.Argument(metavar="FILE...",
+        help="The files to read, in one transaction; - reads standard input")],
     from_: Annotated[str | None, typer.Option("--from", metavar="FORMAT",
         help="csv, json, ndjson or vcf [default: from the file's extension]")] = None,
     map_: Annotated[list[str] | None, typer.Option("--map", metavar="COLUMN=FIELD",
@@ -201,14 +203,17 @@ def import_(
     \b
     Example:
       minicrm import contacts.csv --dry-run
-      minicrm import google.csv --on-duplicate update --skip-invalid
+      minicrm import google.csv phone.vcf --on-duplicate update --skip-invalid
       minicrm export all --to ndjson | minicrm --db new.db import - --from ndjson
     """
     import codecs
 
     from minicrm import interchange
 
-    source_fmt = _format_of(file, from_, interchange.IMPORT_FORMATS, "--from")
+    files = list(files)
+    if files.count("-") > 1:
+        raise UsageError("standard input (-) can be read once", "Give - once")
+    formats = [_format_of(file, from_, interchange.IMPORT_FORMATS, "--from") for file in files]
     if on_duplicate not in interchange.ON_DUPLICATE:
         raise UsageError(f"--on-duplicate {on_duplicate!r} is not an action",
                          f"Use one of: {', '.join(interchange.ON_DUPLICATE)}")  # fmt: skip
@@ -218,42 +223,40 @@ def import_(
         raise UsageError(f"{encoding!r} is not a text encoding", "Use e.g. utf-8 or cp1252") from None
     codec = "utf-8-sig" if codec == "utf-8" else codec
     overrides = interchange.parse_map(map_ or ())
-    if overrides and source_fmt != "csv":
+    if overrides and set(formats) != {"csv"}:
         raise UsageError("--map applies to CSV files only", "Drop --map")
+    if rejects and len(files) > 1:
+        raise UsageError("--rejects names one reject file, and there are several input files",
+                         "Drop --rejects: each file gets FILE.rejects.* next to it")  # fmt: skip
     run = Run(ctx, fmt, as_json)
     store = run.store
+    several = len(files) > 1
+    report = interchange.ImportReport(unit="record" if formats == ["json"] else "line")
+    opened: list[Any] = []
     try:
-        binary = sys.stdin.buffer if file == "-" else open(Path(file).expanduser(), "rb")  # noqa: SIM115
-    except OSError as error:
-        raise UsageError(f"cannot read {file}: {error.strerror}", "Check the path") from None
-    stream = io.TextIOWrapper(binary, encoding=codec, errors="surrogateescape", newline="")
-    report = interchange.ImportReport(unit="record" if source_fmt == "json" else "line")
-    if source_fmt == "csv":
-        records = interchange.read_csv(stream, overrides, report)
-    elif source_fmt == "ndjson":
-        records = interchange.read_ndjson(stream)
-    elif source_fmt == "json":
-        records = interchange.read_json(stream)
-    else:
-        from minicrm import cards
+        for file in files:
+            try:
+                opened.append(sys.stdin.buffer if file == "-" else open(Path(file).expanduser(), "rb"))  # noqa: SIM115
+            except OSError as error:
+                raise UsageError(f"cannot read {file}: {error.strerror}", "Check the path") from None
+        records = _chain(files, formats, opened, report, overrides, codec, several)
+        if not several and files[0] != "-" and render_progress(opened[0]):
+            from minicrm import render
 
-        records = cards.read_vcf(stream)
-    if file != "-" and render_progress(binary):
-        from minicrm import render
-
-        size = os.fstat(binary.fileno()).st_size
-        records = render.track(records, size, binary.tell, f"Importing {Path(file).name}")
-    try:
-        report = interchange.import_records(
-            store, run.now, records, on_duplicate=on_duplicate, region=region or default_region(),
-            dry_run=dry_run, skip_invalid=skip_invalid or dry_run, report=report,
-        )
-    except interchange.ImportRejected as error:
-        _tell_rejects(error.report)
-        raise
+            size = os.fstat(opened[0].fileno()).st_size
+            records = render.track(records, size, opened[0].tell, f"Importing {Path(files[0]).name}")
+        try:
+            report = interchange.import_records(
+                store, run.now, records, on_duplicate=on_duplicate, region=region or default_region(),
+                dry_run=dry_run, skip_invalid=skip_invalid or dry_run, report=report,
+            )
+        except interchange.ImportRejected as error:
+            _tell_rejects(error.report)
+            raise
     finally:
-        if file != "-":
-            binary.close()
+        for binary, file in zip(opened, files):
+            if file != "-":
+                binary.close()
     _tell_rejects(report)
     if dry_run:
         from minicrm.models import ImportAction
@@ -263,11 +266,35 @@ def import_(
         if report.rejects and not skip_invalid:
             raise typer.Exit(1)
         return
-    if report.rejects:
-        path = Path(rejects).expanduser() if rejects else _reject_path(file, source_fmt)
-        _write_rejects(path, source_fmt, report, "utf-8" if codec == "utf-8-sig" else codec)
-        note(f"Wrote the {len(report.rejects)} invalid records to {path}.")
+    for file, source_fmt in zip(files, formats):
+        mine = [r for r in report.rejects if r.file == (file if several else None)]
+        if mine:
+            path = Path(rejects).expanduser() if rejects else _reject_path(file, source_fmt)
+            _write_rejects(path, source_fmt, mine, report.headers.get(file if several else None),
+                           "utf-8" if codec == "utf-8-sig" else codec, report)  # fmt: skip
+            note(f"Wrote the {len(mine)} invalid records of {file} to {path}.")
     note(f"Imported: {report.summary()}.")
+
+
+def _chain(files: list[str], formats: list[str], opened: list[Any], report: Any, overrides: dict, codec: str,
+           several: bool) -> Iterator[tuple[int, Any, Any]]:  # fmt: skip
+    """The records of every file in turn, the report told which file is being read."""
+    from minicrm import interchange
+
+    for file, source_fmt, binary in zip(files, formats, opened):
+        report.current_file = file if several else None
+        stream = io.TextIOWrapper(binary, encoding=codec, errors="surrogateescape", newline="")
+        if source_fmt == "csv":
+            yield from interchange.read_csv(stream, overrides, report)
+        elif source_fmt == "ndjson":
+            yield from interchange.read_ndjson(stream)
+        elif source_fmt == "json":
+            yield from interchange.read_json(stream)
+        else:
+            from minicrm import cards
+
+            yield from cards.read_vcf(stream)
+        stream.detach()
 
 
 PROGRESS_FROM_BYTES = 1_000_000
@@ -285,7 +312,7 @@ def render_progress(binary: Any) -> bool:
 
 def _tell_rejects(report: Any) -> None:
     for reject in report.rejects:
-        note(f"{report.unit} {reject.line}: {reject.reason}")
+        note(f"{report.where(reject)}: {reject.reason}")
 
 
 @app.command("search")
