@@ -58,8 +58,9 @@ def test_vcard_round_trip(cli, tmp_path):
     cli.ok("add", "Ann Lee", "--email", "ann@example.com", "--phone", "+44 20 7946 0958", "--org", "Lee, Bakes; Ltd",
            "--tag", "vip", "--tag", "gluten-free", "--birthday", "05-17", "--stage", "purchase",
            "--note", "Line one; with, punctuation\nline two \\ backslash " + "long " * 30, "--field", "size=L")  # fmt: skip
-    cli.ok("add", "Bob", "--birthday", "1980-01-02")
+    cli.ok("add", "Bob", "--birthday", "1980-01-02", "--phone", "+44 20 7946 0958 ext. 12", "--phone", "+1 415 555 0100")
     first = cli.ok("export", "contacts", "--to", "vcf").stdout
+    assert "TEL:+442079460958 ext. 12" in first
     assert first.count("BEGIN:VCARD") == 2 and "VERSION:3.0" in first
     assert all(len(line) <= 75 for line in first.splitlines())  # folded
     (tmp_path / "a.vcf").write_text(first)

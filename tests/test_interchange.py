@@ -21,7 +21,8 @@ def fill(cli):
     """A database with every kind of record, stage history and a recurring reminder."""
     cli.ok("add", "Ann Lee", "--email", "ann@example.com", "--phone", "+44 20 7946 0958", "--org", "Lee Bakes",
            "--tag", "vip", "--birthday", "05-17", "--note", "line one\nline two", "--field", "size=L")  # fmt: skip
-    cli.ok("add", "Bob Stone", "--email", "bob@stone.example", "--stage", "consideration")
+    cli.ok("add", "Bob Stone", "--email", "bob@stone.example", "--stage", "consideration",
+           "--phone", "+44 20 7946 0958 x12", "--phone", "+1 415 555 0100")  # (an extension has a ; in it)
     cli.ok("stage", "bob", "purchase")
     cli.ok("log", "ann", "order", "two loaves, \"rye\"", "--amount", "12.50", "--at", "yesterday 10:00")
     cli.ok("log", "bob", "call", "--at", "2026-11-02 14:00")

@@ -149,7 +149,7 @@ def vcard_text(contact: Contact) -> str:
         line.value = email
         line.type_param = "INTERNET"
     for phone in contact.phones:
-        card.add("tel").value = phone
+        card.add("tel").value = phone.replace(";ext=", " ext. ")  # what dialers understand; reads back the same
     if contact.birthday:
         card.add("bday").value = contact.birthday
     if contact.tags:

@@ -206,7 +206,7 @@ def _csv_contact(cells: list[str], headers: list[str], targets: list[str]) -> di
         if target == "email":
             raw["emails"] += _split(value, r"\s*(?::::|[,;\s])\s*")
         elif target == "phone":
-            raw["phones"] += _split(value, r"\s*(?::::|[,;])\s*")
+            raw["phones"] += _split(value, r"\s*(?::::|,|;(?!ext=))\s*")
         elif target == "tags":
             raw["tags"] += [t for t in map(_tag_slug, _split(value, r"\s*(?::::|[,;])\s*")) if t]
         elif target == "fields":
