@@ -342,3 +342,25 @@ def test_a_large_import_shows_progress_on_a_terminal_only(cli, tmp_path):
     assert "Importing big.csv" in shown.stderr and "Imported: contacts: 9000 created." in shown.stderr
     piped = cli.ok("import", source)
     assert "Importing" not in piped.stderr and "9000 skipped" not in piped.stderr  # (no emails: all created again)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
+KEYS = ["type", "uid", "name", "emails", "phones", "org", "stage", "tags", "birthday", "note", "fields",
+        "created_at", "stage_history", "contact_uid", "kind", "at", "text", "amount", "due_on", "due_time",
+        "rule", "status", "snoozed", "done_at", "anchor_on", "scheduled_on"]  # fmt: skip
+records = st.dictionaries(st.sampled_from(KEYS), json_values | st.sampled_from(
+    ["contact", "interaction", "reminder", "c1", "Ann", "2026-11-01", "2026-11-01T10:00:00Z", "call", "weekly"]),
+    max_size=8)  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(items=st.lists(records, max_size=5))
+def test_any_json_shape_is_imported_or_refused_cleanly(cli, tmp_path, isolated, items):
+    source = tmp_path / "fuzz.ndjson"
+    source.write_text("".join(json.dumps(item) + "\n" for item in [{"type": "contact", "name": "Anchor",
+                                                                    "uid": "c1"}, *items]))  # fmt: skip
+    check_all_or_nothing(cli, isolated, source, "--on-duplicate", "create")
