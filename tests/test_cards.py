@@ -86,7 +86,7 @@ def test_export_vcf_needs_contacts(cli):
     assert result.exit_code == 2 and "vCard holds contacts only" in result.stderr
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(junk=st.text(max_size=80), where=st.integers(0, 6), cut=st.booleans())
 def test_odd_vcards_never_crash(cli, tmp_path, isolated, junk, where, cut):
     lines = ["BEGIN:VCARD", "VERSION:4.0", "FN:Ann", "EMAIL:ann@example.com", "NOTE:hi", "END:VCARD",

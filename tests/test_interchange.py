@@ -277,7 +277,7 @@ def check_all_or_nothing(cli, isolated, source, *extra):
     return result
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=st.binary(max_size=400))
 def test_random_bytes_as_csv_never_crash(cli, tmp_path, isolated, body):
     source = tmp_path / "junk.csv"
@@ -285,7 +285,7 @@ def test_random_bytes_as_csv_never_crash(cli, tmp_path, isolated, body):
     check_all_or_nothing(cli, isolated, source)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=st.binary(max_size=300))
 def test_random_bytes_as_ndjson_and_json_never_crash(cli, tmp_path, isolated, body):
     for suffix in ("ndjson", "json"):
@@ -294,7 +294,7 @@ def test_random_bytes_as_ndjson_and_json_never_crash(cli, tmp_path, isolated, bo
         check_all_or_nothing(cli, isolated, source)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.lists(st.text(max_size=30), min_size=1, max_size=6), max_size=6))
 def test_odd_csv_cells_never_crash(cli, tmp_path, isolated, rows):
     import csv
@@ -357,7 +357,7 @@ records = st.dictionaries(st.sampled_from(KEYS), json_values | st.sampled_from(
     max_size=8)  # fmt: skip
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(items=st.lists(records, max_size=5))
 def test_any_json_shape_is_imported_or_refused_cleanly(cli, tmp_path, isolated, items):
     source = tmp_path / "fuzz.ndjson"
