@@ -364,3 +364,10 @@ def test_any_json_shape_is_imported_or_refused_cleanly(cli, tmp_path, isolated, 
     source.write_text("".join(json.dumps(item) + "\n" for item in [{"type": "contact", "name": "Anchor",
                                                                     "uid": "c1"}, *items]))  # fmt: skip
     check_all_or_nothing(cli, isolated, source, "--on-duplicate", "create")
+
+
+def test_excel_style_csv_with_bom_and_crlf(cli, tmp_path):
+    source = tmp_path / "excel.csv"
+    source.write_bytes(b"\xef\xbb\xbfName,E-mail Address\r\nAnn Lee,ann@example.com\r\n")
+    cli.ok("import", source)
+    assert cli.ok("show", "ann", "--json").json()["emails"] == ["ann@example.com"]
