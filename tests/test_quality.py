@@ -66,6 +66,7 @@ def test_phones_are_stored_in_e164(typed, region, stored):
     ("call me", "GB", "is not a phone number"),
     ("+44 20 0000", None, "is not a valid phone number"),
     ("12", "GB", "is not a phone number"),
+    ("020 7946 0958", "England", "is not a country for phone numbers"),
 ])  # fmt: skip
 def test_bad_phones_are_refused(typed, region, message):
     with pytest.raises(InvalidValue, match=message):

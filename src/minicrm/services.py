@@ -101,6 +101,9 @@ def normalise_phone(value: str, region: str | None = None) -> str:
         raise InvalidValue(f"{value!r} is not a phone number", "Write it with its country code, e.g. +44 20 7946 0958")
     if text.startswith("00"):
         text = "+" + text[2:]
+    if region and region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise InvalidValue(f"{region!r} is not a country for phone numbers",
+                           "Use a two-letter code such as GB, US or DE (MINICRM_REGION or --region)")  # fmt: skip
     try:
         number = phonenumbers.parse(text, region.upper() if region else None)
     except phonenumbers.NumberParseException as error:
