@@ -7,7 +7,7 @@ import pytest
 
 @pytest.fixture
 def ann(cli):
-    cli.ok("add", "Ann Lee", "--phone", "+1 555 0100", "--email", "ann@example.com")
+    cli.ok("add", "Ann Lee", "--phone", "+1 415 555 0100", "--email", "ann@example.com")
     return "ann"
 
 
@@ -34,7 +34,7 @@ def test_due_defaults_to_overdue_and_today(cli, ann):
     assert due_texts(cli, "--week") == ["late", "now", "soon"]
     late = cli.ok("due", "--json").json()[0]
     assert (late["state"], late["days_late"]) == ("overdue", 2)
-    assert late["contact_phone"] == "+1 555 0100"
+    assert late["contact_phone"] == "+14155550100"
 
 
 def test_due_table_reads_like_a_morning_list(cli, ann):
@@ -43,7 +43,7 @@ def test_due_table_reads_like_a_morning_list(cli, ann):
     table = cli.ok("due", tty=True).stdout
     assert "3 days late" in table
     assert "today 14:00" in table
-    assert "+1 555 0100" in table
+    assert "+14155550100" in table
     assert table.index("Send invoice") < table.index("Call about cake")
 
 

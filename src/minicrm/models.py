@@ -96,3 +96,59 @@ class ContactDetail:
 
 def field_names(record_type: type) -> list[str]:
     return [f.name for f in fields(record_type)]
+
+
+@dataclass(frozen=True)
+class ImportAction:
+    """What ``import`` did, or would do (``--dry-run``), with one record of the file."""
+
+    line: int
+    action: str  # create | update | skip | reject
+    kind: str  # contact | interaction | reminder
+    uid: str | None
+    name: str
+    detail: str | None = None
+    file: str | None = None  # when an import reads several files
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One ``search`` result: a contact or an interaction, with the matching snippet."""
+
+    kind: str  # contact | interaction
+    id: int
+    contact_id: int
+    contact_name: str
+    at: datetime | None
+    rank: float  # bm25: lower is better, comparable within one kind
+    snippet: str
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    """Two contacts that are probably one person, and why (``minicrm dupes``)."""
+
+    id: int
+    name: str
+    other_id: int
+    other_name: str
+    reason: str  # "same email ann@x.example; similar name (92) and same organisation"
+    score: int  # 100 for a shared email or phone; the name similarity otherwise
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """What ``minicrm merge KEEP OTHER`` moved onto KEEP before deleting OTHER."""
+
+    id: int
+    name: str
+    merged_id: int
+    merged_name: str
+    interactions: int
+    reminders: int
+    stage_changes: int
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()  # keys taken from OTHER
+    filled: tuple[str, ...] = ()  # org, birthday, note taken from OTHER

@@ -13,7 +13,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields, is_dataclass
 from functools import lru_cache
 from datetime import date, datetime, time
@@ -22,7 +22,8 @@ from itertools import islice
 from typing import IO, Any
 
 from minicrm.errors import UsageError
-from minicrm.models import Contact, ContactDetail, Interaction, Reminder, StageChange
+from minicrm.models import (Contact, ContactDetail, DuplicatePair, ImportAction, Interaction, MergeResult, Reminder,
+                            SearchHit, StageChange)
 
 FORMATS = ("table", "tsv", "csv", "json", "ndjson")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -366,3 +367,49 @@ def write_record_table(record: Any, now: datetime, out: IO[str]) -> None:
         write_detail(record, now, out)
     else:
         write_table([record], type(record), now, out)
+
+
+# ------------------------------------------------------------------ interchange (issue 4)
+
+TABLES[ImportAction] = (
+    Column("Line", lambda a, n: str(a.line), style="dim", justify="right", no_wrap=True),
+    Column("Action", lambda a, n: a.action, style="bold", no_wrap=True),
+    Column("Kind", lambda a, n: a.kind, no_wrap=True),
+    Column("Name", lambda a, n: a.name, max_width=30),
+    Column("Detail", lambda a, n: a.detail, min_width=20),
+)
+TABLES[SearchHit] = (
+    Column("Kind", lambda h, n: h.kind, style="magenta", no_wrap=True),
+    Column("ID", lambda h, n: str(h.id), style="dim", justify="right", no_wrap=True),
+    Column("Contact", lambda h, n: h.contact_name, style="bold", max_width=24),
+    Column("When", lambda h, n: _when(h.at, n), no_wrap=True, priority=2),
+    Column("Match", lambda h, n: h.snippet, min_width=20),
+)
+TABLES[DuplicatePair] = (
+    Column("ID", lambda d, n: str(d.id), style="dim", justify="right", no_wrap=True),
+    Column("Name", lambda d, n: d.name, style="bold", max_width=26),
+    Column("ID", lambda d, n: str(d.other_id), style="dim", justify="right", no_wrap=True),
+    Column("Other name", lambda d, n: d.other_name, style="bold", max_width=26),
+    Column("Why", lambda d, n: d.reason, min_width=20),
+)
+TABLES[MergeResult] = (
+    Column("Kept", lambda m, n: f"#{m.id} {m.name}", style="bold", max_width=30),
+    Column("Merged", lambda m, n: f"#{m.merged_id} {m.merged_name}", max_width=30),
+    Column("Interactions", lambda m, n: str(m.interactions), justify="right", no_wrap=True),
+    Column("Reminders", lambda m, n: str(m.reminders), justify="right", no_wrap=True),
+    Column("Stage changes", lambda m, n: str(m.stage_changes), justify="right", no_wrap=True, priority=2),
+    Column("Added", lambda m, n: ", ".join((*m.emails, *m.phones, *m.tags, *m.fields)), min_width=12),
+)
+
+
+def track(items: Iterable[Any], total: int, position: Callable[[], int], label: str) -> Iterator[Any]:
+    """``items``, with a progress bar on standard error (for a terminal; ``position()`` of ``total``)."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                  console=console(sys.stderr), transient=True) as progress:  # fmt: skip
+        task = progress.add_task(label, total=total)
+        for count, item in enumerate(items):
+            if count % 500 == 0:
+                progress.update(task, completed=position())
+            yield item

@@ -536,6 +536,199 @@ class Store:
             for row in rows
         ]
 
+    # ------------------------------------------------------------ interchange (issue 4)
+    # Import and export: streamed reads in id order, bulk writes with explicit ids
+    # inside the caller's transaction, and the full-text index rebuilt in one statement.
+
+    _SEARCH_ROW = """SELECT c.id, c.name, c.org, c.note,
+                      (SELECT group_concat(email, ' ') FROM contact_emails WHERE contact_id = c.id),
+                      (SELECT group_concat(phone, ' ') FROM contact_phones WHERE contact_id = c.id),
+                      (SELECT group_concat(tag, ' ') FROM contact_tags WHERE contact_id = c.id),
+                      (SELECT group_concat(value, ' ') FROM json_each(c.fields))
+               FROM contacts c"""
+
+    def next_id(self, table: str) -> int:
+        """The id the next row of ``table`` would get (call inside a write transaction)."""
+        assert table in ("contacts", "interactions", "reminders")
+        return (self._one(f"SELECT max(id) FROM {table}")[0] or 0) + 1
+
+    def contact_ids_by_phone(self, phone: str) -> list[int]:
+        rows = self._all("SELECT DISTINCT contact_id FROM contact_phones WHERE phone = ?", (phone,))
+        return [row[0] for row in rows]
+
+    def contact_id_by_uid(self, uid: str) -> int | None:
+        row = self._one("SELECT id FROM contacts WHERE uid = ?", (uid,))
+        return row[0] if row else None
+
+    def uid_exists(self, table: str, uid: str) -> bool:
+        assert table in ("contacts", "interactions", "reminders")
+        return self._one(f"SELECT 1 FROM {table} WHERE uid = ?", (uid,)) is not None
+
+    def bulk_insert_contacts(self, rows: Sequence[dict]) -> None:
+        """Insert contacts with explicit ids and their lists; the caller indexes them afterwards.
+
+        Each row: id, uid, name, org, stage, birthday, note, fields, emails, phones, tags,
+        created_at, updated_at (datetimes), stage_history [(from, to, at, source)].
+        """
+        self.conn.executemany(
+            """INSERT INTO contacts (id, uid, name, name_fold, org, stage, birthday, note, fields,
+                                     created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [(r["id"], r["uid"], r["name"], r["name"].casefold(), r["org"], r["stage"], r["birthday"],
+              r["note"], json.dumps(r["fields"], ensure_ascii=False), to_utc_text(r["created_at"]),
+              to_utc_text(r["updated_at"])) for r in rows],
+        )  # fmt: skip
+        for key, (table, column) in _LIST_TABLES.items():
+            self.conn.executemany(
+                f"INSERT INTO {table} (contact_id, position, {column}) VALUES (?, ?, ?)",
+                [(r["id"], position, value) for r in rows for position, value in enumerate(r[key])],
+            )
+        self.conn.executemany(
+            """INSERT INTO stage_changes (contact_id, from_stage, to_stage, changed_at, source)
+               VALUES (?, ?, ?, ?, ?)""",
+            [(r["id"], old, new, to_utc_text(at), source) for r in rows
+             for old, new, at, source in r["stage_history"]],
+        )  # fmt: skip
+
+    def index_contacts_from(self, first_id: int) -> None:
+        """Add contacts with ``id >= first_id`` to the full-text index, in one statement."""
+        self.conn.execute(
+            "INSERT INTO contact_search (rowid, name, org, note, emails, phones, tags, fields) "
+            + self._SEARCH_ROW + " WHERE c.id >= ?",
+            (first_id,),
+        )
+
+    def bulk_insert_interactions(self, rows: Sequence[dict]) -> None:
+        self.conn.executemany(
+            """INSERT INTO interactions (uid, contact_id, kind, occurred_at, text, amount_cents, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            [(r["uid"], r["contact_id"], r["kind"], to_utc_text(r["at"]), r["text"],
+              int(r["amount"] * 100) if r["amount"] is not None else None, to_utc_text(r["created_at"]))
+             for r in rows],
+        )  # fmt: skip
+
+    def bulk_insert_reminders(self, rows: Sequence[dict]) -> None:
+        self.conn.executemany(
+            """INSERT INTO reminders (uid, contact_id, text, due_on, due_time, rule, anchor_on,
+                                      scheduled_on, snoozed, status, done_at, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [(r["uid"], r["contact_id"], r["text"], r["due_on"].isoformat(), _clock(r["due_time"]), r["rule"],
+              r["anchor_on"].isoformat(), r["scheduled_on"].isoformat(), int(r["snoozed"]), r["status"],
+              to_utc_text(r["done_at"]) if r["done_at"] else None, to_utc_text(r["created_at"]),
+              to_utc_text(r["updated_at"])) for r in rows],
+        )  # fmt: skip
+
+    def stage_histories(self, contact_ids: Sequence[int]) -> dict[int, list[StageChange]]:
+        if not contact_ids:
+            return {}
+        rows = self._all(
+            f"SELECT * FROM stage_changes WHERE contact_id IN ({','.join('?' * len(contact_ids))})"
+            " ORDER BY contact_id, changed_at, id",
+            list(contact_ids),
+        )
+        found: dict[int, list[StageChange]] = {}
+        for row in rows:
+            found.setdefault(row["contact_id"], []).append(
+                StageChange(id=row["id"], contact_id=row["contact_id"], from_stage=row["from_stage"],
+                            to_stage=row["to_stage"], at=from_utc_text(row["changed_at"]),
+                            source=row["source"])  # fmt: skip
+            )
+        return found
+
+    def export_interactions(self, batch: int = 2000) -> Iterator[tuple[Interaction, str]]:
+        """Every interaction in id order with its contact's uid, streamed."""
+        cursor = self.conn.execute(
+            "SELECT i.id, i.uid, i.contact_id, c.name AS contact_name, c.uid AS contact_uid, i.kind,"
+            " i.occurred_at, i.text, i.amount_cents, i.created_at"
+            " FROM interactions i JOIN contacts c ON c.id = i.contact_id ORDER BY i.id"
+        )
+        while rows := cursor.fetchmany(batch):
+            for row in rows:
+                yield self._interaction(row), row["contact_uid"]
+
+    def export_reminders(self, *, open_only: bool = False, today: date | None = None, batch: int = 2000
+                         ) -> Iterator[tuple[Reminder, str, date, date]]:  # fmt: skip
+        """Every reminder in id order with its contact's uid, anchor and scheduled day, streamed."""
+        sql = self._REMINDER_SELECT.replace("r.id, r.uid,", "r.id, r.uid, c.uid AS contact_uid,", 1)
+        if open_only:
+            sql += " WHERE r.status = 'open'"
+        cursor = self.conn.execute(sql + " ORDER BY r.id")
+        while rows := cursor.fetchmany(batch):
+            for row in rows:
+                yield (self._reminder(row, today), row["contact_uid"], date.fromisoformat(row["anchor_on"]),
+                       date.fromisoformat(row["scheduled_on"]))  # fmt: skip
+
+    def search_contacts(self, text: str, limit: int) -> list[tuple[int, str, float, dict[str, str]]]:
+        """(id, name, bm25 rank, indexed texts by column) of contacts whose text contains ``text`` (3+ chars)."""
+        phrase = _phrase(text)
+        if phrase is None:
+            return []
+        rows = self._all(
+            """SELECT s.rowid, c.name, bm25(contact_search) AS rank,
+                      s.name, s.org, s.note, s.emails, s.phones, s.tags, s.fields
+               FROM contact_search s JOIN contacts c ON c.id = s.rowid
+               WHERE contact_search MATCH ? ORDER BY rank LIMIT ?""",
+            (phrase, limit),
+        )
+        columns = ("name", "org", "note", "emails", "phones", "tags", "fields")
+        return [(row[0], row[1], row[2], {k: row[3 + n] for n, k in enumerate(columns) if row[3 + n]})
+                for row in rows]  # fmt: skip
+
+    def search_interactions(self, words: Sequence[str], limit: int) -> list[tuple[int, int, str, datetime, float, str]]:
+        """(id, contact id, contact name, at, bm25 rank, snippet) of interactions with every word (as a prefix)."""
+        if not words:
+            return []
+        query = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+        rows = self._all(
+            """SELECT i.id, i.contact_id, c.name, i.occurred_at, bm25(interactions_fts) AS rank,
+                      snippet(interactions_fts, 0, '«', '»', '…', 12)
+               FROM interactions_fts f JOIN interactions i ON i.id = f.rowid
+               JOIN contacts c ON c.id = i.contact_id
+               WHERE interactions_fts MATCH ? ORDER BY rank LIMIT ?""",
+            (query, limit),
+        )
+        return [(row[0], row[1], row[2], from_utc_text(row[3]), row[4], row[5]) for row in rows]
+
+    # ------------------------------------------------------------ duplicates and merge (issue 4)
+
+    def shared_values(self) -> Iterator[tuple[str, str, list[int]]]:
+        """("email"|"phone", value, contact ids) for every email or phone that several contacts have."""
+        for key in ("emails", "phones"):
+            table, column = _LIST_TABLES[key]
+            rows = self.conn.execute(
+                f"SELECT {column}, group_concat(DISTINCT contact_id) FROM {table}"
+                f" GROUP BY {column} HAVING count(DISTINCT contact_id) > 1 ORDER BY {column}"
+            )
+            for value, ids in rows:
+                yield key[:-1], value, sorted(int(i) for i in ids.split(","))
+
+    def contacts_sharing_an_org(self) -> Iterator[tuple[str, list[tuple[int, str]]]]:
+        """(organisation, [(id, name)]) for every organisation that several contacts have."""
+        rows = self.conn.execute(
+            """SELECT c.org, c.id, c.name FROM contacts c
+               WHERE lower(trim(c.org)) IN (SELECT lower(trim(org)) FROM contacts WHERE org IS NOT NULL
+                                            GROUP BY lower(trim(org)) HAVING count(*) > 1)
+               ORDER BY lower(trim(c.org)), c.id"""
+        )
+        current, group = None, []
+        for org, contact_id, name in rows:
+            key = org.strip().lower()
+            if key != current and group:
+                yield current, group
+                group = []
+            current = key
+            group.append((contact_id, name))
+        if group:
+            yield current, group
+
+    def move_contact_records(self, from_id: int, to_id: int) -> dict[str, int]:
+        """Re-point OTHER's interactions, reminders and stage changes at KEEP; how many of each."""
+        moved = {}
+        for table in ("interactions", "reminders", "stage_changes"):
+            cursor = self.conn.execute(f"UPDATE {table} SET contact_id = ? WHERE contact_id = ?", (to_id, from_id))
+            moved[table] = cursor.rowcount
+        return moved
+
 
 def _clock(value: time | None) -> str | None:
     return value.strftime("%H:%M") if value is not None else None

@@ -98,3 +98,10 @@ def stdin_is_terminal() -> bool:
 def note(message: str) -> None:
     """A message for the person (stderr), never mixed into data."""
     typer.echo(message, err=True)
+
+
+def default_region() -> str | None:
+    """The country of phone numbers typed without ``+``: ``$MINICRM_REGION`` (e.g. GB, US, DE)."""
+    import os
+
+    return os.environ.get("MINICRM_REGION", "").strip() or None

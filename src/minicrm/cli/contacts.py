@@ -12,7 +12,8 @@ from minicrm.cli.common import AllOption, FormatOption, JsonOption, Run, note
 
 ContactArg = Annotated[str, typer.Argument(metavar="CONTACT", help="An id, an exact email, or a name or part of one")]
 Emails = Annotated[list[str] | None, typer.Option("--email", "-e", help="Email address (repeatable)")]
-Phones = Annotated[list[str] | None, typer.Option("--phone", "-p", help="Phone number (repeatable)")]
+Phones = Annotated[list[str] | None, typer.Option("--phone", "-p",
+    help="Phone number (repeatable), stored as +<country><number>; without +, $MINICRM_REGION's country")]  # fmt: skip
 Org = Annotated[str | None, typer.Option("--org", "-o", help="Organisation")]
 Tags = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable)")]
 Stage = Annotated[str | None, typer.Option("--stage", "-s",
@@ -44,7 +45,7 @@ def add(
     run = Run(ctx, fmt, as_json)
     contact = services.add_contact(run.store, run.now, name, emails=email or (), phones=phone or (),
                                    org=org, tags=tag or (), stage=stage, birthday=birthday,
-                                   note=note_, fields=field or ())  # fmt: skip
+                                   note=note_, fields=field or (), region=common.default_region())  # fmt: skip
     run.one(contact)
 
 
@@ -134,6 +135,7 @@ def edit(
         run.store, run.now, found, name=name, emails=email or (), remove_emails=remove_email or (),
         phones=phone or (), remove_phones=remove_phone or (), org=org, tags=tag or (),
         remove_tags=remove_tag or (), stage=stage, birthday=birthday, note=note_, fields=field or (),
+        region=common.default_region(),
     )  # fmt: skip
     run.one(changed)
 
