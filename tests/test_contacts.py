@@ -209,3 +209,9 @@ def test_search_index_follows_every_write(cli):
 def test_search_text_is_never_a_query_language(cli, text):
     cli.ok("add", f"Odd {text} name")
     assert [row[2] for row in cli.ok("list", "--search", text).rows()] == [f"Odd {text} name"]
+
+
+def test_search_finds_a_phone_however_it_is_typed(cli):
+    cli.ok("add", "Ann Lee", "--phone", "+44 20 7946 0958")
+    for typed in ("7946 0958", "+44 20 7946", "(020) 7946-0958"[5:], "79460958"):
+        assert [row[2] for row in cli.ok("list", "--search", typed).rows()] == ["Ann Lee"], typed

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
@@ -95,6 +96,9 @@ def _like(text: str) -> str:
     """A LIKE pattern matching ``text`` anywhere, with its wildcards escaped."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+_PHONE_LIKE = re.compile(r"[\d\s()+\-./]+")
 
 
 def _phrase(text: str) -> str | None:
@@ -304,6 +308,10 @@ class Store:
             params.append(_like(query.org))
         if query.search:
             if phrase := _phrase(query.search):
+                # Phones are stored in E.164: "7946 0958" must find +442079460958.
+                digits = re.sub(r"\D", "", query.search)
+                if _PHONE_LIKE.fullmatch(query.search) and len(digits) >= 3 and digits != query.search:
+                    phrase = f"{phrase} OR phones : {_phrase(digits)}"
                 where.append("c.id IN (SELECT rowid FROM contact_search WHERE contact_search MATCH ?)")
                 params.append(phrase)
             else:  # too short for the trigram index: scan
