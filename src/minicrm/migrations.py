@@ -187,6 +187,16 @@ def m002_search(db: Database) -> None:
     )
 
 
+@migration
+def m003_reserved(db: Database) -> None:
+    """Placeholder for a migration built in parallel (the lead replaces it on merge)."""
+
+
+@migration
+def m004_reserved(db: Database) -> None:
+    """Placeholder for a migration built in parallel (the lead replaces it on merge)."""
+
+
 def apply(conn: sqlite3.Connection, current: int, now_text: str) -> None:
     """Apply every migration after ``current`` (the caller holds the transaction)."""
     from sqlite_utils import Database

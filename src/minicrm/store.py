@@ -143,18 +143,23 @@ class Store:
             yield
         except sqlite3.Error as error:
             self._depth = 0
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise translate(error, self.path) from None
         except BaseException:
             self._depth = 0
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
         self._depth = 0
         try:
             self.conn.execute("COMMIT")
         except sqlite3.Error as error:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise translate(error, self.path) from None
+
+    def _rollback(self) -> None:
+        """Roll back, unless SQLite already did (it does on a full disk or an I/O error)."""
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     def _all(self, sql: str, params: Sequence | dict = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, params).fetchall()
@@ -580,8 +585,14 @@ def _migrate(store: Store, version: int, now: datetime) -> None:
     conn = store.conn
     try:
         if version == 0:
-            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if tables - {"_migrations"}:
+            # One snapshot: another minicrm may be creating this file right now.
+            conn.execute("BEGIN")
+            try:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            finally:
+                conn.execute("COMMIT")
+            if version == 0 and tables - {"_migrations"}:
                 raise StoreError(f"{store.path} is a SQLite database but not a minicrm one",
                                  "Choose another file with --db")  # fmt: skip
         conn.execute("PRAGMA journal_mode = WAL")
