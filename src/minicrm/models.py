@@ -86,5 +86,17 @@ class ContactDetail:
     stage_history: tuple[StageChange, ...]
 
 
+# ------------------------------------------------------------------ trust (issue 6)
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """One line of ``minicrm doctor``."""
+
+    check: str
+    ok: bool
+    detail: str
+
+
 def field_names(record_type: type) -> list[str]:
     return [f.name for f in fields(record_type)]

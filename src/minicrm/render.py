@@ -343,3 +343,20 @@ def write_record_table(record: Any, now: datetime, out: IO[str]) -> None:
         write_detail(record, now, out)
     else:
         write_table([record], type(record), now, out)
+
+
+# ------------------------------------------------------------------ trust (issue 6)
+
+from minicrm.models import HealthCheck  # noqa: E402
+
+TABLES[HealthCheck] = (
+    Column("Check", lambda h, n: h.check, style="bold", no_wrap=True),
+    Column("", lambda h, n: _mark(h.ok), no_wrap=True),
+    Column("Detail", lambda h, n: h.detail),
+)
+
+
+def _mark(ok: bool) -> Any:
+    from rich.text import Text
+
+    return Text("ok", style="green") if ok else Text("FAIL", style="bold red")

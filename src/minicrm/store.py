@@ -536,6 +536,69 @@ class Store:
         ]
 
 
+    # ------------------------------------------------------------ trust: backup, restore, doctor (issue 6)
+
+    def backup_to(self, target: Path) -> None:
+        """A consistent copy in one file, owner-readable only (SQLite's online backup API).
+
+        It copies one snapshot, so other processes may keep writing meanwhile.
+        """
+        target = Path(target).expanduser()
+        try:
+            os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            raise StoreError(f"{target} already exists", "Choose another path, or remove it first") from None
+        except OSError as error:
+            raise StoreError(f"cannot create {target}: {error.strerror}", "Check the path") from None
+        try:
+            dest = sqlite3.connect(target, isolation_level=None)
+            try:
+                self.conn.backup(dest)
+                dest.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+            finally:
+                dest.close()
+        except sqlite3.Error as error:
+            target.unlink(missing_ok=True)
+            raise translate(error, target) from None
+
+    def restore_from(self, source: Store) -> None:
+        """Replace this database's content with ``source``'s, in one step (other readers stay safe)."""
+        try:
+            source.conn.backup(self.conn)
+        except sqlite3.Error as error:
+            raise translate(error, self.path) from None
+
+    def upgrade(self, now: datetime) -> None:
+        """Migrate forward if the content is older than this minicrm (after a restore)."""
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version < len(migrations.MIGRATIONS):
+            _migrate(self, version, now)
+
+    def health(self) -> dict[str, object]:
+        """What ``doctor`` reports: integrity, foreign keys, schema version, row counts."""
+        try:
+            integrity = [row[0] for row in self._all("PRAGMA integrity_check")]
+            broken_links = len(self._all("PRAGMA foreign_key_check"))
+            schema = self._one("PRAGMA user_version")[0]
+            rows = self._all("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            virtual = [name for name, sql in rows if (sql or "").upper().startswith("CREATE VIRTUAL")]
+            tables = [name for name, _ in rows
+                      if not name.startswith("sqlite_") and name not in virtual
+                      and not any(name.startswith(v + "_") for v in virtual)]  # fmt: skip
+            counts = {name: self._one(f'SELECT count(*) FROM "{name}"')[0] for name in tables}
+        except sqlite3.Error as error:
+            raise translate(error, self.path) from None
+        return {"integrity": integrity, "broken_links": broken_links, "schema": schema, "counts": counts}
+
+    def file_sizes(self) -> dict[str, int]:
+        """Bytes on disk of the database file and its write-ahead log."""
+        sizes = {}
+        for suffix in ("", "-wal"):
+            candidate = Path(str(self.path) + suffix)
+            sizes[candidate.name] = candidate.stat().st_size if candidate.exists() else 0
+        return sizes
+
+
 def _clock(value: time | None) -> str | None:
     return value.strftime("%H:%M") if value is not None else None
 
@@ -603,3 +666,17 @@ def _migrate(store: Store, version: int, now: datetime) -> None:
     except sqlite3.Error as error:
         conn.close()
         raise translate(error, store.path) from None
+
+
+def open_readonly(path: Path | str) -> Store:
+    """Open a file only to inspect it (a backup before restoring): never creates, migrates or writes."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise StoreError(f"there is no file {path}", "Give the path of a backup made by minicrm backup")
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA user_version").fetchone()
+    except sqlite3.Error as error:
+        raise translate(error, path) from None
+    return Store(conn, path, readonly=True)
