@@ -98,5 +98,33 @@ class HealthCheck:
     detail: str
 
 
+@dataclass(frozen=True)
+class Change:
+    """One write transaction in the audit trail (what ``undo`` reverts)."""
+
+    id: int
+    at: datetime
+    user: str | None
+    command: str | None
+    rows: int
+    undoable: bool = True
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One row changed by one change: its image before and after."""
+
+    change_id: int
+    at: datetime
+    user: str | None
+    command: str | None
+    table: str
+    action: str  # insert | update | delete
+    contact_id: int | None
+    summary: str
+    old: dict | None = None
+    new: dict | None = None
+
+
 def field_names(record_type: type) -> list[str]:
     return [f.name for f in fields(record_type)]

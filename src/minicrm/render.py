@@ -347,12 +347,30 @@ def write_record_table(record: Any, now: datetime, out: IO[str]) -> None:
 
 # ------------------------------------------------------------------ trust (issue 6)
 
-from minicrm.models import HealthCheck  # noqa: E402
+from minicrm.models import AuditEntry, Change, HealthCheck  # noqa: E402
 
 TABLES[HealthCheck] = (
     Column("Check", lambda h, n: h.check, style="bold", no_wrap=True),
     Column("", lambda h, n: _mark(h.ok), no_wrap=True),
     Column("Detail", lambda h, n: h.detail),
+)
+
+TABLES[Change] = (
+    Column("Change", lambda c, n: str(c.id), style="dim", justify="right", no_wrap=True),
+    Column("When", lambda c, n: _when(c.at, n), no_wrap=True),
+    Column("User", lambda c, n: c.user, no_wrap=True),
+    Column("Command", lambda c, n: c.command, style="bold"),
+    Column("Rows", lambda c, n: str(c.rows), justify="right"),
+    Column("Undoable", lambda c, n: "yes" if c.undoable else "no"),
+)
+TABLES[AuditEntry] = (
+    Column("Change", lambda a, n: str(a.change_id), style="dim", justify="right", no_wrap=True),
+    Column("When", lambda a, n: _when(a.at, n), no_wrap=True),
+    Column("User", lambda a, n: a.user, no_wrap=True, priority=2),
+    Column("Command", lambda a, n: a.command, style="bold", no_wrap=True),
+    Column("Contact", lambda a, n: str(a.contact_id or ""), justify="right", no_wrap=True),
+    Column("What", lambda a, n: f"{a.action} {a.table}", style="magenta", no_wrap=True),
+    Column("Detail", lambda a, n: a.summary, min_width=20),
 )
 
 

@@ -118,6 +118,9 @@ class Store:
         self.path = path
         self.readonly = readonly
         self._depth = 0
+        self.audited = False  # set by open_store once the audit tables exist
+        self.actor: tuple[str | None, str | None, datetime | None] = (None, None, None)  # user, command, now
+        self.change_id: int | None = None
 
     # ------------------------------------------------------------ plumbing
 
@@ -140,13 +143,19 @@ class Store:
             raise translate(error, self.path) from None
         self._depth = 1
         try:
+            if self.audited:
+                self._open_change()
             yield
+            if self.audited:
+                self._close_change()
         except sqlite3.Error as error:
             self._depth = 0
+            self.change_id = None
             self._rollback()
             raise translate(error, self.path) from None
         except BaseException:
             self._depth = 0
+            self.change_id = None
             self._rollback()
             raise
         self._depth = 0
@@ -572,7 +581,9 @@ class Store:
         """Migrate forward if the content is older than this minicrm (after a restore)."""
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if version < len(migrations.MIGRATIONS):
+            self.audited = False  # the audit tables may not exist until the migration has run
             _migrate(self, version, now)
+        self.audited = _audited(self)
 
     def health(self) -> dict[str, object]:
         """What ``doctor`` reports: integrity, foreign keys, schema version, row counts."""
@@ -597,6 +608,100 @@ class Store:
             candidate = Path(str(self.path) + suffix)
             sizes[candidate.name] = candidate.stat().st_size if candidate.exists() else 0
         return sizes
+
+
+    # ------------------------------------------------------------ trust: audit trail and undo (issue 6)
+
+    def _open_change(self) -> None:
+        """Every write transaction is one change: who, when, which command (triggers fill in what)."""
+        user, command, at = self.actor
+        stamp = to_utc_text(at) if at else None
+        cursor = self.conn.execute(
+            "INSERT INTO changes (at, user, command) VALUES (coalesce(?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), ?, ?)",
+            (stamp, user, command),
+        )
+        self.change_id = cursor.lastrowid
+        self.conn.execute("UPDATE audit_state SET change_id = ? WHERE id = 1", (self.change_id,))
+
+    def _close_change(self) -> None:
+        self.conn.execute("UPDATE audit_state SET change_id = NULL WHERE id = 1")
+        self.conn.execute(
+            "DELETE FROM changes WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM audit WHERE change_id = ?1)",
+            (self.change_id,),
+        )
+        self.change_id = None
+
+    def mark_change_final(self) -> None:
+        """The open change can never be undone (an erasure)."""
+        self.conn.execute("UPDATE changes SET undoable = 0 WHERE id = ?", (self.change_id,))
+
+    def recent_changes(self, limit: int, before: int | None = None) -> list[sqlite3.Row]:
+        """The latest changes (before change ``before``), newest first: id, at, user, command, undoable, rows."""
+        return self._all(
+            """SELECT c.id, c.at, c.user, c.command, c.undoable,
+                      (SELECT count(*) FROM audit a WHERE a.change_id = c.id) AS rows
+               FROM changes c WHERE c.id < ? ORDER BY c.id DESC LIMIT ?""",
+            (before if before is not None else 2**62, limit),
+        )
+
+    def audit_entries(self, *, contact_id: int | None = None, limit: int | None = None,
+                      batch: int = 500) -> Iterator[sqlite3.Row]:  # fmt: skip
+        """Audit rows with their change, newest first."""
+        sql = """SELECT a.id, a.change_id, c.at, c.user, c.command, a.tbl, a.action, a.contact_id, a.old, a.new
+                 FROM audit a JOIN changes c ON c.id = a.change_id"""
+        params: list[object] = []
+        if contact_id is not None:
+            sql += " WHERE a.contact_id = ?"
+            params.append(contact_id)
+        sql += " ORDER BY a.change_id DESC, a.id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        cursor = self.conn.execute(sql, params)
+        while rows := cursor.fetchmany(batch):
+            yield from rows
+
+    def _keys(self, table: str) -> tuple[list[str], list[str]]:
+        """(columns, primary-key columns) of a table."""
+        info = self._all(f'PRAGMA table_info("{table}")')
+        columns = [row[1] for row in info]
+        keys = [row[1] for row in sorted(info, key=lambda r: r[5]) if row[5]]
+        return columns, keys
+
+    def revert(self, change_ids: Sequence[int]) -> int:
+        """Apply the inverse of every row image of these changes, newest first; returns rows reverted.
+
+        Runs inside the caller's write transaction, so the reversal is itself a change.
+        """
+        marks = ",".join("?" * len(change_ids))
+        rows = self._all(f"SELECT tbl, action, old, new, contact_id FROM audit WHERE change_id IN ({marks})"
+                         " ORDER BY id DESC", list(change_ids))  # fmt: skip
+        self.conn.execute("PRAGMA defer_foreign_keys = ON")  # cascades were recorded child and parent apart
+        shapes: dict[str, tuple[list[str], list[str]]] = {}
+        touched: set[int] = set()
+        for table, action, old_text, new_text, contact_id in rows:
+            columns, keys = shapes.setdefault(table, self._keys(table))
+            old = json.loads(old_text) if old_text else None
+            new = json.loads(new_text) if new_text else None
+            if action == "insert":
+                where = " AND ".join(f'"{k}" = ?' for k in keys)
+                self.conn.execute(f'DELETE FROM "{table}" WHERE {where}', [new[k] for k in keys])
+            elif action == "delete":
+                names = [c for c in columns if c in old]
+                listed = ", ".join(f'"{c}"' for c in names)
+                self.conn.execute(f'INSERT INTO "{table}" ({listed}) VALUES ({",".join("?" * len(names))})',
+                                  [old[c] for c in names])  # fmt: skip
+            else:
+                names = [c for c in columns if c in old]
+                assignments = ", ".join(f'"{c}" = ?' for c in names)
+                where = " AND ".join(f'"{k}" = ?' for k in keys)
+                self.conn.execute(f'UPDATE "{table}" SET {assignments} WHERE {where}',
+                                  [old[c] for c in names] + [new[k] for k in keys])  # fmt: skip
+            if contact_id is not None:
+                touched.add(contact_id)
+        for contact_id in touched:
+            self._index_contact(contact_id)
+        return len(rows)
 
 
 def _clock(value: time | None) -> str | None:
@@ -641,7 +746,17 @@ def open_store(path: Path | str, now: datetime) -> Store:
             raise StoreError(f"the database {path} needs an upgrade but is read-only",
                              "Make it writable once so minicrm can migrate it")  # fmt: skip
         _migrate(store, version, now)
+    store.audited = _audited(store)
     return store
+
+
+def _audited(store: Store) -> bool:
+    """Whether this file has the audit trail (a file still on an older schema cannot)."""
+    names = [fn.__name__ for fn in migrations.MIGRATIONS]
+    if "m005_audit" not in names:
+        return False
+    version = store.conn.execute("PRAGMA user_version").fetchone()[0]
+    return version > names.index("m005_audit")
 
 
 def _migrate(store: Store, version: int, now: datetime) -> None:

@@ -25,6 +25,7 @@ class Run:
         self.state = state
         self.now: datetime = dates.now()
         self.fmt = render.decide_format(fmt or state.fmt, as_json or state.as_json)
+        self.command = " ".join(ctx.command_path.split()[1:]) or None  # "edit", "deal add": for the audit trail
         self._store = None
 
     @property
@@ -33,6 +34,7 @@ class Run:
             from minicrm.store import default_path, open_store
 
             self._store = open_store(self.state.db_path or default_path(), self.now)
+            self._store.actor = (os_user(), self.command, self.now)
         return self._store
 
     @property
@@ -78,6 +80,16 @@ class Run:
             render.write_record_table(record, self.now, sys.stdout)
         else:
             render.write_one(record, self.fmt, sys.stdout)
+
+
+def os_user() -> str | None:
+    """Who is running minicrm, for the audit trail."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):
+        return None
 
 
 def stdin_is_terminal() -> bool:
