@@ -279,6 +279,44 @@ def m005_audit(db: Database) -> None:
         audit_triggers(db, table, contact)
 
 
+@migration
+def m006_privacy(db: Database) -> None:
+    """Consent per purpose with its history; what is left of erased people.
+
+    consents: one row per grant or revoke; the latest (by ``at``, then id) per
+    contact and purpose is the current state. Audited like the other data.
+    erased: salted SHA-256 hashes of an erased person's emails and phones, so a
+    later add or import can recognise them without keeping who they were; the
+    salt is random per database (privacy_salt).
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE consents (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+            purpose TEXT NOT NULL,
+            granted INTEGER NOT NULL CHECK (granted IN (0, 1)),
+            at TEXT NOT NULL,
+            source TEXT,
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX consents_contact ON consents (contact_id, purpose, at);
+        CREATE INDEX consents_purpose ON consents (purpose, contact_id);
+        CREATE TABLE erased (
+            hash TEXT PRIMARY KEY,
+            erased_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE privacy_salt (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            salt TEXT NOT NULL
+        );
+        INSERT INTO privacy_salt (id, salt) VALUES (1, lower(hex(randomblob(16))))
+        """,
+    )
+    audit_triggers(db, "consents", "{row}.contact_id")
+
+
 def apply(conn: sqlite3.Connection, current: int, now_text: str) -> None:
     """Apply every migration after ``current`` (the caller holds the transaction)."""
     from sqlite_utils import Database

@@ -77,6 +77,20 @@ class StageChange:
 
 
 @dataclass(frozen=True)
+class Consent:
+    """A grant or revocation of consent for one purpose (email-marketing, sms...)."""
+
+    id: int
+    contact_id: int
+    contact_name: str
+    purpose: str
+    granted: bool
+    at: datetime
+    source: str | None = None
+    recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class ContactDetail:
     """What ``show`` prints: one contact with its recent activity."""
 
@@ -84,6 +98,7 @@ class ContactDetail:
     interactions: tuple[Interaction, ...]
     reminders: tuple[Reminder, ...]
     stage_history: tuple[StageChange, ...]
+    consent: tuple[Consent, ...] = ()  # the current state, one per purpose
 
 
 # ------------------------------------------------------------------ trust (issue 6)
@@ -124,6 +139,31 @@ class AuditEntry:
     summary: str
     old: dict | None = None
     new: dict | None = None
+
+
+@dataclass(frozen=True)
+class AccessReport:
+    """Everything minicrm holds about one person (``minicrm access``)."""
+
+    generated_at: datetime
+    contact: Contact
+    interactions: tuple[Interaction, ...]
+    reminders: tuple[Reminder, ...]
+    consent: tuple[Consent, ...]  # the full history, oldest first
+    stage_history: tuple[StageChange, ...]
+    audit: tuple[AuditEntry, ...]
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What ``minicrm forget`` did."""
+
+    contact_id: int
+    name: str
+    interactions_removed: int
+    amounts_kept: int
+    hashes_kept: int
+    files_scrubbed: bool
 
 
 def field_names(record_type: type) -> list[str]:

@@ -145,6 +145,7 @@ def write_one(record: Any, fmt: str, out: IO[str]) -> None:
             body["interactions"] = [record_dict(i) for i in record.interactions]
             body["reminders"] = [record_dict(r) for r in record.reminders]
             body["stage_history"] = [record_dict(s) for s in record.stage_history]
+            body["consent"] = [record_dict(k) for k in record.consent]
             out.write(_json(body, indent=2 if fmt == "json" else None) + "\n")
             return
         record = record.contact
@@ -325,6 +326,9 @@ def write_detail(detail: ContactDetail, now: datetime, out: IO[str]) -> None:
         *((key, value) for key, value in c.fields.items()),
         ("Last contact", _ago(c, now)), ("Note", c.note),
     ]  # fmt: skip
+    if detail.consent:
+        rows.append(("Consent", "; ".join(f"{k.purpose} {'granted' if k.granted else 'revoked'} {k.at:%Y-%m-%d}"
+                                          for k in detail.consent)))  # fmt: skip
     for label, value in rows:
         if value:
             grid.add_row(_cell(label), _cell(value))
@@ -347,7 +351,7 @@ def write_record_table(record: Any, now: datetime, out: IO[str]) -> None:
 
 # ------------------------------------------------------------------ trust (issue 6)
 
-from minicrm.models import AuditEntry, Change, HealthCheck  # noqa: E402
+from minicrm.models import AuditEntry, Change, Consent, Erasure, HealthCheck  # noqa: E402
 
 TABLES[HealthCheck] = (
     Column("Check", lambda h, n: h.check, style="bold", no_wrap=True),
@@ -373,8 +377,24 @@ TABLES[AuditEntry] = (
     Column("Detail", lambda a, n: a.summary, min_width=20),
 )
 
+TABLES[Consent] = (
+    Column("ID", lambda k, n: str(k.id), style="dim", justify="right", no_wrap=True),
+    Column("Contact", lambda k, n: k.contact_name, style="bold", max_width=24),
+    Column("Purpose", lambda k, n: k.purpose, style="cyan", no_wrap=True),
+    Column("Consent", lambda k, n: _mark(k.granted, "granted", "revoked"), no_wrap=True),
+    Column("Since", lambda k, n: _when(k.at, n), no_wrap=True),
+    Column("Source", lambda k, n: k.source, min_width=10),
+)
+TABLES[Erasure] = (
+    Column("ID", lambda e, n: str(e.contact_id), style="dim", justify="right", no_wrap=True),
+    Column("Erased", lambda e, n: e.name, style="bold"),
+    Column("Interactions", lambda e, n: str(e.interactions_removed), justify="right"),
+    Column("Amounts kept", lambda e, n: str(e.amounts_kept), justify="right"),
+)
 
-def _mark(ok: bool) -> Any:
+
+def _mark(ok: bool, yes: str = "ok", no: str = "FAIL") -> Any:
     from rich.text import Text
 
-    return Text("ok", style="green") if ok else Text("FAIL", style="bold red")
+    return Text(yes, style="green") if ok else Text(no, style="bold red")
+

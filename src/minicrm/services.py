@@ -83,6 +83,14 @@ def normalise_tag(value: str) -> str:
     return tag
 
 
+def normalise_purpose(value: str) -> str:
+    """A consent purpose: one lower-case word, e.g. email-marketing or sms."""
+    purpose = str(value).strip().lower()
+    if not purpose or len(purpose) > 50 or not _TAG.match(purpose) or _LINE_CONTROL.search(purpose):
+        raise InvalidValue(f"{value!r} is not a consent purpose", "Use one word, e.g. email-marketing or sms")
+    return purpose
+
+
 def choose(value: str, options: Sequence[str], what: str) -> str:
     """``value`` as one of ``options``: exact, or a unique prefix, case-insensitive."""
     key = str(value).strip().lower()
@@ -136,6 +144,25 @@ def _check_emails_free(store: Store, emails: Iterable[str], contact_id: int | No
 # ------------------------------------------------------------------ contacts
 
 
+def erasure_hashes(store: Store, emails: Iterable[str] = (), phones: Iterable[str] = ()) -> list[str]:
+    """Salted hashes by which an erased person is remembered (emails lower-case, phones digits only)."""
+    import hashlib
+
+    salt = store.privacy_salt()
+    keys = [f"email:{e.strip().lower()}" for e in emails]
+    keys += [f"phone:{''.join(ch for ch in p if ch.isdigit())}" for p in phones]
+    return [hashlib.sha256(f"{salt}:{key}".encode()).hexdigest() for key in keys]
+
+
+def _check_not_erased(store: Store, emails: Sequence[str], phones: Sequence[str]) -> None:
+    for kind, values in (("email", emails), ("phone", phones)):
+        for value in values:
+            args = ([value], []) if kind == "email" else ([], [value])
+            if store.erased_hashes(erasure_hashes(store, *args)):
+                raise Conflict(f"the {kind} {value} belongs to a person erased at their request",
+                               "Add them again only if they asked to come back: add --force")  # fmt: skip
+
+
 def resolve_contact(store: Store, ref: str) -> Contact:
     """Find the one contact ``ref`` means: an id, an exact email, or a name or part of one."""
     text = str(ref).strip()
@@ -166,7 +193,8 @@ def resolve_contact(store: Store, ref: str) -> Contact:
 def add_contact(store: Store, now: datetime, name: str, *, emails: Sequence[str] = (),
                 phones: Sequence[str] = (), org: str | None = None, tags: Sequence[str] = (),
                 stage: str | None = None, birthday: str | None = None, note: str | None = None,
-                fields: Sequence[str] = ()) -> Contact:  # fmt: skip
+                fields: Sequence[str] = (), force: bool = False) -> Contact:  # fmt: skip
+    """Create a contact. Refuses an email or phone of an erased person unless ``force``."""
     clean_name = clean_line(name, "name")
     clean_emails = _unique(normalise_email(e) for e in emails)
     clean_phones = _unique(normalise_phone(p) for p in phones)
@@ -185,6 +213,8 @@ def add_contact(store: Store, now: datetime, name: str, *, emails: Sequence[str]
     )
     with store.write():
         _check_emails_free(store, clean_emails)
+        if not force:
+            _check_not_erased(store, clean_emails, clean_phones)
         contact_id = store.insert_contact(at=now, **values)
         store.insert_stage_change(contact_id, None, clean_stage, now, "add")
     return store.get_contact(contact_id)
@@ -262,7 +292,8 @@ def delete_contact(store: Store, contact: Contact) -> None:
 
 def _contact_query(now: datetime, *, tags: Sequence[str] = (), stage: str | None = None,
                    org: str | None = None, search: str | None = None, stale_days: int | None = None,
-                   sort: str = "name", limit: int | None = None) -> ContactQuery:  # fmt: skip
+                   sort: str = "name", limit: int | None = None,
+                   consent: str | None = None) -> ContactQuery:  # fmt: skip
     descending = sort.startswith("-")
     key = sort.lstrip("-").replace("-", "_")
     if key not in SORTS:
@@ -280,6 +311,7 @@ def _contact_query(now: datetime, *, tags: Sequence[str] = (), stage: str | None
         sort=key,
         descending=descending,
         limit=limit,
+        consent=normalise_purpose(consent) if consent else None,
     )
 
 
@@ -299,6 +331,7 @@ def show_contact(store: Store, now: datetime, contact: Contact, recent: int = 10
         interactions=tuple(store.list_interactions(contact_id=contact.id, limit=recent)),
         reminders=tuple(with_state(r, today) for r in store.open_reminders(contact_id=contact.id)),
         stage_history=tuple(store.stage_history(contact.id)),
+        consent=tuple(store.current_consent(contact.id)),
     )
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from minicrm import migrations
 from minicrm.dates import from_utc_text, to_utc_text
 from minicrm.errors import StoreError
-from minicrm.models import STAGES, Contact, Interaction, Reminder, StageChange
+from minicrm.models import STAGES, Consent, Contact, Interaction, Reminder, StageChange
 
 BUSY_TIMEOUT_MS = 10_000
 _LIST_TABLES = {"emails": ("contact_emails", "email"), "phones": ("contact_phones", "phone"),
@@ -78,6 +78,7 @@ class ContactQuery:
     sort: str = "name"
     descending: bool = False
     limit: int | None = None
+    consent: str | None = None  # only contacts whose current consent for this purpose is granted
 
 
 SORTS = {
@@ -89,6 +90,12 @@ SORTS = {
     "updated": "c.updated_at",
     "last_contact": "last_contact_at",
 }
+
+
+# Contacts whose latest consent row for a purpose (by time given, then entry) is a grant.
+_GRANTED = """SELECT k.contact_id FROM consents k WHERE k.purpose = ? AND k.granted = 1
+    AND NOT EXISTS (SELECT 1 FROM consents l WHERE l.contact_id = k.contact_id AND l.purpose = k.purpose
+                    AND (l.at > k.at OR (l.at = k.at AND l.id > k.id)))"""
 
 
 def _like(text: str) -> str:
@@ -337,6 +344,9 @@ class Store:
                 " WHERE i.contact_id = c.id AND i.occurred_at >= ?)"
             )
             params.extend([cutoff, cutoff])
+        if query.consent:
+            where.append(f"c.id IN ({_GRANTED})")
+            params.append(query.consent)
         return (" WHERE " + " AND ".join(where) if where else ""), params
 
     def list_contacts(self, query: ContactQuery, batch: int = 500) -> Iterator[Contact]:
@@ -626,7 +636,7 @@ class Store:
     def _close_change(self) -> None:
         self.conn.execute("UPDATE audit_state SET change_id = NULL WHERE id = 1")
         self.conn.execute(
-            "DELETE FROM changes WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM audit WHERE change_id = ?1)",
+            "DELETE FROM changes WHERE id = ?1 AND undoable AND NOT EXISTS (SELECT 1 FROM audit WHERE change_id = ?1)",
             (self.change_id,),
         )
         self.change_id = None
@@ -702,6 +712,108 @@ class Store:
         for contact_id in touched:
             self._index_contact(contact_id)
         return len(rows)
+
+
+    # ------------------------------------------------------------ trust: consent and erasure (issue 6)
+
+    _CONSENT_SELECT = """SELECT k.id, k.contact_id, c.name AS contact_name, k.purpose, k.granted, k.at,
+        k.source, k.recorded_at FROM consents k JOIN contacts c ON c.id = k.contact_id"""
+
+    def insert_consent(self, *, contact_id: int, purpose: str, granted: bool, at: datetime,
+                       source: str | None, recorded: datetime) -> int:  # fmt: skip
+        cursor = self.conn.execute(
+            "INSERT INTO consents (contact_id, purpose, granted, at, source, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (contact_id, purpose, int(granted), to_utc_text(at), source, to_utc_text(recorded)),
+        )
+        return cursor.lastrowid
+
+    @staticmethod
+    def _consent(row: sqlite3.Row) -> Consent:
+        return Consent(id=row["id"], contact_id=row["contact_id"], contact_name=row["contact_name"],
+                       purpose=row["purpose"], granted=bool(row["granted"]), at=from_utc_text(row["at"]),
+                       source=row["source"], recorded_at=_instant(row["recorded_at"]))  # fmt: skip
+
+    def consent_history(self, contact_id: int) -> list[Consent]:
+        rows = self._all(self._CONSENT_SELECT + " WHERE k.contact_id = ? ORDER BY k.at, k.id", (contact_id,))
+        return [self._consent(row) for row in rows]
+
+    def current_consent(self, contact_id: int) -> list[Consent]:
+        """The latest grant or revocation per purpose, by purpose."""
+        latest: dict[str, Consent] = {}
+        for consent in self.consent_history(contact_id):
+            latest[consent.purpose] = consent
+        return [latest[p] for p in sorted(latest)]
+
+    def reminders_of(self, contact_id: int) -> list[Reminder]:
+        """Every reminder of a contact, open and done."""
+        rows = self._all(self._REMINDER_SELECT + " WHERE r.contact_id = ? ORDER BY r.due_on, r.id", (contact_id,))
+        return [self._reminder(row) for row in rows]
+
+    def privacy_salt(self) -> str:
+        return self._one("SELECT salt FROM privacy_salt WHERE id = 1")[0]
+
+    def erased_hashes(self, hashes: Sequence[str]) -> list[str]:
+        if not hashes:
+            return []
+        rows = self._all(f"SELECT hash FROM erased WHERE hash IN ({','.join('?' * len(hashes))})", list(hashes))
+        return [row[0] for row in rows]
+
+    def erase_contact(self, contact_id: int, hashes: Sequence[str], at: datetime,
+                      keep_amounts_with: int | None) -> None:  # fmt: skip
+        """Remove a person from every table, the search index and the audit trail (in the open change).
+
+        Interactions with an amount move, without their text, to the contact
+        ``keep_amounts_with`` (an anonymous placeholder) so totals still add up.
+        """
+        stamp = to_utc_text(at)
+        self.conn.execute("PRAGMA secure_delete = ON")  # freed pages are zeroed, not left readable
+        self.conn.executemany("INSERT OR IGNORE INTO erased (hash, erased_at) VALUES (?, ?)",
+                              [(h, stamp) for h in hashes])  # fmt: skip
+        if keep_amounts_with is not None:
+            rows = self._all("SELECT id FROM interactions WHERE contact_id = ? AND amount_cents IS NOT NULL",
+                             (contact_id,))  # fmt: skip
+            for (interaction_id,) in rows:
+                self.conn.execute(
+                    "UPDATE interactions SET contact_id = ?, text = NULL, uid = ? WHERE id = ?",
+                    (keep_amounts_with, new_uid(), interaction_id),
+                )
+        self.delete_contact(contact_id)
+        self.conn.execute("DELETE FROM audit WHERE contact_id = ?", (contact_id,))
+        # Audit rows of the moved amounts name the person through their old image: drop them too.
+        if keep_amounts_with is not None:
+            self.conn.execute(
+                "DELETE FROM audit WHERE tbl = 'interactions' AND contact_id = ? AND json_extract(old, '$.contact_id') = ?",
+                (keep_amounts_with, contact_id),
+            )
+
+    def scrub_files(self) -> bool:
+        """After an erasure commits: merge the search indexes (dropping deleted entries), vacuum away
+        free pages, and truncate the write-ahead log, so no old copy of a row stays in the files.
+        False when another process's open read kept the log from being emptied."""
+        try:
+            self.conn.execute("PRAGMA secure_delete = ON")
+            with self.write():
+                self.conn.execute("INSERT INTO contact_search (contact_search) VALUES ('optimize')")
+                self.conn.execute("INSERT INTO interactions_fts (interactions_fts) VALUES ('optimize')")
+            self.conn.execute("VACUUM")
+            busy = self._one("PRAGMA wal_checkpoint(TRUNCATE)")[0]
+        except sqlite3.Error as error:
+            raise translate(error, self.path) from None
+        return not busy
+
+    def placeholder_contact(self, name: str, at: datetime) -> int:
+        """The id of the anonymous contact that keeps erased people's amounts (created once)."""
+        row = self._one("SELECT id FROM contacts WHERE uid = 'erased-people'")
+        if row:
+            return row[0]
+        stamp = to_utc_text(at)
+        cursor = self.conn.execute(
+            """INSERT INTO contacts (uid, name, name_fold, note, created_at, updated_at)
+               VALUES ('erased-people', ?, ?, 'Amounts of people erased with minicrm forget.', ?, ?)""",
+            (name, name.casefold(), stamp, stamp),
+        )
+        self._index_contact(cursor.lastrowid)
+        return cursor.lastrowid
 
 
 def _clock(value: time | None) -> str | None:
