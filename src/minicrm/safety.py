@@ -140,6 +140,7 @@ def audit(store: Store, contact: Contact | None = None, limit: int | None = None
 
     if limit is not None and limit < 0:
         raise InvalidValue("--limit takes a number (0 or more)", "E.g. --limit 50")
+    limit = min(limit, 2**63 - 1) if limit is not None else None
     for row in store.audit_entries(contact_id=contact.id if contact else None, limit=limit):
         old = json.loads(row["old"]) if row["old"] else None
         new = json.loads(row["new"]) if row["new"] else None
@@ -158,7 +159,7 @@ def undo(store: Store, count: int = 1) -> list[Change]:
     if count < 1:
         raise InvalidValue(f"cannot undo {count} changes", "Give a number of changes, 1 or more")
     with store.write():
-        recent = [_change(row) for row in store.recent_changes(count, before=store.change_id)]
+        recent = [_change(row) for row in store.recent_changes(min(count, 2**63 - 1), before=store.change_id)]
         if not recent:
             raise Conflict("there is nothing to undo", "See: minicrm audit")
         if len(recent) < count:

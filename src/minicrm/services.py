@@ -22,6 +22,8 @@ from minicrm.store import SORTS, ContactQuery, Store
 MAX_LINE = 200  # names, organisations, reminder texts
 MAX_BLOCK = 100_000  # notes and interaction texts
 MAX_AMOUNT = Decimal("1e12")
+MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger id or count matches nothing
+MAX_DAYS = 100 * 366
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _EMAIL = re.compile(r"^[^@\s,;<>()\[\]\"]+@[^@\s,;<>()\[\]\"]+\.[^@\s,;<>()\[\]\".]{2,}$")
@@ -168,8 +170,8 @@ def resolve_contact(store: Store, ref: str) -> Contact:
     text = str(ref).strip()
     if not text:
         raise InvalidValue("the contact is empty", "Give an id, an email or a name")
-    if text.isdigit():
-        contact = store.get_contact(int(text))
+    if text.isascii() and text.isdigit():
+        contact = store.get_contact(int(text)) if int(text) <= MAX_ID else None
         if contact is None:
             raise NotFound(f"there is no contact with id {text}", "Try: minicrm list")
         return contact
@@ -298,8 +300,8 @@ def _contact_query(now: datetime, *, tags: Sequence[str] = (), stage: str | None
     key = sort.lstrip("-").replace("-", "_")
     if key not in SORTS:
         raise InvalidValue(f"cannot sort by {sort!r}", f"Use one of: {', '.join(SORTS)} (prefix - to reverse)")
-    if stale_days is not None and stale_days < 0:
-        raise InvalidValue("--stale takes a number of days (0 or more)", "E.g. --stale 30")
+    if stale_days is not None and not 0 <= stale_days <= MAX_DAYS:
+        raise InvalidValue(f"--stale takes a number of days (0 to {MAX_DAYS})", "E.g. --stale 30")
     if limit is not None and limit < 0:
         raise InvalidValue("--limit takes a number (0 or more)", "E.g. --limit 50")
     return ContactQuery(
@@ -310,7 +312,7 @@ def _contact_query(now: datetime, *, tags: Sequence[str] = (), stage: str | None
         stale_before=(now - timedelta(days=stale_days)) if stale_days is not None else None,
         sort=key,
         descending=descending,
-        limit=limit,
+        limit=min(limit, MAX_ID) if limit is not None else None,
         consent=normalise_purpose(consent) if consent else None,
     )
 
@@ -363,7 +365,7 @@ def history(store: Store, now: datetime, contact: Contact | None = None, *, kind
         kinds=[choose(k, KINDS, "kind of interaction") for k in kinds],
         since=start,
         until=end,
-        limit=limit,
+        limit=min(limit, MAX_ID) if limit is not None else None,
     )
 
 
@@ -404,7 +406,7 @@ def due(store: Store, now: datetime, *, overdue: bool = False, today: bool = Fal
 
 def _reminders(store: Store, ids: Iterable[int]) -> list[Reminder]:
     wanted = _unique(ids)
-    found = store.get_reminders(wanted)
+    found = store.get_reminders([i for i in wanted if 0 <= i <= MAX_ID])
     missing = [i for i in wanted if i not in found]
     if missing:
         raise NotFound(f"there is no reminder with id {missing[0]}", "Try: minicrm due --week")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sqlite3
 import sys
 from typing import Annotated, Any
@@ -28,7 +29,11 @@ class MiniCrmGroup(TyperGroup):
         if not args:  # `minicrm` alone: help, and success (click would exit 2)
             typer.echo(ctx.get_help())
             ctx.exit(0)
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except typer._click.exceptions.ClickException as error:  # e.g. an unknown root option
+            error.message = safe(error.message)
+            raise
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -50,6 +55,8 @@ class MiniCrmGroup(TyperGroup):
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as error:  # a bug: say so plainly, no traceback
+            if isinstance(error, typer._click.exceptions.ClickException):
+                error.message = safe(error.message)  # click echoes what was typed: no escapes from it
             if os.environ.get("MINICRM_DEBUG") or isinstance(error, typer.BadParameter):
                 raise
             if isinstance(error, typer._click.exceptions.ClickException):
@@ -58,8 +65,20 @@ class MiniCrmGroup(TyperGroup):
                   "Please report it; MINICRM_DEBUG=1 shows the details", 1)  # fmt: skip
 
 
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def safe(message: str, limit: int = 500) -> str:
+    """An error message fit for a terminal: one line, no control characters (so no escape
+    sequences from what the user typed), and not a megabyte long."""
+    message = _UNSAFE.sub("\ufffd", str(message))
+    if len(message) > limit:
+        message = message[: limit - 120] + " … " + message[-100:]
+    return message
+
+
 def _fail(ctx: Any, message: str, code: int) -> None:
-    typer.echo(f"Error: {message}", err=True)
+    typer.echo(f"Error: {safe(message)}", err=True)
     ctx.exit(code)
 
 
