@@ -120,7 +120,8 @@ def test_nonsense_dates_rules_and_numbers(cli, isolated, when, rule, number):
     run(cli, "undo", number)
     run(cli, "list", "--stale", number, "--limit", number, "--sort", rule)
     run(cli, "backup", "--", "/nonexistent/dir/" + when[:50])
-    run(cli, "restore", "--yes", "--", when[:200] or "x")
+    run(cli, "backup", "--", when[:5000] or "x")
+    run(cli, "restore", "--yes", "--", when[:5000] or "x")
     run(cli, "--format", when, "list")
     assert_intact(isolated)
 
@@ -160,3 +161,10 @@ def test_huge_and_unicode_numbers_are_not_found_rather_than_a_crash(cli):
     assert run(cli, "audit", "--limit", "99999999999999999999").exit_code == 0
     assert run(cli, "list", "--stale", "99999999999999999999").exit_code == 1
     assert run(cli, "undo", "99999999999999999999").exit_code == 1
+
+
+def test_impossible_paths_for_backup_and_restore(cli, tmp_path):
+    run(cli, "add", "Ann")
+    for path in ("€" * 2000, "/dev/null/x.db", str(tmp_path / ("a" * 300))):
+        assert run(cli, "backup", path).exit_code == 1
+        assert run(cli, "restore", "--yes", path).exit_code == 1

@@ -35,10 +35,15 @@ def _free(path: Path) -> Path:
 
 def backup(store: Store, now: datetime, target: str | Path | None = None) -> Path:
     """A consistent copy of the database; returns where it went."""
-    path = Path(target).expanduser() if target else default_backup_path(store, now)
-    if path.is_dir():
-        path = _free(path / f"{store.path.stem}-backup-{_stamp(now)}.db")
-    if path.resolve() == store.path.resolve():
+    try:
+        path = Path(target).expanduser() if target else default_backup_path(store, now)
+        if path.is_dir():
+            path = _free(path / f"{store.path.stem}-backup-{_stamp(now)}.db")
+        same = path.resolve() == store.path.resolve()
+    except (OSError, RuntimeError) as error:
+        raise StoreError(f"cannot use {target} for a backup: {getattr(error, 'strerror', None) or error}",
+                         "Give another path") from None  # fmt: skip
+    if same:
         raise StoreError("the backup cannot be the database itself", "Give another path")
     store.backup_to(path)
     return path
@@ -64,8 +69,13 @@ def check_backup(source: str | Path) -> dict[str, object]:
 
 def restore(store: Store, now: datetime, source: str | Path) -> Path:
     """Replace the database with a checked backup; the replaced content is kept aside. Returns its path."""
-    source = Path(source).expanduser()
-    if source.resolve() == store.path.resolve():
+    try:
+        source = Path(source).expanduser()
+        same = source.resolve() == store.path.resolve()
+    except (OSError, RuntimeError) as error:
+        raise StoreError(f"cannot read {source}: {getattr(error, 'strerror', None) or error}",
+                         "Give the path of a backup") from None  # fmt: skip
+    if same:
         raise StoreError("that is the database itself", "Give the path of a backup")
     check_backup(source)
     aside = _free(store.path.with_name(f"{store.path.stem}-replaced-{_stamp(now)}.db"))

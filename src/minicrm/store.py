@@ -897,8 +897,13 @@ def _migrate(store: Store, version: int, now: datetime) -> None:
 
 def open_readonly(path: Path | str) -> Store:
     """Open a file only to inspect it (a backup before restoring): never creates, migrates or writes."""
-    path = Path(path).expanduser()
-    if not path.is_file():
+    try:
+        path = Path(path).expanduser()
+        found = path.is_file()
+    except (OSError, RuntimeError) as error:
+        raise StoreError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}",
+                         "Give the path of a backup made by minicrm backup") from None  # fmt: skip
+    if not found:
         raise StoreError(f"there is no file {path}", "Give the path of a backup made by minicrm backup")
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
