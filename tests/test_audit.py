@@ -166,3 +166,32 @@ def test_undoing_every_change_returns_to_the_start(cli, isolated, ops):
     cli.ok("undo", "2")  # and the undo, then the Base note, can themselves be undone
     cli.ok("undo")
     cli.ok("rm", "base", "--yes")
+
+
+def test_a_file_from_before_the_audit_trail_is_upgraded_and_audited(cli, isolated, now, monkeypatch):
+    from minicrm import migrations
+    from minicrm.store import open_store
+
+    everything = list(migrations.MIGRATIONS)
+    monkeypatch.setattr(migrations, "MIGRATIONS", everything[:2])
+    open_store(isolated, now).close()
+    conn = sqlite3.connect(isolated)
+    with conn:  # what a schema-2 minicrm wrote: no audit tables, no triggers
+        conn.execute("INSERT INTO contacts (uid, name, name_fold, created_at, updated_at)"
+                     " VALUES ('u1', 'Ann Lee', 'ann lee', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')")
+    conn.close()
+    monkeypatch.setattr(migrations, "MIGRATIONS", everything)
+    assert cli("undo").exit_code == 1  # the old data has no history to undo
+    cli.ok("edit", "1", "--org", "Quetzal")
+    assert cli.ok("audit", "--json").json()[0]["summary"] == "org: ∅ → Quetzal"
+    cli.ok("undo")
+    assert cli.ok("show", "1", "--json").json()["org"] is None
+    assert names_after(isolated) == ["Ann Lee"]
+
+
+def names_after(db) -> list[str]:
+    conn = sqlite3.connect(db)
+    try:
+        return [row[0] for row in conn.execute("SELECT name FROM contacts ORDER BY id")]
+    finally:
+        conn.close()
