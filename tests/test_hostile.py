@@ -165,6 +165,6 @@ def test_huge_and_unicode_numbers_are_not_found_rather_than_a_crash(cli):
 
 def test_impossible_paths_for_backup_and_restore(cli, tmp_path):
     run(cli, "add", "Ann")
-    for path in ("€" * 2000, "/dev/null/x.db", str(tmp_path / ("a" * 300))):
+    for path in ("€" * 2000, "/dev/null/x.db", str(tmp_path / ("a" * 300)), str(tmp_path / "\x1b]0;x\x07.db")):
         assert run(cli, "backup", path).exit_code == 1
         assert run(cli, "restore", "--yes", path).exit_code == 1

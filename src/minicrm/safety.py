@@ -6,6 +6,7 @@ never prints, never reads the clock or the environment.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +15,9 @@ from minicrm import migrations
 from minicrm.errors import Conflict, InvalidValue, StoreError
 from minicrm.models import AuditEntry, Change, Contact, HealthCheck
 from minicrm.store import Store, open_readonly
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _stamp(now: datetime) -> str:
@@ -35,6 +39,8 @@ def _free(path: Path) -> Path:
 
 def backup(store: Store, now: datetime, target: str | Path | None = None) -> Path:
     """A consistent copy of the database; returns where it went."""
+    if target is not None and _CONTROL.search(str(target)):
+        raise InvalidValue("the backup path contains a control character", "Choose a plain file name")
     try:
         path = Path(target).expanduser() if target else default_backup_path(store, now)
         if path.is_dir():
