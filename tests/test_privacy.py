@@ -178,3 +178,20 @@ def test_forget_asks_on_a_terminal_and_refuses_in_a_script(cli, monkeypatch):
     assert names(cli) == ["Ann"]
     cli.ok("forget", "ann", input="y\n")
     assert names(cli) == []
+
+
+def test_forget_while_another_process_reads_erases_and_warns(cli, isolated, monkeypatch):
+    cli.ok("add", NAME, "--email", EMAIL)
+    cli.ok("add", "Bob")
+    monkeypatch.setattr("minicrm.store.BUSY_TIMEOUT_MS", 200)
+    reader = sqlite3.connect(isolated, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM contacts").fetchone()  # holds a snapshot open
+    try:
+        result = cli.ok("forget", "zelda", "--yes")
+    finally:
+        reader.execute("ROLLBACK")
+        reader.close()
+    assert "Erased Zelda Quux" in result.stderr and "Warning: another program was reading" in result.stderr
+    assert names(cli) == ["Bob"]
+    assert cli("add", "Z", "--email", EMAIL).exit_code == 1

@@ -107,5 +107,6 @@ def forget(
     note(f"Erased {done.name} (#{done.contact_id}){kept}. This cannot be undone: minicrm undo will not "
          "bring them back. Backups made before now still hold them.")  # fmt: skip
     if not done.files_scrubbed:
-        note("Warning: another program is reading the database, so its write-ahead log (-wal file) could "
-             "not be emptied yet; SQLite empties it when the last reader closes")  # fmt: skip
+        note("Warning: another program was reading the database, so old copies of the erased data may "
+             "remain in the file's free space or its -wal file. When nothing else uses it, run: "
+             f"sqlite3 {run.store.path} VACUUM")  # fmt: skip
