@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +28,12 @@ hostile = st.one_of(
     st.builds(lambda a, b: a + b, st.sampled_from(NASTY), st.text(max_size=8)),
 )
 ESCAPE_FREE = {"\n", "\t"}
+
+
+@pytest.fixture(autouse=True)
+def in_a_scratch_folder(tmp_path, monkeypatch):
+    """Relative paths given to backup and restore land in the test's folder, not the repository."""
+    monkeypatch.chdir(tmp_path)
 
 
 def assert_clean(*streams: str) -> None:
@@ -161,6 +168,15 @@ def test_huge_and_unicode_numbers_are_not_found_rather_than_a_crash(cli):
     assert run(cli, "audit", "--limit", "99999999999999999999").exit_code == 0
     assert run(cli, "list", "--stale", "99999999999999999999").exit_code == 1
     assert run(cli, "undo", "99999999999999999999").exit_code == 1
+
+
+def test_a_backup_with_a_hostile_file_name_restores_without_escapes(cli, tmp_path):
+    run(cli, "add", "Ann")
+    path = tmp_path / "\x1b]0;pwned\x07\x9b2J.db"
+    run(cli, "backup", str(tmp_path / "plain.db"))
+    (tmp_path / "plain.db").rename(path)  # someone else named it
+    restored = run(cli, "restore", "--yes", str(path))
+    assert restored.exit_code == 0 and "Restored" in restored.stderr
 
 
 def test_impossible_paths_for_backup_and_restore(cli, tmp_path):

@@ -98,5 +98,5 @@ def stdin_is_terminal() -> bool:
 
 
 def note(message: str) -> None:
-    """A message for the person (stderr), never mixed into data."""
-    typer.echo(message, err=True)
+    """A message for the person (stderr), never mixed into data; no escape sequences from data in it."""
+    typer.echo(render.scrub(message), err=True)
