@@ -351,7 +351,7 @@ def write_record_table(record: Any, now: datetime, out: IO[str]) -> None:
 
 # ------------------------------------------------------------------ trust (issue 6)
 
-from minicrm.models import AuditEntry, Change, Consent, Erasure, HealthCheck  # noqa: E402
+from minicrm.models import AuditEntry, Change, Consent, HealthCheck  # noqa: E402
 
 TABLES[HealthCheck] = (
     Column("Check", lambda h, n: h.check, style="bold", no_wrap=True),
@@ -384,12 +384,6 @@ TABLES[Consent] = (
     Column("Consent", lambda k, n: _mark(k.granted, "granted", "revoked"), no_wrap=True),
     Column("Since", lambda k, n: _when(k.at, n), no_wrap=True),
     Column("Source", lambda k, n: k.source, min_width=10),
-)
-TABLES[Erasure] = (
-    Column("ID", lambda e, n: str(e.contact_id), style="dim", justify="right", no_wrap=True),
-    Column("Erased", lambda e, n: e.name, style="bold"),
-    Column("Interactions", lambda e, n: str(e.interactions_removed), justify="right"),
-    Column("Amounts kept", lambda e, n: str(e.amounts_kept), justify="right"),
 )
 
 

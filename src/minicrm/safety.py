@@ -166,10 +166,6 @@ def audit(store: Store, contact: Contact | None = None, limit: int | None = None
                          old=old, new=new)  # fmt: skip
 
 
-def changes(store: Store, limit: int = 20) -> list[Change]:
-    return [_change(row) for row in store.recent_changes(limit)]
-
-
 def undo(store: Store, count: int = 1) -> list[Change]:
     """Revert the last ``count`` changes, newest first, as one new change (which ``undo`` can revert)."""
     if count < 1:
