@@ -75,7 +75,8 @@ names = st.text(st.characters(codec="utf-8"), min_size=0, max_size=60)
 @given(name=names, note=st.one_of(st.none(), names))
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_name_is_stored_exactly_or_refused_cleanly(cli, name, note):
-    args = ["add", name, "--json"] + (["--note", note] if note is not None else [])
+    # "--" ends the options: a name such as "-0" is a name (without it click read it as an option, exit 2)
+    args = ["add", "--json"] + (["--note", note] if note is not None else []) + ["--", name]
     result = cli(*args)
     if result.exit_code == 0:
         created = json.loads(result.stdout)
