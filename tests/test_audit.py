@@ -195,3 +195,33 @@ def names_after(db) -> list[str]:
         return [row[0] for row in conn.execute("SELECT name FROM contacts ORDER BY id")]
     finally:
         conn.close()
+
+
+def test_trust_queries_use_indexes(store, now):
+    """The audit, undo, consent and forget queries find rows through indexes, not by scanning."""
+    import re
+
+    from minicrm import privacy, safety, services
+
+    scan = re.compile(r"^SCAN (audit|a|changes|c|consents|k|l|erased)\b")
+    people = [services.add_contact(store, now, f"Person {n}", emails=[f"p{n}@x.example"]) for n in range(30)]
+    for person in people:
+        privacy.record_consent(store, now, person, "grant", "sms")
+        services.log_interaction(store, now, person, "call", "hi")
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        list(safety.audit(store, people[7], limit=50))
+        list(services.list_contacts(store, now, consent="sms", limit=10))
+        privacy.consent_history(store, people[7])
+        safety.undo(store, 1)
+        services.add_contact(store, now, "New", emails=["new@x.example"], phones=["+1 555 0100"])
+    finally:
+        store.conn.set_trace_callback(None)
+    checked = 0
+    for sql in statements:
+        if sql.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE", "INSERT")):
+            steps = store.query_plan(sql)
+            checked += 1
+            assert not [s for s in steps if scan.match(s)], f"{steps} in:\n{sql}"
+    assert checked > 5
