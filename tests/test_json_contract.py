@@ -12,6 +12,7 @@ INTERACTION = ["id", "uid", "contact_id", "contact_name", "kind", "at", "text", 
 REMINDER = ["id", "uid", "contact_id", "contact_name", "contact_email", "contact_phone", "text", "due_on",
             "due_time", "rule", "status", "state", "days_late", "snoozed", "done_at", "created_at", "updated_at"]  # fmt: skip
 STAGE_CHANGE = ["id", "contact_id", "from_stage", "to_stage", "at", "source"]
+CONSENT = ["id", "contact_id", "contact_name", "purpose", "granted", "at", "source", "recorded_at"]
 
 
 def test_every_json_output_has_the_pinned_keys(cli):
@@ -27,8 +28,10 @@ def test_every_json_output_has_the_pinned_keys(cli):
     assert [list(c) for c in cli.ok("list", "--json").json()] == [CONTACT]
     assert [list(i) for i in cli.ok("history", "--json").json()] == [INTERACTION]
 
+    assert list(cli.ok("consent", "ann", "grant", "sms", "--json").json()) == CONSENT
     shown = cli.ok("show", "ann", "--json").json()
-    assert list(shown) == CONTACT + ["interactions", "reminders", "stage_history"]
+    assert list(shown) == CONTACT + ["interactions", "reminders", "stage_history", "consent"]
+    assert [list(k) for k in shown["consent"]] == [CONSENT]
     assert [list(i) for i in shown["interactions"]] == [INTERACTION]
     assert [list(r) for r in shown["reminders"]] == [REMINDER]
     assert [list(s) for s in shown["stage_history"]] == [STAGE_CHANGE, STAGE_CHANGE]

@@ -189,6 +189,136 @@ def m002_search(db: Database) -> None:
     )
 
 
+@migration
+def m003_reserved(db: Database) -> None:
+    """Placeholder for a migration built in parallel (the lead replaces it on merge)."""
+
+
+@migration
+def m004_reserved(db: Database) -> None:
+    """Placeholder for a migration built in parallel (the lead replaces it on merge)."""
+
+
+# Audited tables and how each row finds its contact (for ``minicrm audit CONTACT`` and ``forget``).
+AUDITED = {
+    "contacts": "{row}.id",
+    "contact_emails": "{row}.contact_id",
+    "contact_phones": "{row}.contact_id",
+    "contact_tags": "{row}.contact_id",
+    "interactions": "{row}.contact_id",
+    "reminders": "{row}.contact_id",
+    "reminder_completions": "(SELECT contact_id FROM reminders WHERE id = {row}.reminder_id)",
+    "stage_changes": "{row}.contact_id",
+}
+
+
+def audit_triggers(db: Database, table: str, contact: str) -> None:
+    """Triggers that write each row's old and new image into ``audit`` under the open change.
+
+    ``contact`` is an SQL expression over ``{row}`` (``new`` or ``old``) giving the
+    row's contact id. Only rows changed while ``audit_state.change_id`` is set (inside
+    ``Store.write``) are recorded. Later migrations call this for their own tables.
+    """
+    columns = [row[1] for row in db.execute(f"PRAGMA table_info({table})").fetchall()]
+
+    def image(row: str) -> str:
+        return "json_object(" + ", ".join(f"'{c}', {row}.{c}" for c in columns) + ")"
+
+    change = "(SELECT change_id FROM audit_state WHERE id = 1)"
+    for event, action, old, new, row in (
+        ("INSERT", "insert", "NULL", image("new"), "new"),
+        ("UPDATE", "update", image("old"), image("new"), "new"),
+        ("DELETE", "delete", image("old"), "NULL", "old"),
+    ):
+        db.execute(
+            f"""CREATE TRIGGER {table}_audit_{action} AFTER {event} ON {table}
+                WHEN {change} IS NOT NULL BEGIN
+                    INSERT INTO audit (change_id, tbl, action, contact_id, old, new)
+                    VALUES ({change}, '{table}', '{action}', {contact.format(row=row)}, {old}, {new});
+                END"""
+        )
+
+
+@migration
+def m005_audit(db: Database) -> None:
+    """The audit trail: one ``changes`` row per write transaction, row images in ``audit``.
+
+    ``Store.write`` opens a change (who, when, which command) and sets
+    ``audit_state.change_id``; triggers on every data table record old/new row
+    images as JSON under it; ``minicrm undo`` applies the inverse images.
+    ``undoable = 0`` marks a change that must never be undone (an erasure).
+    The full-text indexes are derived data: not audited, refreshed on undo.
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE changes (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            user TEXT,
+            command TEXT,
+            undoable INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            change_id INTEGER NOT NULL REFERENCES changes (id) ON DELETE CASCADE,
+            tbl TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('insert', 'update', 'delete')),
+            contact_id INTEGER,
+            old TEXT,
+            new TEXT
+        );
+        CREATE INDEX audit_change ON audit (change_id);
+        CREATE INDEX audit_contact ON audit (contact_id, change_id);
+        CREATE TABLE audit_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            change_id INTEGER
+        );
+        INSERT INTO audit_state (id, change_id) VALUES (1, NULL)
+        """,
+    )
+    for table, contact in AUDITED.items():
+        audit_triggers(db, table, contact)
+
+
+@migration
+def m006_privacy(db: Database) -> None:
+    """Consent per purpose with its history; what is left of erased people.
+
+    consents: one row per grant or revoke; the latest (by ``at``, then id) per
+    contact and purpose is the current state. Audited like the other data.
+    erased: salted SHA-256 hashes of an erased person's emails and phones, so a
+    later add or import can recognise them without keeping who they were; the
+    salt is random per database (privacy_salt).
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE consents (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+            purpose TEXT NOT NULL,
+            granted INTEGER NOT NULL CHECK (granted IN (0, 1)),
+            at TEXT NOT NULL,
+            source TEXT,
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX consents_contact ON consents (contact_id, purpose, at);
+        CREATE INDEX consents_purpose ON consents (purpose, contact_id);
+        CREATE TABLE erased (
+            hash TEXT PRIMARY KEY,
+            erased_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE privacy_salt (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            salt TEXT NOT NULL
+        );
+        INSERT INTO privacy_salt (id, salt) VALUES (1, lower(hex(randomblob(16))))
+        """,
+    )
+    audit_triggers(db, "consents", "{row}.contact_id")
+
+
 def apply(conn: sqlite3.Connection, current: int, now_text: str) -> None:
     """Apply every migration after ``current`` (the caller holds the transaction)."""
     from sqlite_utils import Database

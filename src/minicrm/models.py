@@ -85,6 +85,20 @@ class StageChange:
 
 
 @dataclass(frozen=True)
+class Consent:
+    """A grant or revocation of consent for one purpose (email-marketing, sms...)."""
+
+    id: int
+    contact_id: int
+    contact_name: str
+    purpose: str
+    granted: bool
+    at: datetime
+    source: str | None = None
+    recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class ContactDetail:
     """What ``show`` prints: one contact with its recent activity."""
 
@@ -92,6 +106,72 @@ class ContactDetail:
     interactions: tuple[Interaction, ...]
     reminders: tuple[Reminder, ...]
     stage_history: tuple[StageChange, ...]
+    consent: tuple[Consent, ...] = ()  # the current state, one per purpose
+
+
+# ------------------------------------------------------------------ trust (issue 6)
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """One line of ``minicrm doctor``."""
+
+    check: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """One write transaction in the audit trail (what ``undo`` reverts)."""
+
+    id: int
+    at: datetime
+    user: str | None
+    command: str | None
+    rows: int
+    undoable: bool = True
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One row changed by one change: its image before and after."""
+
+    change_id: int
+    at: datetime
+    user: str | None
+    command: str | None
+    table: str
+    action: str  # insert | update | delete
+    contact_id: int | None
+    summary: str
+    old: dict | None = None
+    new: dict | None = None
+
+
+@dataclass(frozen=True)
+class AccessReport:
+    """Everything minicrm holds about one person (``minicrm access``)."""
+
+    generated_at: datetime
+    contact: Contact
+    interactions: tuple[Interaction, ...]
+    reminders: tuple[Reminder, ...]
+    consent: tuple[Consent, ...]  # the full history, oldest first
+    stage_history: tuple[StageChange, ...]
+    audit: tuple[AuditEntry, ...]
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What ``minicrm forget`` did."""
+
+    contact_id: int
+    name: str
+    interactions_removed: int
+    amounts_kept: int
+    hashes_kept: int
+    files_scrubbed: bool
 
 
 def field_names(record_type: type) -> list[str]:

@@ -167,6 +167,7 @@ def write_one(record: Any, fmt: str, out: IO[str]) -> None:
             body["interactions"] = [record_dict(i) for i in record.interactions]
             body["reminders"] = [record_dict(r) for r in record.reminders]
             body["stage_history"] = [record_dict(s) for s in record.stage_history]
+            body["consent"] = [record_dict(k) for k in record.consent]
             out.write(_json(body, indent=2 if fmt == "json" else None) + "\n")
             return
         record = record.contact
@@ -349,6 +350,9 @@ def write_detail(detail: ContactDetail, now: datetime, out: IO[str]) -> None:
         *((key, value) for key, value in c.fields.items()),
         ("Last contact", _ago(c, now)), ("Note", c.note),
     ]  # fmt: skip
+    if detail.consent:
+        rows.append(("Consent", "; ".join(f"{k.purpose} {'granted' if k.granted else 'revoked'} {k.at:%Y-%m-%d}"
+                                          for k in detail.consent)))  # fmt: skip
     for label, value in rows:
         if value:
             grid.add_row(_cell(label), _cell(value))
@@ -413,3 +417,48 @@ def track(items: Iterable[Any], total: int, position: Callable[[], int], label: 
             if count % 500 == 0:
                 progress.update(task, completed=position())
             yield item
+
+
+# ------------------------------------------------------------------ trust (issue 6)
+
+from minicrm.models import AuditEntry, Change, Consent, HealthCheck  # noqa: E402
+
+TABLES[HealthCheck] = (
+    Column("Check", lambda h, n: h.check, style="bold", no_wrap=True),
+    Column("", lambda h, n: _mark(h.ok), no_wrap=True),
+    Column("Detail", lambda h, n: h.detail),
+)
+
+TABLES[Change] = (
+    Column("Change", lambda c, n: str(c.id), style="dim", justify="right", no_wrap=True),
+    Column("When", lambda c, n: _when(c.at, n), no_wrap=True),
+    Column("User", lambda c, n: c.user, no_wrap=True),
+    Column("Command", lambda c, n: c.command, style="bold"),
+    Column("Rows", lambda c, n: str(c.rows), justify="right"),
+    Column("Undoable", lambda c, n: "yes" if c.undoable else "no"),
+)
+TABLES[AuditEntry] = (
+    Column("Change", lambda a, n: str(a.change_id), style="dim", justify="right", no_wrap=True),
+    Column("When", lambda a, n: _when(a.at, n), no_wrap=True),
+    Column("User", lambda a, n: a.user, no_wrap=True, priority=2),
+    Column("Command", lambda a, n: a.command, style="bold", no_wrap=True),
+    Column("Contact", lambda a, n: str(a.contact_id or ""), justify="right", no_wrap=True),
+    Column("What", lambda a, n: f"{a.action} {a.table}", style="magenta", no_wrap=True),
+    Column("Detail", lambda a, n: a.summary, min_width=20),
+)
+
+TABLES[Consent] = (
+    Column("ID", lambda k, n: str(k.id), style="dim", justify="right", no_wrap=True),
+    Column("Contact", lambda k, n: k.contact_name, style="bold", max_width=24),
+    Column("Purpose", lambda k, n: k.purpose, style="cyan", no_wrap=True),
+    Column("Consent", lambda k, n: _mark(k.granted, "granted", "revoked"), no_wrap=True),
+    Column("Since", lambda k, n: _when(k.at, n), no_wrap=True),
+    Column("Source", lambda k, n: k.source, min_width=10),
+)
+
+
+def _mark(ok: bool, yes: str = "ok", no: str = "FAIL") -> Any:
+    from rich.text import Text
+
+    return Text(yes, style="green") if ok else Text(no, style="bold red")
+

@@ -21,6 +21,8 @@ from minicrm.store import SORTS, ContactQuery, Store
 MAX_LINE = 200  # names, organisations, reminder texts
 MAX_BLOCK = 100_000  # notes and interaction texts
 MAX_AMOUNT = Decimal("1e12")
+MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger id or count matches nothing
+MAX_DAYS = 100 * 366
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TAG = re.compile(r"^[^\s,]+$")
@@ -125,6 +127,14 @@ def normalise_tag(value: str) -> str:
     return tag
 
 
+def normalise_purpose(value: str) -> str:
+    """A consent purpose: one lower-case word, e.g. email-marketing or sms."""
+    purpose = str(value).strip().lower()
+    if not purpose or len(purpose) > 50 or not _TAG.match(purpose) or _LINE_CONTROL.search(purpose):
+        raise InvalidValue(f"{value!r} is not a consent purpose", "Use one word, e.g. email-marketing or sms")
+    return purpose
+
+
 def choose(value: str, options: Sequence[str], what: str) -> str:
     """``value`` as one of ``options``: exact, or a unique prefix, case-insensitive."""
     key = str(value).strip().lower()
@@ -178,13 +188,32 @@ def _check_emails_free(store: Store, emails: Iterable[str], contact_id: int | No
 # ------------------------------------------------------------------ contacts
 
 
+def erasure_hashes(store: Store, emails: Iterable[str] = (), phones: Iterable[str] = ()) -> list[str]:
+    """Salted hashes by which an erased person is remembered (emails lower-case, phones digits only)."""
+    import hashlib
+
+    salt = store.privacy_salt()
+    keys = [f"email:{e.strip().lower()}" for e in emails]
+    keys += [f"phone:{''.join(ch for ch in p if ch.isdigit())}" for p in phones]
+    return [hashlib.sha256(f"{salt}:{key}".encode()).hexdigest() for key in keys]
+
+
+def _check_not_erased(store: Store, emails: Sequence[str], phones: Sequence[str]) -> None:
+    for kind, values in (("email", emails), ("phone", phones)):
+        for value in values:
+            args = ([value], []) if kind == "email" else ([], [value])
+            if store.erased_hashes(erasure_hashes(store, *args)):
+                raise Conflict(f"the {kind} {value} belongs to a person erased at their request",
+                               "Add them again only if they asked to come back: add --force")  # fmt: skip
+
+
 def resolve_contact(store: Store, ref: str) -> Contact:
     """Find the one contact ``ref`` means: an id, an exact email, or a name or part of one."""
     text = str(ref).strip()
     if not text:
         raise InvalidValue("the contact is empty", "Give an id, an email or a name")
-    if text.isdigit():
-        contact = store.get_contact(int(text))
+    if text.isascii() and text.isdigit():
+        contact = store.get_contact(int(text)) if int(text) <= MAX_ID else None
         if contact is None:
             raise NotFound(f"there is no contact with id {text}", "Try: minicrm list")
         return contact
@@ -230,12 +259,15 @@ def validate_contact(name: str, *, emails: Sequence[str] = (), phones: Sequence[
 def add_contact(store: Store, now: datetime, name: str, *, emails: Sequence[str] = (),
                 phones: Sequence[str] = (), org: str | None = None, tags: Sequence[str] = (),
                 stage: str | None = None, birthday: str | None = None, note: str | None = None,
-                fields: Sequence[str] = (), region: str | None = None) -> Contact:  # fmt: skip
+                fields: Sequence[str] = (), region: str | None = None, force: bool = False) -> Contact:  # fmt: skip
+    """Create a contact. Refuses an email or phone of an erased person unless ``force``."""
     values = validate_contact(name, emails=emails, phones=phones, org=org, tags=tags, stage=stage,
                               birthday=birthday, note=note, fields=parse_fields(fields), region=region,
                               today=now.date())  # fmt: skip
     with store.write():
         _check_emails_free(store, values["emails"])
+        if not force:
+            _check_not_erased(store, values["emails"], values["phones"])
         contact_id = store.insert_contact(at=now, **values)
         store.insert_stage_change(contact_id, None, values["stage"], now, "add")
     return store.get_contact(contact_id)
@@ -314,13 +346,14 @@ def delete_contact(store: Store, contact: Contact) -> None:
 
 def _contact_query(now: datetime, *, tags: Sequence[str] = (), stage: str | None = None,
                    org: str | None = None, search: str | None = None, stale_days: int | None = None,
-                   sort: str = "name", limit: int | None = None) -> ContactQuery:  # fmt: skip
+                   sort: str = "name", limit: int | None = None,
+                   consent: str | None = None) -> ContactQuery:  # fmt: skip
     descending = sort.startswith("-")
     key = sort.lstrip("-").replace("-", "_")
     if key not in SORTS:
         raise InvalidValue(f"cannot sort by {sort!r}", f"Use one of: {', '.join(SORTS)} (prefix - to reverse)")
-    if stale_days is not None and stale_days < 0:
-        raise InvalidValue("--stale takes a number of days (0 or more)", "E.g. --stale 30")
+    if stale_days is not None and not 0 <= stale_days <= MAX_DAYS:
+        raise InvalidValue(f"--stale takes a number of days (0 to {MAX_DAYS})", "E.g. --stale 30")
     if limit is not None and limit < 0:
         raise InvalidValue("--limit takes a number (0 or more)", "E.g. --limit 50")
     return ContactQuery(
@@ -331,7 +364,8 @@ def _contact_query(now: datetime, *, tags: Sequence[str] = (), stage: str | None
         stale_before=(now - timedelta(days=stale_days)) if stale_days is not None else None,
         sort=key,
         descending=descending,
-        limit=limit,
+        limit=min(limit, MAX_ID) if limit is not None else None,
+        consent=normalise_purpose(consent) if consent else None,
     )
 
 
@@ -351,6 +385,7 @@ def show_contact(store: Store, now: datetime, contact: Contact, recent: int = 10
         interactions=tuple(store.list_interactions(contact_id=contact.id, limit=recent)),
         reminders=tuple(store.open_reminders(contact_id=contact.id, today=today)),
         stage_history=tuple(store.stage_history(contact.id)),
+        consent=tuple(store.current_consent(contact.id)),
     )
 
 
@@ -385,7 +420,7 @@ def history(store: Store, now: datetime, contact: Contact | None = None, *, kind
         kinds=[choose(k, KINDS, "kind of interaction") for k in kinds],
         since=start,
         until=end,
-        limit=limit,
+        limit=min(limit, MAX_ID) if limit is not None else None,
     )
 
 
@@ -417,7 +452,7 @@ def due(store: Store, now: datetime, *, overdue: bool = False, today: bool = Fal
 
 def _reminders(store: Store, ids: Iterable[int]) -> list[Reminder]:
     wanted = _unique(ids)
-    found = store.get_reminders(wanted)
+    found = store.get_reminders([i for i in wanted if 0 <= i <= MAX_ID])
     missing = [i for i in wanted if i not in found]
     if missing:
         raise NotFound(f"there is no reminder with id {missing[0]}", "Try: minicrm due --week")

@@ -27,7 +27,7 @@ from pathlib import Path
 from minicrm import migrations
 from minicrm.dates import from_utc_text, to_utc_text
 from minicrm.errors import StoreError
-from minicrm.models import STAGES, Contact, Interaction, Reminder, StageChange, reminder_state
+from minicrm.models import STAGES, Consent, Contact, Interaction, Reminder, StageChange, reminder_state
 
 BUSY_TIMEOUT_MS = 10_000
 _LIST_TABLES = {"emails": ("contact_emails", "email"), "phones": ("contact_phones", "phone"),
@@ -79,6 +79,7 @@ class ContactQuery:
     sort: str = "name"
     descending: bool = False
     limit: int | None = None
+    consent: str | None = None  # only contacts whose current consent for this purpose is granted
 
 
 SORTS = {
@@ -90,6 +91,12 @@ SORTS = {
     "updated": "c.updated_at",
     "last_contact": "last_contact_at",
 }
+
+
+# Contacts whose latest consent row for a purpose (by time given, then entry) is a grant.
+_GRANTED = """SELECT k.contact_id FROM consents k WHERE k.purpose = ? AND k.granted = 1
+    AND NOT EXISTS (SELECT 1 FROM consents l WHERE l.contact_id = k.contact_id AND l.purpose = k.purpose
+                    AND (l.at > k.at OR (l.at = k.at AND l.id > k.id)))"""
 
 
 def _like(text: str) -> str:
@@ -122,6 +129,9 @@ class Store:
         self.path = path
         self.readonly = readonly
         self._depth = 0
+        self.audited = False  # set by open_store once the audit tables exist
+        self.actor: tuple[str | None, str | None, datetime | None] = (None, None, None)  # user, command, now
+        self.change_id: int | None = None
 
     # ------------------------------------------------------------ plumbing
 
@@ -144,21 +154,32 @@ class Store:
             raise translate(error, self.path) from None
         self._depth = 1
         try:
+            if self.audited:
+                self._open_change()
             yield
+            if self.audited:
+                self._close_change()
         except sqlite3.Error as error:
             self._depth = 0
-            self.conn.execute("ROLLBACK")
+            self.change_id = None
+            self._rollback()
             raise translate(error, self.path) from None
         except BaseException:
             self._depth = 0
-            self.conn.execute("ROLLBACK")
+            self.change_id = None
+            self._rollback()
             raise
         self._depth = 0
         try:
             self.conn.execute("COMMIT")
         except sqlite3.Error as error:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise translate(error, self.path) from None
+
+    def _rollback(self) -> None:
+        """Roll back, unless SQLite already did (it does on a full disk or an I/O error)."""
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     def _all(self, sql: str, params: Sequence | dict = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, params).fetchall()
@@ -331,6 +352,9 @@ class Store:
                 " WHERE i.contact_id = c.id AND i.occurred_at >= ?)"
             )
             params.extend([cutoff, cutoff])
+        if query.consent:
+            where.append(f"c.id IN ({_GRANTED})")
+            params.append(query.consent)
         return (" WHERE " + " AND ".join(where) if where else ""), params
 
     def list_contacts(self, query: ContactQuery, batch: int = 500) -> Iterator[Contact]:
@@ -738,6 +762,267 @@ class Store:
         return moved
 
 
+    # ------------------------------------------------------------ trust: backup, restore, doctor (issue 6)
+
+    def backup_to(self, target: Path) -> None:
+        """A consistent copy in one file, owner-readable only (SQLite's online backup API).
+
+        It copies one snapshot, so other processes may keep writing meanwhile.
+        """
+        target = Path(target).expanduser()
+        try:
+            os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            raise StoreError(f"{target} already exists", "Choose another path, or remove it first") from None
+        except OSError as error:
+            raise StoreError(f"cannot create {target}: {error.strerror}", "Check the path") from None
+        try:
+            dest = sqlite3.connect(target, isolation_level=None)
+            try:
+                self.conn.backup(dest)
+                dest.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+            finally:
+                dest.close()
+        except sqlite3.Error as error:
+            target.unlink(missing_ok=True)
+            raise translate(error, target) from None
+
+    def restore_from(self, source: Store) -> None:
+        """Replace this database's content with ``source``'s, in one step (other readers stay safe)."""
+        try:
+            source.conn.backup(self.conn)
+        except sqlite3.Error as error:
+            raise translate(error, self.path) from None
+
+    def upgrade(self, now: datetime) -> None:
+        """Migrate forward if the content is older than this minicrm (after a restore)."""
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version < len(migrations.MIGRATIONS):
+            self.audited = False  # the audit tables may not exist until the migration has run
+            _migrate(self, version, now)
+        self.audited = _audited(self)
+
+    def health(self) -> dict[str, object]:
+        """What ``doctor`` reports: integrity, foreign keys, schema version, row counts."""
+        try:
+            integrity = [row[0] for row in self._all("PRAGMA integrity_check")]
+            broken_links = len(self._all("PRAGMA foreign_key_check"))
+            schema = self._one("PRAGMA user_version")[0]
+            rows = self._all("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            virtual = [name for name, sql in rows if (sql or "").upper().startswith("CREATE VIRTUAL")]
+            tables = [name for name, _ in rows
+                      if not name.startswith("sqlite_") and name not in virtual
+                      and not any(name.startswith(v + "_") for v in virtual)]  # fmt: skip
+            counts = {name: self._one(f'SELECT count(*) FROM "{name}"')[0] for name in tables}
+        except sqlite3.Error as error:
+            raise translate(error, self.path) from None
+        return {"integrity": integrity, "broken_links": broken_links, "schema": schema, "counts": counts}
+
+    def file_sizes(self) -> dict[str, int]:
+        """Bytes on disk of the database file and its write-ahead log."""
+        sizes = {}
+        for suffix in ("", "-wal"):
+            candidate = Path(str(self.path) + suffix)
+            sizes[candidate.name] = candidate.stat().st_size if candidate.exists() else 0
+        return sizes
+
+
+    # ------------------------------------------------------------ trust: audit trail and undo (issue 6)
+
+    def _open_change(self) -> None:
+        """Every write transaction is one change: who, when, which command (triggers fill in what)."""
+        user, command, at = self.actor
+        stamp = to_utc_text(at) if at else None
+        cursor = self.conn.execute(
+            "INSERT INTO changes (at, user, command) VALUES (coalesce(?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), ?, ?)",
+            (stamp, user, command),
+        )
+        self.change_id = cursor.lastrowid
+        self.conn.execute("UPDATE audit_state SET change_id = ? WHERE id = 1", (self.change_id,))
+
+    def _close_change(self) -> None:
+        self.conn.execute("UPDATE audit_state SET change_id = NULL WHERE id = 1")
+        self.conn.execute(
+            "DELETE FROM changes WHERE id = ?1 AND undoable AND NOT EXISTS (SELECT 1 FROM audit WHERE change_id = ?1)",
+            (self.change_id,),
+        )
+        self.change_id = None
+
+    def mark_change_final(self) -> None:
+        """The open change can never be undone (an erasure)."""
+        self.conn.execute("UPDATE changes SET undoable = 0 WHERE id = ?", (self.change_id,))
+
+    def recent_changes(self, limit: int, before: int | None = None) -> list[sqlite3.Row]:
+        """The latest changes (before change ``before``), newest first: id, at, user, command, undoable, rows."""
+        return self._all(
+            """SELECT c.id, c.at, c.user, c.command, c.undoable,
+                      (SELECT count(*) FROM audit a WHERE a.change_id = c.id) AS rows
+               FROM changes c WHERE c.id < ? ORDER BY c.id DESC LIMIT ?""",
+            (before if before is not None else 2**62, limit),
+        )
+
+    def audit_entries(self, *, contact_id: int | None = None, limit: int | None = None,
+                      batch: int = 500) -> Iterator[sqlite3.Row]:  # fmt: skip
+        """Audit rows with their change, newest first."""
+        sql = """SELECT a.id, a.change_id, c.at, c.user, c.command, a.tbl, a.action, a.contact_id, a.old, a.new
+                 FROM audit a JOIN changes c ON c.id = a.change_id"""
+        params: list[object] = []
+        if contact_id is not None:
+            sql += " WHERE a.contact_id = ?"
+            params.append(contact_id)
+        sql += " ORDER BY a.change_id DESC, a.id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        cursor = self.conn.execute(sql, params)
+        while rows := cursor.fetchmany(batch):
+            yield from rows
+
+    def _keys(self, table: str) -> tuple[list[str], list[str]]:
+        """(columns, primary-key columns) of a table."""
+        info = self._all(f'PRAGMA table_info("{table}")')
+        columns = [row[1] for row in info]
+        keys = [row[1] for row in sorted(info, key=lambda r: r[5]) if row[5]]
+        return columns, keys
+
+    def revert(self, change_ids: Sequence[int]) -> int:
+        """Apply the inverse of every row image of these changes, newest first; returns rows reverted.
+
+        Runs inside the caller's write transaction, so the reversal is itself a change.
+        """
+        marks = ",".join("?" * len(change_ids))
+        rows = self._all(f"SELECT tbl, action, old, new, contact_id FROM audit WHERE change_id IN ({marks})"
+                         " ORDER BY id DESC", list(change_ids))  # fmt: skip
+        self.conn.execute("PRAGMA defer_foreign_keys = ON")  # cascades were recorded child and parent apart
+        shapes: dict[str, tuple[list[str], list[str]]] = {}
+        touched: set[int] = set()
+        for table, action, old_text, new_text, contact_id in rows:
+            columns, keys = shapes.setdefault(table, self._keys(table))
+            old = json.loads(old_text) if old_text else None
+            new = json.loads(new_text) if new_text else None
+            if action == "insert":
+                where = " AND ".join(f'"{k}" = ?' for k in keys)
+                self.conn.execute(f'DELETE FROM "{table}" WHERE {where}', [new[k] for k in keys])
+            elif action == "delete":
+                names = [c for c in columns if c in old]
+                listed = ", ".join(f'"{c}"' for c in names)
+                self.conn.execute(f'INSERT INTO "{table}" ({listed}) VALUES ({",".join("?" * len(names))})',
+                                  [old[c] for c in names])  # fmt: skip
+            else:
+                names = [c for c in columns if c in old]
+                assignments = ", ".join(f'"{c}" = ?' for c in names)
+                where = " AND ".join(f'"{k}" = ?' for k in keys)
+                self.conn.execute(f'UPDATE "{table}" SET {assignments} WHERE {where}',
+                                  [old[c] for c in names] + [new[k] for k in keys])  # fmt: skip
+            if contact_id is not None:
+                touched.add(contact_id)
+        for contact_id in touched:
+            self._index_contact(contact_id)
+        return len(rows)
+
+
+    # ------------------------------------------------------------ trust: consent and erasure (issue 6)
+
+    _CONSENT_SELECT = """SELECT k.id, k.contact_id, c.name AS contact_name, k.purpose, k.granted, k.at,
+        k.source, k.recorded_at FROM consents k JOIN contacts c ON c.id = k.contact_id"""
+
+    def insert_consent(self, *, contact_id: int, purpose: str, granted: bool, at: datetime,
+                       source: str | None, recorded: datetime) -> int:  # fmt: skip
+        cursor = self.conn.execute(
+            "INSERT INTO consents (contact_id, purpose, granted, at, source, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (contact_id, purpose, int(granted), to_utc_text(at), source, to_utc_text(recorded)),
+        )
+        return cursor.lastrowid
+
+    @staticmethod
+    def _consent(row: sqlite3.Row) -> Consent:
+        return Consent(id=row["id"], contact_id=row["contact_id"], contact_name=row["contact_name"],
+                       purpose=row["purpose"], granted=bool(row["granted"]), at=from_utc_text(row["at"]),
+                       source=row["source"], recorded_at=_instant(row["recorded_at"]))  # fmt: skip
+
+    def consent_history(self, contact_id: int) -> list[Consent]:
+        rows = self._all(self._CONSENT_SELECT + " WHERE k.contact_id = ? ORDER BY k.at, k.id", (contact_id,))
+        return [self._consent(row) for row in rows]
+
+    def current_consent(self, contact_id: int) -> list[Consent]:
+        """The latest grant or revocation per purpose, by purpose."""
+        latest: dict[str, Consent] = {}
+        for consent in self.consent_history(contact_id):
+            latest[consent.purpose] = consent
+        return [latest[p] for p in sorted(latest)]
+
+    def reminders_of(self, contact_id: int, today: date | None = None) -> list[Reminder]:
+        """Every reminder of a contact, open and done."""
+        rows = self._all(self._REMINDER_SELECT + " WHERE r.contact_id = ? ORDER BY r.due_on, r.id", (contact_id,))
+        return [self._reminder(row, today) for row in rows]
+
+    def privacy_salt(self) -> str:
+        return self._one("SELECT salt FROM privacy_salt WHERE id = 1")[0]
+
+    def erased_hashes(self, hashes: Sequence[str]) -> list[str]:
+        if not hashes:
+            return []
+        rows = self._all(f"SELECT hash FROM erased WHERE hash IN ({','.join('?' * len(hashes))})", list(hashes))
+        return [row[0] for row in rows]
+
+    def erase_contact(self, contact_id: int, hashes: Sequence[str], at: datetime,
+                      keep_amounts_with: int | None) -> None:  # fmt: skip
+        """Remove a person from every table, the search index and the audit trail (in the open change).
+
+        Interactions with an amount move, without their text, to the contact
+        ``keep_amounts_with`` (an anonymous placeholder) so totals still add up.
+        """
+        stamp = to_utc_text(at)
+        self.conn.execute("PRAGMA secure_delete = ON")  # freed pages are zeroed, not left readable
+        self.conn.executemany("INSERT OR IGNORE INTO erased (hash, erased_at) VALUES (?, ?)",
+                              [(h, stamp) for h in hashes])  # fmt: skip
+        if keep_amounts_with is not None:
+            rows = self._all("SELECT id FROM interactions WHERE contact_id = ? AND amount_cents IS NOT NULL",
+                             (contact_id,))  # fmt: skip
+            for (interaction_id,) in rows:
+                self.conn.execute(
+                    "UPDATE interactions SET contact_id = ?, text = NULL, uid = ? WHERE id = ?",
+                    (keep_amounts_with, new_uid(), interaction_id),
+                )
+        self.delete_contact(contact_id)
+        self.conn.execute("DELETE FROM audit WHERE contact_id = ?", (contact_id,))
+        # Audit rows of the moved amounts name the person through their old image: drop them too.
+        if keep_amounts_with is not None:
+            self.conn.execute(
+                "DELETE FROM audit WHERE tbl = 'interactions' AND contact_id = ? AND json_extract(old, '$.contact_id') = ?",
+                (keep_amounts_with, contact_id),
+            )
+
+    def scrub_files(self) -> bool:
+        """After an erasure commits: merge the search indexes (dropping deleted entries), vacuum away
+        free pages, and truncate the write-ahead log, so no old copy of a row stays in the files.
+        False when another process's open read kept this from finishing."""
+        try:
+            self.conn.execute("PRAGMA secure_delete = ON")
+            with self.write():
+                self.conn.execute("INSERT INTO contact_search (contact_search) VALUES ('optimize')")
+                self.conn.execute("INSERT INTO interactions_fts (interactions_fts) VALUES ('optimize')")
+            self.conn.execute("VACUUM")
+            busy = self._one("PRAGMA wal_checkpoint(TRUNCATE)")[0]
+        except (sqlite3.Error, StoreError):  # the erasure itself is committed: report, do not fail
+            return False
+        return not busy
+
+    def placeholder_contact(self, name: str, at: datetime) -> int:
+        """The id of the anonymous contact that keeps erased people's amounts (created once)."""
+        row = self._one("SELECT id FROM contacts WHERE uid = 'erased-people'")
+        if row:
+            return row[0]
+        stamp = to_utc_text(at)
+        cursor = self.conn.execute(
+            """INSERT INTO contacts (uid, name, name_fold, note, created_at, updated_at)
+               VALUES ('erased-people', ?, ?, 'Amounts of people erased with minicrm forget.', ?, ?)""",
+            (name, name.casefold(), stamp, stamp),
+        )
+        self._index_contact(cursor.lastrowid)
+        return cursor.lastrowid
+
+
 def _clock(value: time | None) -> str | None:
     return value.strftime("%H:%M") if value is not None else None
 
@@ -787,15 +1072,31 @@ def open_store(path: Path | str, now: datetime) -> Store:
             raise StoreError(f"the database {path} needs an upgrade but is read-only",
                              "Make it writable once so minicrm can migrate it")  # fmt: skip
         _migrate(store, version, now)
+    store.audited = _audited(store)
     return store
+
+
+def _audited(store: Store) -> bool:
+    """Whether this file has the audit trail (a file still on an older schema cannot)."""
+    names = [fn.__name__ for fn in migrations.MIGRATIONS]
+    if "m005_audit" not in names:
+        return False
+    version = store.conn.execute("PRAGMA user_version").fetchone()[0]
+    return version > names.index("m005_audit")
 
 
 def _migrate(store: Store, version: int, now: datetime) -> None:
     conn = store.conn
     try:
         if version == 0:
-            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if tables - {"_migrations"}:
+            # One snapshot: another minicrm may be creating this file right now.
+            conn.execute("BEGIN")
+            try:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            finally:
+                conn.execute("COMMIT")
+            if version == 0 and tables - {"_migrations"}:
                 raise StoreError(f"{store.path} is a SQLite database but not a minicrm one",
                                  "Choose another file with --db")  # fmt: skip
         conn.execute("PRAGMA journal_mode = WAL")
@@ -806,3 +1107,22 @@ def _migrate(store: Store, version: int, now: datetime) -> None:
     except sqlite3.Error as error:
         conn.close()
         raise translate(error, store.path) from None
+
+
+def open_readonly(path: Path | str) -> Store:
+    """Open a file only to inspect it (a backup before restoring): never creates, migrates or writes."""
+    try:
+        path = Path(path).expanduser()
+        found = path.is_file()
+    except (OSError, RuntimeError) as error:
+        raise StoreError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}",
+                         "Give the path of a backup made by minicrm backup") from None  # fmt: skip
+    if not found:
+        raise StoreError(f"there is no file {path}", "Give the path of a backup made by minicrm backup")
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA user_version").fetchone()
+    except sqlite3.Error as error:
+        raise translate(error, path) from None
+    return Store(conn, path, readonly=True)

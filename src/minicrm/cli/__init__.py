@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sqlite3
 import sys
 from typing import Annotated, Any
@@ -29,7 +30,11 @@ class MiniCrmGroup(TyperGroup):
         if not args:  # `minicrm` alone: help, and success (click would exit 2)
             typer.echo(ctx.get_help())
             ctx.exit(0)
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except ClickException as error:  # e.g. an unknown root option
+            error.message = safe(error.message)
+            raise
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -51,9 +56,12 @@ class MiniCrmGroup(TyperGroup):
         except UsageError as error:  # an unknown option or command, a missing argument
             command = ctx.invoked_subcommand or ""
             hint = f"Try: minicrm {command} --help".replace("  ", " ")
-            message = error.format_message()
+            message = safe(error.format_message())
             _fail(ctx, f"{message}{'' if message.endswith(('.', '?', '!')) else '.'} {hint}", error.exit_code)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt, ClickException):
+        except ClickException as error:
+            error.message = safe(error.message)  # click echoes what was typed: no escapes from it
+            raise
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as error:  # a bug: say so plainly, no traceback
             if _debug():
@@ -66,8 +74,20 @@ def _debug() -> bool:
     return os.environ.get("MINICRM_DEBUG", "") not in ("", "0")
 
 
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def safe(message: str, limit: int = 500) -> str:
+    """An error message fit for a terminal: one line, no control characters (so no escape
+    sequences from what the user typed), and not a megabyte long."""
+    message = _UNSAFE.sub("\ufffd", str(message))
+    if len(message) > limit:
+        message = message[: limit - 120] + " … " + message[-100:]
+    return message
+
+
 def _fail(ctx: Any, message: str, code: int) -> None:
-    typer.echo(f"Error: {message}", err=True)
+    typer.echo(f"Error: {safe(message)}", err=True)
     ctx.exit(code)
 
 
@@ -120,4 +140,4 @@ def main() -> None:
     app(prog_name="minicrm")
 
 
-from minicrm.cli import contacts, activity, reminders, demo, transfer  # noqa: E402,F401  (registers commands)
+from minicrm.cli import contacts, activity, reminders, demo, transfer, safety, privacy  # noqa: E402,F401  (registers commands)

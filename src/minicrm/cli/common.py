@@ -29,6 +29,7 @@ class Run:
             self.fmt = render.decide_format(fmt, as_json)
         else:
             self.fmt = render.decide_format(state.fmt, state.as_json)
+        self.command = " ".join(ctx.command_path.split()[1:]) or None  # "edit", "deal add": for the audit trail
         self._store = None
 
     @property
@@ -37,6 +38,7 @@ class Run:
             from minicrm.store import default_path, open_store
 
             self._store = open_store(self.state.db_path or default_path(), self.now)
+            self._store.actor = (os_user(), self.command, self.now)
         return self._store
 
     @property
@@ -90,14 +92,26 @@ class Run:
             render.write_one(record, self.fmt, sys.stdout)
 
 
+def os_user() -> str | None:
+    """Who is running minicrm, for the audit trail."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):
+        return None
+
+
 def stdin_is_terminal() -> bool:
     """Whether a person can answer a question (never true in a script or a pipe)."""
     return sys.stdin.isatty()
 
 
 def note(message: str) -> None:
-    """A message for the person (stderr), never mixed into data."""
-    typer.echo(message, err=True)
+    """A message for the person (stderr), never mixed into data; no escape sequences from data in it."""
+    from minicrm import render
+
+    typer.echo(render.scrub(message), err=True)
 
 
 def default_region() -> str | None:

@@ -31,7 +31,9 @@ def add(
     email: Emails = None, phone: Phones = None, org: Org = None, tag: Tags = None, stage: Stage = None,
     birthday: Birthday = None, note_: Annotated[str | None, typer.Option("--note", "-n",
         help="Free text about the contact")] = None,
-    field: Fields = None, fmt: FormatOption = None, as_json: JsonOption = False,
+    field: Fields = None,
+    force: Annotated[bool, typer.Option("--force", help="Add even a person erased earlier at their request")] = False,
+    fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Create a contact; prints it, id first.
 
@@ -45,7 +47,8 @@ def add(
     run = Run(ctx, fmt, as_json)
     contact = services.add_contact(run.store, run.now, name, emails=email or (), phones=phone or (),
                                    org=org, tags=tag or (), stage=stage, birthday=birthday,
-                                   note=note_, fields=field or (), region=common.default_region())  # fmt: skip
+                                   note=note_, fields=field or (), region=common.default_region(),
+                                   force=force)  # fmt: skip
     run.one(contact)
 
 
@@ -61,6 +64,8 @@ def list_(
     sort: Annotated[str, typer.Option("--sort", metavar="FIELD",
         help="name, id, org, stage, created, updated or last_contact; -FIELD reverses")] = "name",
     limit: Annotated[int | None, typer.Option("--limit", "-l", help="At most this many")] = None,
+    consent: Annotated[str | None, typer.Option("--consent", metavar="PURPOSE",
+        help="Only contacts who currently consent to this purpose")] = None,
     all_: AllOption = False, fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """List contacts.
@@ -74,8 +79,8 @@ def list_(
     from minicrm.models import Contact
 
     run = Run(ctx, fmt, as_json)
-    filters = dict(tags=tag or (), stage=stage, org=org, search=search, stale_days=stale)
-    filtered = any([tag, stage, org, search, stale is not None])
+    filters = dict(tags=tag or (), stage=stage, org=org, search=search, stale_days=stale, consent=consent)
+    filtered = any([tag, stage, org, search, stale is not None, consent])
     run.listing(
         lambda n: services.list_contacts(run.store, run.now, sort=sort, limit=n, **filters),
         Contact, limit=limit, show_all=all_,

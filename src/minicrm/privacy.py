@@ -1,0 +1,74 @@
+"""People's rights over their data: consent, access, erasure.
+
+Like ``services``: takes the store and an explicit ``now``, returns models,
+never prints, never reads the clock or the environment.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from minicrm import dates
+from minicrm.errors import InvalidValue
+from minicrm.models import AccessReport, Consent, Contact, Erasure
+from minicrm.services import choose, clean_line, erasure_hashes, normalise_purpose
+from minicrm.store import Store
+
+PLACEHOLDER = "(erased people)"
+
+
+def record_consent(store: Store, now: datetime, contact: Contact, action: str, purpose: str, *,
+                   source: str | None = None, at: str | None = None) -> Consent:  # fmt: skip
+    """Record that ``contact`` granted or revoked consent for ``purpose`` (history is kept)."""
+    granted = choose(action, ("grant", "revoke"), "consent action") == "grant"
+    clean_purpose = normalise_purpose(purpose)
+    clean_source = clean_line(source, "source", required=False) if source is not None else None
+    moment = dates.parse_when(at, now, prefer="past").instant(now) if at else now
+    if moment > now:
+        raise InvalidValue(f"{at!r} is in the future", "Consent is recorded when it was given, e.g. --at today")
+    with store.write():
+        consent_id = store.insert_consent(contact_id=contact.id, purpose=clean_purpose, granted=granted,
+                                          at=moment, source=clean_source, recorded=now)  # fmt: skip
+    return next(k for k in store.consent_history(contact.id) if k.id == consent_id)
+
+
+def consent_history(store: Store, contact: Contact) -> list[Consent]:
+    return store.consent_history(contact.id)
+
+
+def access_report(store: Store, now: datetime, contact: Contact) -> AccessReport:
+    """Everything minicrm holds about one person."""
+    from minicrm import safety
+
+    today = now.date()
+    return AccessReport(
+        generated_at=now,
+        contact=contact,
+        interactions=tuple(store.list_interactions(contact_id=contact.id)),
+        reminders=tuple(store.reminders_of(contact.id, today)),
+        consent=tuple(store.consent_history(contact.id)),
+        stage_history=tuple(store.stage_history(contact.id)),
+        audit=tuple(safety.audit(store, contact)),
+    )
+
+
+def forget(store: Store, now: datetime, contact: Contact) -> Erasure:
+    """Erase a person for good: every table, the search indexes, the audit trail, the file's free space.
+
+    Amounts they paid stay, without text, on an anonymous placeholder contact so
+    that totals still add up. Their emails and phones are remembered only as
+    salted hashes, so that adding them again is noticed. Never undoable.
+    """
+    if contact.uid == "erased-people":
+        raise InvalidValue("the placeholder for erased people's amounts holds no personal data",
+                           "Delete it with minicrm rm if you no longer need those amounts")  # fmt: skip
+    interactions = list(store.list_interactions(contact_id=contact.id))
+    amounts = [i for i in interactions if i.amount is not None]
+    hashes = erasure_hashes(store, contact.emails, contact.phones)
+    with store.write():
+        store.mark_change_final()
+        keep = store.placeholder_contact(PLACEHOLDER, now) if amounts else None
+        store.erase_contact(contact.id, hashes, now, keep)
+    scrubbed = store.scrub_files()
+    return Erasure(contact_id=contact.id, name=contact.name, interactions_removed=len(interactions) - len(amounts),
+                   amounts_kept=len(amounts), hashes_kept=len(hashes), files_scrubbed=scrubbed)  # fmt: skip

@@ -1,0 +1,185 @@
+"""Several writers at once, a full disk, and a process killed mid-transaction.
+
+These start real processes: the venv's ``minicrm`` console script, and small
+driver scripts that use the services the way the CLI does (one ``store.write``
+transaction per row), because hundreds of separate CLI starts would be slow.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+MINICRM = Path(sys.executable).parent / "minicrm"
+
+# One process: open the store, then write ROWS rows, each its own transaction.
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from minicrm import dates, services
+    from minicrm.store import open_store
+
+    db, who, rows = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    now = dates.now()
+    store = open_store(db, now)
+    contact = services.add_contact(store, now, f"Writer {who}")
+    for n in range(rows):
+        services.log_interaction(store, now, contact, "note", f"{who} row {n}")
+    print("ok")
+    """
+)
+
+# One big transaction that never ends on its own: says "ready" when half-way.
+BULK = textwrap.dedent(
+    """
+    import sys, time
+    from minicrm import dates, services
+    from minicrm.store import open_store
+
+    db = sys.argv[1]
+    now = dates.now()
+    store = open_store(db, now)
+    with store.write():
+        for n in range(100_000):
+            services.add_contact(store, now, f"Bulk {n}", emails=[f"bulk{n}@x.example"], note="x" * 200)
+            if n == 3000:
+                print("ready", flush=True)
+    print("finished", flush=True)
+    """
+)
+
+
+def environment(db: Path) -> dict[str, str]:
+    return {**os.environ, "MINICRM_DB": str(db), "TTY_COMPATIBLE": "0"}
+
+
+def integrity(db: Path) -> str:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_parallel_writers_lose_nothing(tmp_path):
+    """Four driver processes and three CLI loops write at once, on a fresh file: every row lands."""
+    db = tmp_path / "crm.db"
+    env = environment(db)
+    rows = 200
+    drivers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(db), f"w{i}", str(rows)], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for i in range(4)
+    ]  # fmt: skip
+    loop = f'"{MINICRM}" add "Shell $1" >/dev/null && for n in $(seq 1 8); do "{MINICRM}" log "Shell $1" call "$1 call $n" >/dev/null || exit 1; done'  # noqa: E501
+    shells = [
+        subprocess.Popen(["sh", "-c", loop, "sh", f"s{i}"], env=env, stderr=subprocess.PIPE, text=True)
+        for i in range(3)
+    ]
+    for process in drivers + shells:
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        assert err == "" or "Error" not in err
+
+    conn = sqlite3.connect(db)
+    texts = {row[0] for row in conn.execute("SELECT text FROM interactions")}
+    expected = {f"w{i} row {n}" for i in range(4) for n in range(rows)}
+    expected |= {f"s{i} call {n}" for i in range(3) for n in range(1, 9)}
+    assert texts == expected
+    assert conn.execute("SELECT count(*) FROM interactions").fetchone()[0] == len(expected)
+    assert conn.execute("SELECT count(*) FROM contacts").fetchone()[0] == 7
+    conn.close()
+    assert integrity(db) == "ok"
+
+
+def test_a_process_killed_mid_transaction_leaves_the_database_as_it_was(cli, isolated):
+    cli.ok("add", "Ann", "--email", "ann@example.com")
+    cli.ok("log", "ann", "order", "cake", "--amount", "12")
+    before = sqlite3.connect(isolated)
+    snapshot = {t: before.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+                for t in ("contacts", "contact_emails", "interactions", "stage_changes")}  # fmt: skip
+    before.close()
+
+    bulk = subprocess.Popen([sys.executable, "-c", BULK, str(isolated)], env=environment(isolated),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert bulk.stdout.readline().strip() == "ready", bulk.stderr.read()
+    finally:
+        bulk.send_signal(signal.SIGKILL)
+        bulk.wait(timeout=30)
+    assert bulk.returncode == -signal.SIGKILL
+
+    assert integrity(isolated) == "ok"
+    after = sqlite3.connect(isolated)
+    for table, rows in snapshot.items():
+        assert after.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall() == rows, table
+    assert after.execute("SELECT count(*) FROM contact_search").fetchone()[0] == 1
+    after.close()
+    assert [row[2] for row in cli.ok("list").rows()] == ["Ann"]
+    cli.ok("add", "Bob")  # and it is writable again: no lock left behind
+
+
+def _limit_file_size(limit: int):
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def test_a_full_disk_gives_one_line_and_no_damage(cli, isolated):
+    """RLIMIT_FSIZE makes every file the process writes stop growing: a full disk, for that process."""
+    cli.ok("add", "Ann")
+    limit = max(os.path.getsize(isolated), 64 * 1024)
+    text = "".join(chr(0x4E00 + (n * 7919) % 20000) for n in range(90_000))  # too big to fit
+    result = subprocess.run([str(MINICRM), "log", "ann", "note", "-"], input=text, env=environment(isolated),
+                            preexec_fn=_limit_file_size(limit), capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: cannot write"), result.stderr
+    assert "Free some disk space" in lines[0]
+    assert integrity(isolated) == "ok"
+    assert [row[2] for row in cli.ok("list").rows()] == ["Ann"]
+    assert cli.ok("history").stdout == ""
+
+
+def test_a_full_database_gives_one_line_and_no_damage(store, now):
+    """max_page_count: the database may not grow, as when the disk is full."""
+    import pytest
+
+    from minicrm import services
+    from minicrm.errors import StoreError
+
+    services.add_contact(store, now, "Ann")
+    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+    store.conn.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(StoreError) as raised:
+        services.add_contact(store, now, "Bob", note="word " * 20_000)
+    assert "\n" not in str(raised.value) and "full" in str(raised.value)
+    assert [c.name for c in services.list_contacts(store, now)] == ["Ann"]
+    assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_write_waits_for_another_writer_instead_of_failing(cli, isolated):
+    """A writer holding the lock for a moment delays the next command; it does not fail it."""
+    cli.ok("add", "Ann")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys, time\n"
+         "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+         "c.execute('BEGIN IMMEDIATE'); c.execute(\"UPDATE contacts SET note = 'held'\")\n"
+         "print('held', flush=True); time.sleep(1.0); c.execute('COMMIT')", str(isolated)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert holder.stdout.readline().strip() == "held"
+    result = subprocess.run([str(MINICRM), "log", "ann", "call", "waited"], env=environment(isolated),
+                            capture_output=True, text=True)  # fmt: skip
+    holder.wait(timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert [row[6] for row in cli.ok("history").rows()] == ["waited"]
