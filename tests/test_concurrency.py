@@ -183,3 +183,35 @@ def test_a_write_waits_for_another_writer_instead_of_failing(cli, isolated):
     holder.wait(timeout=30)
     assert result.returncode == 0, result.stderr
     assert [row[6] for row in cli.ok("history").rows()] == ["waited"]
+
+
+def test_an_import_killed_half_way_imports_nothing(cli, isolated, tmp_path):
+    """Pulling the plug mid-import: the file is exactly as before, and usable."""
+    import time
+
+    cli.ok("add", "Ann", "--email", "ann@example.com")
+    big = tmp_path / "big.csv"
+    with big.open("w") as out:
+        out.write("Name,E-mail Address,Notes\n")
+        for n in range(100_000):
+            out.write(f"Person {n},person{n}@bulk.example,{'note ' * 20}\n")
+    before = sqlite3.connect(isolated).execute("SELECT * FROM contacts").fetchall()
+
+    wal = Path(str(isolated) + "-wal")
+    importer = subprocess.Popen([str(MINICRM), "import", str(big)], env=environment(isolated),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and importer.poll() is None:
+            if wal.exists() and wal.stat().st_size > 2_000_000:  # well into writing
+                break
+            time.sleep(0.02)
+        assert importer.poll() is None, "the import finished before it could be killed"
+    finally:
+        importer.send_signal(signal.SIGKILL)
+        importer.wait(timeout=30)
+
+    assert integrity(isolated) == "ok"
+    assert sqlite3.connect(isolated).execute("SELECT * FROM contacts").fetchall() == before
+    assert [row[2] for row in cli.ok("list").rows()] == ["Ann"]
+    cli.ok("add", "Bob")

@@ -195,3 +195,18 @@ def test_forget_while_another_process_reads_erases_and_warns(cli, isolated, monk
     assert "Erased Zelda Quux" in result.stderr and "Warning: another program was reading" in result.stderr
     assert names(cli) == ["Bob"]
     assert cli("add", "Z", "--email", EMAIL).exit_code == 1
+
+
+def test_import_skips_people_erased_at_their_request(cli, tmp_path):
+    cli.ok("add", NAME, "--email", EMAIL, "--phone", PHONE)
+    cli.ok("log", "zelda", "call", "hello")
+    exported = tmp_path / "all.ndjson"
+    cli.ok("export", "all", "--to", "ndjson", "-o", str(exported))
+    cli.ok("forget", "zelda", "--yes")
+    result = cli.ok("import", str(exported))
+    assert "1 skipped as erased at their request" in result.stderr
+    assert names(cli) == []
+    assert cli.ok("history").stdout == ""
+    back = cli.ok("import", str(exported), "--include-erased")
+    assert "skipped as erased" not in back.stderr
+    assert names(cli) == [NAME]

@@ -56,6 +56,7 @@ class ImportReport:
     rejects: list[Reject] = field(default_factory=list)
     headers: dict[str | None, list[str]] = field(default_factory=dict)  # each CSV file's header, for its reject file
     current_file: str | None = None  # the file being read (set by the CLI when it reads several)
+    erased: int = 0  # contacts skipped because they were erased at their request
 
     def where(self, reject: Reject) -> str:
         unit = "record" if (reject.file or "").lower().endswith(".json") or self.unit == "record" else "line"
@@ -73,6 +74,8 @@ class ImportReport:
                 parts.append(f"{kind}s: " + ", ".join(done))
         if self.rejects:
             parts.append(f"{len(self.rejects)} rejected")
+        if self.erased:
+            parts.append(f"{self.erased} skipped as erased at their request (--include-erased brings them back)")
         return "; ".join(parts) or "nothing to import"
 
 
@@ -362,10 +365,13 @@ class Importer:
     """Checks records one by one and writes them in batches (inside the caller's transaction)."""
 
     def __init__(self, store: Store, now: datetime, *, on_duplicate: str = "skip", region: str | None = None,
-                 keep_actions: bool = False, report: ImportReport | None = None):  # fmt: skip
+                 keep_actions: bool = False, report: ImportReport | None = None,
+                 include_erased: bool = False):  # fmt: skip
         if on_duplicate not in ON_DUPLICATE:
             raise UsageError(f"--on-duplicate {on_duplicate!r} is not one of {', '.join(ON_DUPLICATE)}")
         self.store, self.now, self.on_duplicate, self.region = store, now, on_duplicate, region
+        self.include_erased = include_erased
+        self.erased_uids: set[str] = set()  # their interactions and reminders are skipped with them
         self.keep_actions = keep_actions
         self.report = report or ImportReport()
         self.contacts: list[dict] = []
@@ -378,6 +384,7 @@ class Importer:
         self.flushed = False
 
     def start(self) -> None:
+        self.erased = set() if self.include_erased else self.store.all_erased_hashes()
         self.first_id = self.next_id = self.store.next_id("contacts")
         self.had_contacts = self.first_id > 1 or self.store.count_contacts() > 0
 
@@ -455,6 +462,15 @@ class Importer:
         updated = _instant(raw.get("updated_at"), "updated_at", created)
         history = self._history(raw.get("stage_history"), values["stage"], created)
 
+        if self.erased and self.erased.intersection(
+            services.erasure_hashes(self.store, values["emails"], values["phones"])
+        ):
+            self._note(line, "skip", "contact", uid, values["name"],
+                       "erased at their request; --include-erased brings them back")  # fmt: skip
+            self.report.erased += 1
+            if uid:
+                self.erased_uids.add(uid)
+            return
         duplicate = self._duplicate(values, uid)
         if duplicate and self.on_duplicate != "create":
             existing, why = duplicate
@@ -533,7 +549,15 @@ class Importer:
             return True
         return (self.had_contacts or self.flushed) and self.store.uid_exists(table, uid)
 
+    def _erased_owner(self, line: int, raw: dict, kind: str) -> bool:
+        if self.erased_uids and raw.get("contact_uid") in self.erased_uids:
+            self._note(line, "skip", kind, raw.get("uid"), "", "its contact was erased at their request")
+            return True
+        return False
+
     def _interaction(self, line: int, raw: dict) -> None:
+        if self._erased_owner(line, raw, "interaction"):
+            return
         contact_id = self._owner(raw)
         uid = services.clean_line(raw.get("uid") or "", "uid", required=False)
         kind = services.choose(_text(raw.get("kind"), "kind") or "", KINDS, "kind of interaction")
@@ -556,6 +580,8 @@ class Importer:
             self._flush_interactions()
 
     def _reminder(self, line: int, raw: dict) -> None:
+        if self._erased_owner(line, raw, "reminder"):
+            return
         contact_id = self._owner(raw)
         uid = services.clean_line(raw.get("uid") or "", "uid", required=False)
         text = services.clean_line(_text(raw.get("text"), "text") or "", "reminder text", limit=1000)
@@ -612,11 +638,12 @@ class Importer:
 
 def import_records(store: Store, now: datetime, records: Iterable[tuple[int, Any, Any]], *,
                    on_duplicate: str = "skip", region: str | None = None, dry_run: bool = False,
-                   skip_invalid: bool = False, report: ImportReport | None = None) -> ImportReport:  # fmt: skip
+                   skip_invalid: bool = False, report: ImportReport | None = None,
+                   include_erased: bool = False) -> ImportReport:  # fmt: skip
     """Import ``(line, raw, source)`` records in one transaction: all of them, or (with
     ``skip_invalid``) the valid ones, or nothing. ``dry_run`` does it all, then rolls back."""
     importer = Importer(store, now, on_duplicate=on_duplicate, region=region, keep_actions=dry_run,
-                        report=report)  # fmt: skip
+                        report=report, include_erased=include_erased)  # fmt: skip
     try:
         with store.write():
             importer.start()

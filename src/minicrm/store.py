@@ -959,6 +959,10 @@ class Store:
     def privacy_salt(self) -> str:
         return self._one("SELECT salt FROM privacy_salt WHERE id = 1")[0]
 
+    def all_erased_hashes(self) -> set[str]:
+        """Every hash an erased person is remembered by (erasures are few: import loads them once)."""
+        return {row[0] for row in self._all("SELECT hash FROM erased")}
+
     def erased_hashes(self, hashes: Sequence[str]) -> list[str]:
         if not hashes:
             return []

@@ -191,6 +191,8 @@ def import_(
     encoding: Annotated[str, typer.Option("--encoding", help="The file's text encoding, e.g. cp1252")] = "utf-8",
     region: Annotated[str | None, typer.Option("--region", metavar="CC",
         help="Country for phone numbers without +code, e.g. GB [default: $MINICRM_REGION]")] = None,
+    include_erased: Annotated[bool, typer.Option("--include-erased",
+        help="Also import people erased at their request (only if they asked to come back)")] = False,
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Import contacts, interactions and reminders.
@@ -249,6 +251,7 @@ def import_(
             report = interchange.import_records(
                 store, run.now, records, on_duplicate=on_duplicate, region=region or default_region(),
                 dry_run=dry_run, skip_invalid=skip_invalid or dry_run, report=report,
+                include_erased=include_erased,
             )
         except interchange.ImportRejected as error:
             _tell_rejects(error.report)
