@@ -187,6 +187,104 @@ def m002_search(db: Database) -> None:
     )
 
 
+@migration
+def m003_reserved(db: Database) -> None:
+    """A placeholder holding number 3 for a migration built in parallel.
+
+    The lead replaces it with that migration on merge (it does nothing).
+    """
+
+
+@migration
+def m004_insight(db: Database) -> None:
+    """Relationship insight: referrals, last contact and cadence, deals, segments, score weights.
+
+    interactions.referred_id: whom a referral introduced (``log A referral --referred B``).
+    contacts.last_contact_at: the latest interaction, kept by triggers, so that
+    cadence checks never aggregate interactions. contacts.cadence_days is the
+    contact's own keep-in-touch cadence; touch_days the one in force (own, else
+    the shortest of their tags' cadences); next_touch_at = last contact (or
+    creation) + touch_days, indexed for ``minicrm due``.
+    interactions_orders: a partial covering index over orders for the value,
+    at-risk and report aggregates.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE interactions ADD COLUMN referred_id INTEGER REFERENCES contacts (id) ON DELETE SET NULL;
+        CREATE INDEX interactions_referred ON interactions (referred_id) WHERE referred_id IS NOT NULL;
+        CREATE INDEX interactions_orders ON interactions (contact_id, occurred_at, amount_cents)
+            WHERE kind = 'order';
+        CREATE INDEX interactions_kind_at ON interactions (kind, occurred_at);
+
+        ALTER TABLE contacts ADD COLUMN last_contact_at TEXT;
+        ALTER TABLE contacts ADD COLUMN cadence_days INTEGER;
+        ALTER TABLE contacts ADD COLUMN touch_days INTEGER;
+        ALTER TABLE contacts ADD COLUMN next_touch_at TEXT;
+        UPDATE contacts SET last_contact_at =
+            (SELECT max(occurred_at) FROM interactions i WHERE i.contact_id = contacts.id);
+        CREATE INDEX contacts_next_touch ON contacts (next_touch_at) WHERE next_touch_at IS NOT NULL;
+        CREATE INDEX contacts_last_contact ON contacts (last_contact_at);
+
+        CREATE TRIGGER interactions_last_ai AFTER INSERT ON interactions BEGIN
+            UPDATE contacts SET last_contact_at = new.occurred_at,
+                next_touch_at = CASE WHEN touch_days IS NULL THEN NULL
+                    ELSE strftime('%Y-%m-%dT%H:%M:%SZ', new.occurred_at, '+' || touch_days || ' days') END
+            WHERE id = new.contact_id AND (last_contact_at IS NULL OR last_contact_at < new.occurred_at);
+        END;
+        CREATE TRIGGER interactions_last_ad AFTER DELETE ON interactions BEGIN
+            UPDATE contacts SET last_contact_at =
+                (SELECT max(occurred_at) FROM interactions i WHERE i.contact_id = old.contact_id)
+            WHERE id = old.contact_id;
+            UPDATE contacts SET next_touch_at = strftime('%Y-%m-%dT%H:%M:%SZ',
+                    coalesce(last_contact_at, created_at), '+' || touch_days || ' days')
+            WHERE id = old.contact_id AND touch_days IS NOT NULL;
+        END;
+        CREATE TRIGGER interactions_last_au AFTER UPDATE OF occurred_at, contact_id ON interactions BEGIN
+            UPDATE contacts SET last_contact_at =
+                (SELECT max(occurred_at) FROM interactions i WHERE i.contact_id = contacts.id)
+            WHERE id IN (old.contact_id, new.contact_id);
+            UPDATE contacts SET next_touch_at = strftime('%Y-%m-%dT%H:%M:%SZ',
+                    coalesce(last_contact_at, created_at), '+' || touch_days || ' days')
+            WHERE id IN (old.contact_id, new.contact_id) AND touch_days IS NOT NULL;
+        END;
+
+        CREATE TABLE tag_cadences (
+            tag TEXT PRIMARY KEY,
+            days INTEGER NOT NULL CHECK (days > 0)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE deals (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+            title TEXT NOT NULL,
+            value_cents INTEGER NOT NULL DEFAULT 0,
+            stage TEXT NOT NULL DEFAULT 'lead'
+                CHECK (stage IN ('lead', 'proposal', 'negotiation', 'won', 'lost')),
+            close_on TEXT,
+            closed_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX deals_contact ON deals (contact_id);
+        CREATE INDEX deals_open_close ON deals (close_on) WHERE stage NOT IN ('won', 'lost');
+        CREATE INDEX deals_stage ON deals (stage, value_cents);
+
+        CREATE TABLE segments (
+            name TEXT PRIMARY KEY,
+            filters TEXT NOT NULL CHECK (json_valid(filters)),
+            created_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE score_weights (
+            name TEXT PRIMARY KEY,
+            weight REAL NOT NULL
+        ) WITHOUT ROWID
+        """,
+    )
+
+
 def apply(conn: sqlite3.Connection, current: int, now_text: str) -> None:
     """Apply every migration after ``current`` (the caller holds the transaction)."""
     from sqlite_utils import Database

@@ -88,3 +88,21 @@ class ContactDetail:
 
 def field_names(record_type: type) -> list[str]:
     return [f.name for f in fields(record_type)]
+
+
+# ------------------------------------------------------------------ insight (issue 5)
+
+DEAL_STAGES = ("lead", "proposal", "negotiation", "won", "lost")
+
+
+@dataclass(frozen=True)
+class Referral:
+    """A referral: who introduced whom (``log A referral --referred B``)."""
+
+    id: int  # the referral interaction's id
+    at: datetime
+    referrer_id: int
+    referrer_name: str
+    referred_id: int | None
+    referred_name: str | None
+    text: str | None = None

@@ -21,7 +21,7 @@ from itertools import islice
 from typing import IO, Any
 
 from minicrm.errors import UsageError
-from minicrm.models import Contact, ContactDetail, Interaction, Reminder, StageChange
+from minicrm.models import Contact, ContactDetail, Interaction, Referral, Reminder, StageChange
 
 FORMATS = ("table", "tsv", "csv", "json", "ndjson")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -248,6 +248,16 @@ TABLES: dict[type, tuple[Column, ...]] = {
     Reminder: REMINDER_COLUMNS,
     StageChange: STAGE_COLUMNS,
 }
+
+# ------------------------------------------------------------------ insight tables (issue 5)
+
+TABLES[Referral] = (
+    Column("ID", lambda r, n: str(r.id), style="dim", justify="right", no_wrap=True),
+    Column("When", lambda r, n: _when(r.at, n), no_wrap=True),
+    Column("Referrer", lambda r, n: r.referrer_name, style="bold", max_width=24),
+    Column("Referred", lambda r, n: r.referred_name, max_width=24),
+    Column("Text", lambda r, n: r.text, min_width=20),
+)
 
 
 def console(out: IO[str]) -> Any:

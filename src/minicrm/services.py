@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from minicrm import dates
+from minicrm import dates, lifecycle
 from minicrm.errors import Ambiguous, Conflict, InvalidValue, NotFound
 from minicrm.models import KINDS, STAGES, Contact, ContactDetail, Interaction, Reminder
 from minicrm.store import SORTS, ContactQuery, Store
@@ -306,15 +306,25 @@ def show_contact(store: Store, now: datetime, contact: Contact, recent: int = 10
 
 
 def log_interaction(store: Store, now: datetime, contact: Contact, kind: str, text: str | None = None,
-                    *, at: str | None = None, amount: str | None = None) -> Interaction:  # fmt: skip
+                    *, at: str | None = None, amount: str | None = None,
+                    referred: Contact | None = None) -> Interaction:  # fmt: skip
+    """Record an interaction and apply the lifecycle rules (``lifecycle``) in the same transaction."""
     clean_kind = choose(kind, KINDS, "kind of interaction")
     clean_text = clean_block(text, "text")
     moment = dates.parse_when(at, now, prefer="past").instant(now) if at else now
     value = parse_amount(amount)
+    if referred is not None:
+        if clean_kind != "referral":
+            raise InvalidValue("--referred goes with a referral", f"Use: minicrm log {contact.id} referral --referred ...")
+        if referred.id == contact.id:
+            raise InvalidValue(f"{contact.name} cannot refer themselves", "Name the contact they introduced")
     with store.write():
         interaction_id = store.insert_interaction(
             contact_id=contact.id, kind=clean_kind, at=moment, text=clean_text, amount=value, created=now
         )
+        if referred is not None:
+            store.set_referred(interaction_id, referred.id)
+        lifecycle.apply_rules(store, now, contact.id, clean_kind)
     return store.get_interaction(interaction_id)
 
 

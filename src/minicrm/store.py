@@ -26,7 +26,7 @@ from pathlib import Path
 from minicrm import migrations
 from minicrm.dates import from_utc_text, to_utc_text
 from minicrm.errors import StoreError
-from minicrm.models import STAGES, Contact, Interaction, Reminder, StageChange
+from minicrm.models import STAGES, Contact, Interaction, Referral, Reminder, StageChange
 
 BUSY_TIMEOUT_MS = 10_000
 _LIST_TABLES = {"emails": ("contact_emails", "email"), "phones": ("contact_phones", "phone"),
@@ -529,6 +529,42 @@ class Store:
             )
             for row in rows
         ]
+
+
+    # ------------------------------------------------------------ insight (issue 5)
+
+    def contact_stage(self, contact_id: int) -> str | None:
+        row = self._one("SELECT stage FROM contacts WHERE id = ?", (contact_id,))
+        return row[0] if row else None
+
+    def order_count(self, contact_id: int) -> int:
+        """How many orders a contact has (served by the partial orders index)."""
+        return self._one(
+            "SELECT count(*) FROM interactions WHERE contact_id = ? AND kind = 'order'", (contact_id,)
+        )[0]
+
+    def set_referred(self, interaction_id: int, referred_id: int) -> None:
+        self.conn.execute("UPDATE interactions SET referred_id = ? WHERE id = ?", (referred_id, interaction_id))
+
+    def referrals(self, contact_id: int | None = None) -> list[Referral]:
+        """Referral interactions, newest first: all, or those made by or naming ``contact_id``."""
+        sql = """SELECT i.id, i.occurred_at, i.contact_id, a.name AS referrer_name,
+                        i.referred_id, b.name AS referred_name, i.text
+                 FROM interactions i JOIN contacts a ON a.id = i.contact_id
+                 LEFT JOIN contacts b ON b.id = i.referred_id"""
+        params: list[object] = []
+        if contact_id is not None:
+            sql += """ WHERE i.id IN (SELECT id FROM interactions WHERE contact_id = ? AND kind = 'referral'
+                                      UNION SELECT id FROM interactions WHERE referred_id = ?)"""
+            params = [contact_id, contact_id]
+        else:
+            sql += " WHERE i.kind = 'referral'"
+        sql += " ORDER BY i.occurred_at DESC, i.id DESC"
+        return [
+            Referral(id=row[0], at=from_utc_text(row[1]), referrer_id=row[2], referrer_name=row[3],
+                     referred_id=row[4], referred_name=row[5], text=row[6])
+            for row in self._all(sql, params)
+        ]  # fmt: skip
 
 
 def _clock(value: time | None) -> str | None:

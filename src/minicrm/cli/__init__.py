@@ -112,4 +112,4 @@ def main() -> None:
     app(prog_name="minicrm")
 
 
-from minicrm.cli import contacts, activity, reminders, demo  # noqa: E402,F401  (registers commands)
+from minicrm.cli import contacts, activity, reminders, demo, insight  # noqa: E402,F401  (registers commands)
