@@ -7,8 +7,13 @@ prints, reads the clock or the environment: functions take ``store`` and ``now``
 
 from __future__ import annotations
 
-from minicrm import services
-from minicrm.models import Referral
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from minicrm import dates, services
+from minicrm.errors import InvalidValue, NotFound
+from minicrm.models import DEAL_PROBABILITY, DEAL_STAGES, Contact, Deal, PipelineStage, Referral
 from minicrm.store import Store
 
 
@@ -16,3 +21,72 @@ def referrals(store: Store, contact: str | None = None) -> list[Referral]:
     """Referrals, newest first: all, or those made by or naming ``contact``."""
     found = services.resolve_contact(store, contact) if contact else None
     return store.referrals(found.id if found else None)
+
+
+# ------------------------------------------------------------------ deals
+
+
+def add_deal(store: Store, now: datetime, contact: Contact, title: str, value: str | None = None,
+             stage: str | None = None, close: str | None = None) -> Deal:  # fmt: skip
+    """A new deal. Adding one already won logs it as an order, as ``move_deal`` does."""
+    clean_title = services.clean_line(title, "deal title")
+    amount = services.parse_amount(value) if value not in (None, "") else Decimal("0.00")
+    if amount < 0:
+        raise InvalidValue(f"the deal value {value!r} is negative", "Give a value of 0 or more, e.g. --value 2400")
+    clean_stage = services.choose(stage, DEAL_STAGES, "deal stage") if stage else "lead"
+    close_on = dates.parse_when(close, now, prefer="future").day if close else None
+    with store.write():
+        deal_id = store.insert_deal(contact_id=contact.id, title=clean_title, value=amount, stage=clean_stage,
+                                    close_on=close_on, created=now)  # fmt: skip
+        if clean_stage == "won":
+            _log_win(store, now, store.get_deal(deal_id))
+    return store.get_deal(deal_id)
+
+
+def _log_win(store: Store, now: datetime, deal: Deal) -> None:
+    """A won deal is an order: logged as one (its value the amount), so the lifecycle rules apply."""
+    services.log_interaction(store, now, store.get_contact(deal.contact_id), "order",
+                             f"Won deal #{deal.id}: {deal.title}", amount=str(deal.value))  # fmt: skip
+
+
+def get_deal(store: Store, deal_id: int) -> Deal:
+    deal = store.get_deal(deal_id)
+    if deal is None:
+        raise NotFound(f"there is no deal with id {deal_id}", "Try: minicrm deal list")
+    return deal
+
+
+def move_deal(store: Store, now: datetime, deal_id: int, stage: str) -> Deal:
+    """Move a deal to another stage. Winning it logs an order (once per win)."""
+    deal = get_deal(store, deal_id)
+    new = services.choose(stage, DEAL_STAGES, "deal stage")
+    if new == deal.stage:
+        return deal
+    with store.write():
+        store.move_deal(deal.id, new, now)
+        if new == "won":
+            _log_win(store, now, deal)
+    return store.get_deal(deal.id)
+
+
+def list_deals(store: Store, *, stages: Sequence[str] = (), contact: str | None = None,
+               open_only: bool = False) -> list[Deal]:  # fmt: skip
+    wanted = [services.choose(s, DEAL_STAGES, "deal stage") for s in stages]
+    if open_only:
+        wanted = [s for s in (wanted or DEAL_STAGES) if s not in ("won", "lost")] or ["-"]
+    found = services.resolve_contact(store, contact) if contact else None
+    return store.list_deals(stages=wanted, contact_id=found.id if found else None)
+
+
+def pipeline(store: Store) -> list[PipelineStage]:
+    """Count, value and probability-weighted value per deal stage (every stage, in order)."""
+    totals = store.pipeline()
+    rows = []
+    for stage in DEAL_STAGES:
+        count, cents = totals.get(stage, (0, 0))
+        value = Decimal(cents) / 100
+        probability = DEAL_PROBABILITY[stage]
+        weighted = (value * Decimal(str(probability))).quantize(Decimal("0.01"))
+        rows.append(PipelineStage(stage=stage, count=count, value=value.quantize(Decimal("0.01")),
+                                  probability=probability, weighted_value=weighted))  # fmt: skip
+    return rows

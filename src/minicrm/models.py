@@ -106,3 +106,31 @@ class Referral:
     referred_id: int | None
     referred_name: str | None
     text: str | None = None
+
+DEAL_PROBABILITY = {"lead": 0.1, "proposal": 0.3, "negotiation": 0.6, "won": 1.0, "lost": 0.0}
+
+
+@dataclass(frozen=True)
+class Deal:
+    id: int
+    uid: str
+    contact_id: int
+    contact_name: str
+    title: str
+    value: Decimal
+    stage: str  # lead | proposal | negotiation | won | lost
+    close_on: date | None = None
+    closed_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PipelineStage:
+    """One row of the pipeline: a deal stage with its count and value."""
+
+    stage: str
+    count: int
+    value: Decimal
+    probability: float
+    weighted_value: Decimal

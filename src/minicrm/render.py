@@ -21,7 +21,8 @@ from itertools import islice
 from typing import IO, Any
 
 from minicrm.errors import UsageError
-from minicrm.models import Contact, ContactDetail, Interaction, Referral, Reminder, StageChange
+from minicrm.models import (Contact, ContactDetail, Deal, Interaction, PipelineStage, Referral, Reminder,
+                            StageChange)
 
 FORMATS = ("table", "tsv", "csv", "json", "ndjson")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -353,3 +354,33 @@ def write_record_table(record: Any, now: datetime, out: IO[str]) -> None:
         write_detail(record, now, out)
     else:
         write_table([record], type(record), now, out)
+
+
+def _close(deal: Deal, now: datetime) -> Any:
+    from rich.text import Text
+
+    from minicrm.dates import describe_day
+
+    if deal.close_on is None:
+        return None
+    if deal.stage in ("won", "lost"):
+        return deal.close_on.isoformat()
+    late = deal.close_on < now.date()
+    return Text(describe_day(deal.close_on, now.date()), style="bold red" if late else "")
+
+
+TABLES[Deal] = (
+    Column("ID", lambda d, n: str(d.id), style="dim", justify="right", no_wrap=True),
+    Column("Contact", lambda d, n: d.contact_name, style="bold", max_width=24),
+    Column("Title", lambda d, n: d.title, min_width=16),
+    Column("Value", lambda d, n: _money(d.value), justify="right", no_wrap=True),
+    Column("Stage", lambda d, n: d.stage, style="magenta", no_wrap=True),
+    Column("Close", _close, no_wrap=True),
+)
+TABLES[PipelineStage] = (
+    Column("Stage", lambda p, n: p.stage, style="bold", no_wrap=True),
+    Column("Deals", lambda p, n: str(p.count), justify="right"),
+    Column("Value", lambda p, n: _money(p.value), justify="right", no_wrap=True),
+    Column("Probability", lambda p, n: f"{p.probability:.0%}", justify="right"),
+    Column("Weighted", lambda p, n: _money(p.weighted_value), justify="right", no_wrap=True),
+)

@@ -26,7 +26,7 @@ from pathlib import Path
 from minicrm import migrations
 from minicrm.dates import from_utc_text, to_utc_text
 from minicrm.errors import StoreError
-from minicrm.models import STAGES, Contact, Interaction, Referral, Reminder, StageChange
+from minicrm.models import STAGES, Contact, Deal, Interaction, Referral, Reminder, StageChange
 
 BUSY_TIMEOUT_MS = 10_000
 _LIST_TABLES = {"emails": ("contact_emails", "email"), "phones": ("contact_phones", "phone"),
@@ -565,6 +565,63 @@ class Store:
                      referred_id=row[4], referred_name=row[5], text=row[6])
             for row in self._all(sql, params)
         ]  # fmt: skip
+
+
+    _DEAL_SELECT = """SELECT d.id, d.uid, d.contact_id, c.name AS contact_name, d.title, d.value_cents, d.stage,
+        d.close_on, d.closed_at, d.created_at, d.updated_at
+        FROM deals d JOIN contacts c ON c.id = d.contact_id"""
+
+    @staticmethod
+    def _deal(row: sqlite3.Row) -> Deal:
+        return Deal(id=row["id"], uid=row["uid"], contact_id=row["contact_id"], contact_name=row["contact_name"],
+                    title=row["title"], value=Decimal(row["value_cents"]) / 100, stage=row["stage"],
+                    close_on=_day(row["close_on"]), closed_at=_instant(row["closed_at"]),
+                    created_at=_instant(row["created_at"]), updated_at=_instant(row["updated_at"]))  # fmt: skip
+
+    def insert_deal(self, *, contact_id: int, title: str, value: Decimal, stage: str, close_on: date | None,
+                    created: datetime) -> int:  # fmt: skip
+        stamp = to_utc_text(created)
+        cursor = self.conn.execute(
+            """INSERT INTO deals (uid, contact_id, title, value_cents, stage, close_on, closed_at,
+                                  created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (new_uid(), contact_id, title, int(value * 100), stage, close_on.isoformat() if close_on else None,
+             stamp if stage in ("won", "lost") else None, stamp, stamp),
+        )  # fmt: skip
+        return cursor.lastrowid
+
+    def move_deal(self, deal_id: int, stage: str, at: datetime) -> None:
+        stamp = to_utc_text(at)
+        closed = stamp if stage in ("won", "lost") else None
+        self.conn.execute("UPDATE deals SET stage = ?, closed_at = ?, updated_at = ? WHERE id = ?",
+                          (stage, closed, stamp, deal_id))  # fmt: skip
+
+    def get_deal(self, deal_id: int) -> Deal | None:
+        row = self._one(self._DEAL_SELECT + " WHERE d.id = ?", (deal_id,))
+        return self._deal(row) if row else None
+
+    def list_deals(self, *, stages: Sequence[str] = (), contact_id: int | None = None) -> list[Deal]:
+        """Deals by close date (open ones without a date last), then id."""
+        where, params = [], []
+        if stages:
+            where.append(f"d.stage IN ({','.join('?' * len(stages))})")
+            params.extend(stages)
+        if contact_id is not None:
+            where.append("d.contact_id = ?")
+            params.append(contact_id)
+        sql = self._DEAL_SELECT + (" WHERE " + " AND ".join(where) if where else "")
+        sql += " ORDER BY d.close_on IS NULL, d.close_on, d.id"
+        return [self._deal(row) for row in self._all(sql, params)]
+
+    def pipeline(self) -> dict[str, tuple[int, int]]:
+        """stage -> (count, value in cents), from the (stage, value_cents) index."""
+        rows = self._all("SELECT stage, count(*), coalesce(sum(value_cents), 0) FROM deals GROUP BY stage")
+        return {row[0]: (row[1], row[2]) for row in rows}
+
+    def deals_closing_by(self, until: date) -> list[Deal]:
+        """Open deals whose close date is on or before ``until`` (partial index on open deals)."""
+        rows = self._all(self._DEAL_SELECT + " WHERE d.stage NOT IN ('won', 'lost') AND d.close_on <= ?"
+                         " ORDER BY d.close_on, d.id", (until.isoformat(),))  # fmt: skip
+        return [self._deal(row) for row in rows]
 
 
 def _clock(value: time | None) -> str | None:
