@@ -8,12 +8,13 @@ prints, reads the clock or the environment: functions take ``store`` and ``now``
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from minicrm import dates, services
 from minicrm.errors import InvalidValue, NotFound
-from minicrm.models import DEAL_PROBABILITY, DEAL_STAGES, Contact, Deal, PipelineStage, Referral
+from minicrm.models import (DEAL_PROBABILITY, DEAL_STAGES, RFM_GROUPS, STAGES, Bucket, Contact, CustomerValue, Deal,
+                            FunnelStage, Metric, PipelineStage, Referral, Report)
 from minicrm.store import Store
 
 
@@ -89,4 +90,141 @@ def pipeline(store: Store) -> list[PipelineStage]:
         weighted = (value * Decimal(str(probability))).quantize(Decimal("0.01"))
         rows.append(PipelineStage(stage=stage, count=count, value=value.quantize(Decimal("0.01")),
                                   probability=probability, weighted_value=weighted))  # fmt: skip
+    return rows
+
+
+# ------------------------------------------------------------------ customer value and risk
+
+CUSTOMER_SORTS = ("value", "orders", "recent")
+
+
+def _cents(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
+
+
+def _customer(row, now: datetime) -> CustomerValue:
+    cents = row["cents"]
+    last = dates.from_utc_text(row["last_at"])
+    return CustomerValue(
+        contact_id=row["contact_id"],
+        contact_name=row["name"],
+        orders=row["orders"],
+        lifetime_value=_cents(cents),
+        average_order_value=(Decimal(cents) / 100 / row["orders"]).quantize(Decimal("0.01")),
+        median_gap_days=round(row["median_gap"], 1) if row["median_gap"] is not None else None,
+        first_order_at=dates.from_utc_text(row["first_at"]),
+        last_order_at=last,
+        days_since_last_order=max(0, (now.date() - dates.local(last).date()).days),
+        r_score=row["r"],
+        f_score=row["f"],
+        m_score=row["m"],
+        rfm_group=row["rfm_group"],
+    )
+
+
+def customers(store: Store, now: datetime, *, group: str | None = None, sort: str = "value",
+              limit: int | None = None) -> list[CustomerValue]:  # fmt: skip
+    """Customers (contacts with orders that carry an amount) with their value, rhythm and RFM group."""
+    clean_group = services.choose(group, RFM_GROUPS, "customer group") if group else None
+    clean_sort = services.choose(sort, CUSTOMER_SORTS, "sort order")
+    if limit is not None and limit < 0:
+        raise InvalidValue("--limit takes a number (0 or more)", "E.g. --limit 20")
+    rows = store.customer_values(now, group=clean_group, order=clean_sort, limit=limit)
+    return [_customer(row, now) for row in rows]
+
+
+def at_risk(store: Store, now: datetime, limit: int | None = None) -> list[CustomerValue]:
+    """Customers silent for more than twice their own median gap between orders, most valuable first."""
+    if limit is not None and limit < 0:
+        raise InvalidValue("--limit takes a number (0 or more)", "E.g. --limit 20")
+    return [_customer(row, now) for row in store.customer_values(now, at_risk=True, limit=limit)]
+
+
+# ------------------------------------------------------------------ the report
+
+STALE_DAYS = 30
+REPORT_LIST = 10
+
+
+def _midnight(day: date) -> datetime:
+    return dates.When(day).start()
+
+
+def _month_start(day: date, back: int = 0) -> date:
+    index = day.year * 12 + day.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def report(store: Store, now: datetime, since: str | None = None, until: str | None = None) -> Report:
+    """The Monday view (formulas in docs/insight.md). The window is [since, until], whole local days;
+    by default the 12 calendar months up to today. Charts end at ``until``."""
+    end_day = dates.parse_when(until, now, prefer="past").day if until else now.date()
+    start_day = dates.parse_when(since, now, prefer="past").day if since else _month_start(end_day, 11)
+    if start_day > end_day:
+        raise InvalidValue("--since is later than --until", "Swap them")
+    window = (_midnight(start_day), _midnight(end_day + timedelta(days=1)))
+
+    counts = store.stage_counts()
+    entries = store.stage_entries(*window)
+    funnel, previous = [], None
+    for index, stage in enumerate(STAGES):
+        reached = sum(counts.get(s, 0) for s in STAGES[index:])
+        conversion = round(reached / previous, 3) if index and previous else None
+        funnel.append(FunnelStage(stage=stage, contacts=counts.get(stage, 0), reached=reached,
+                                  conversion=conversion, entered=entries.get(stage, 0)))  # fmt: skip
+        previous = reached
+
+    week_start = end_day - timedelta(days=end_day.weekday())
+    weeks = [week_start - timedelta(weeks=k) for k in range(11, -1, -1)]
+    week_counts = store.interaction_counts([(_midnight(w), _midnight(w + timedelta(days=7))) for w in weeks])
+    months = [_month_start(end_day, k) for k in range(11, -1, -1)]
+    month_totals = store.order_totals([(_midnight(m), _midnight(_month_start(m, -1))) for m in months])
+    (window_interactions,) = store.interaction_counts([window])
+    ((window_orders, window_cents),) = store.order_totals([window])
+    today = now.date()
+    return Report(
+        since=start_day,
+        until=end_day,
+        contacts=sum(counts.values()),
+        funnel=tuple(funnel),
+        new_customers=entries.get("purchase", 0),
+        interactions_in_window=window_interactions,
+        orders_in_window=window_orders,
+        revenue_in_window=_cents(window_cents),
+        interactions_per_week=tuple(Bucket(start=w, label=f"{w:%d %b}", count=n) for w, n in zip(weeks, week_counts)),
+        revenue_per_month=tuple(Bucket(start=m, label=f"{m:%b %Y}", count=n, amount=_cents(c))
+                                for m, (n, c) in zip(months, month_totals)),  # fmt: skip
+        top_customers=tuple(_customer(r, now) for r in store.customer_values(now, limit=REPORT_LIST, scored=False)),
+        at_risk=tuple(_customer(r, now) for r in store.customer_values(now, at_risk=True, limit=REPORT_LIST,
+                                                                        scored=False)),  # fmt: skip
+        stale_days=STALE_DAYS,
+        stale_contacts=store.count_stale(now - timedelta(days=STALE_DAYS)),
+        overdue_reminders=store.count_open_reminders(None, today - timedelta(days=1)),
+        due_today_reminders=store.count_open_reminders(today, today),
+        pipeline=tuple(pipeline(store)),
+    )
+
+
+def report_metrics(rep: Report) -> list[Metric]:
+    """The report flattened to (section, key, value) rows, for tsv and csv."""
+    rows = [Metric("window", "since", rep.since.isoformat()), Metric("window", "until", rep.until.isoformat()),
+            Metric("contacts", "total", str(rep.contacts)), Metric("contacts", "new_customers", str(rep.new_customers)),
+            Metric("contacts", "stale", str(rep.stale_contacts))]  # fmt: skip
+    for f in rep.funnel:
+        rows += [Metric("funnel", f"{f.stage}.contacts", str(f.contacts)),
+                 Metric("funnel", f"{f.stage}.reached", str(f.reached)),
+                 Metric("funnel", f"{f.stage}.conversion", "" if f.conversion is None else str(f.conversion)),
+                 Metric("funnel", f"{f.stage}.entered", str(f.entered))]  # fmt: skip
+    rows += [Metric("activity", "interactions", str(rep.interactions_in_window)),
+             Metric("revenue", "orders", str(rep.orders_in_window)),
+             Metric("revenue", "total", str(rep.revenue_in_window))]  # fmt: skip
+    rows += [Metric("interactions_per_week", b.start.isoformat(), str(b.count)) for b in rep.interactions_per_week]
+    rows += [Metric("revenue_per_month", b.start.isoformat()[:7], str(b.amount)) for b in rep.revenue_per_month]
+    rows += [Metric("top_customers", str(c.contact_id), str(c.lifetime_value)) for c in rep.top_customers]
+    rows += [Metric("at_risk", str(c.contact_id), str(c.lifetime_value)) for c in rep.at_risk]
+    rows += [Metric("reminders", "overdue", str(rep.overdue_reminders)),
+             Metric("reminders", "today", str(rep.due_today_reminders))]  # fmt: skip
+    for p in rep.pipeline:
+        rows += [Metric("pipeline", f"{p.stage}.count", str(p.count)), Metric("pipeline", f"{p.stage}.value", str(p.value)),
+                 Metric("pipeline", f"{p.stage}.weighted_value", str(p.weighted_value))]  # fmt: skip
     return rows

@@ -215,7 +215,8 @@ def m004_insight(db: Database) -> None:
         CREATE INDEX interactions_referred ON interactions (referred_id) WHERE referred_id IS NOT NULL;
         CREATE INDEX interactions_orders ON interactions (contact_id, occurred_at, amount_cents)
             WHERE kind = 'order';
-        CREATE INDEX interactions_kind_at ON interactions (kind, occurred_at);
+        CREATE INDEX interactions_orders_at ON interactions (occurred_at, amount_cents) WHERE kind = 'order';
+        CREATE INDEX stage_changes_at ON stage_changes (changed_at, to_stage, contact_id);
 
         ALTER TABLE contacts ADD COLUMN last_contact_at TEXT;
         ALTER TABLE contacts ADD COLUMN cadence_days INTEGER;
@@ -224,7 +225,7 @@ def m004_insight(db: Database) -> None:
         UPDATE contacts SET last_contact_at =
             (SELECT max(occurred_at) FROM interactions i WHERE i.contact_id = contacts.id);
         CREATE INDEX contacts_next_touch ON contacts (next_touch_at) WHERE next_touch_at IS NOT NULL;
-        CREATE INDEX contacts_last_contact ON contacts (last_contact_at);
+        CREATE INDEX contacts_last_contact ON contacts (last_contact_at, created_at);
 
         CREATE TRIGGER interactions_last_ai AFTER INSERT ON interactions BEGIN
             UPDATE contacts SET last_contact_at = new.occurred_at,
@@ -248,6 +249,22 @@ def m004_insight(db: Database) -> None:
                     coalesce(last_contact_at, created_at), '+' || touch_days || ' days')
             WHERE id IN (old.contact_id, new.contact_id) AND touch_days IS NOT NULL;
         END;
+
+        CREATE TABLE customer_stats (
+            contact_id INTEGER PRIMARY KEY REFERENCES contacts (id) ON DELETE CASCADE,
+            orders INTEGER NOT NULL,
+            cents INTEGER NOT NULL,
+            first_at TEXT NOT NULL,
+            last_at TEXT NOT NULL,
+            median_gap REAL,
+            risk_at TEXT,
+            reorder_at TEXT
+        );
+        CREATE INDEX customer_stats_cents ON customer_stats (cents);
+        CREATE INDEX customer_stats_risk ON customer_stats (risk_at, cents) WHERE risk_at IS NOT NULL;
+        CREATE INDEX customer_stats_reorder ON customer_stats (reorder_at) WHERE reorder_at IS NOT NULL;
+        CREATE INDEX customer_stats_last ON customer_stats (last_at);
+        CREATE INDEX customer_stats_orders ON customer_stats (orders, cents);
 
         CREATE TABLE tag_cadences (
             tag TEXT PRIMARY KEY,
@@ -283,6 +300,61 @@ def m004_insight(db: Database) -> None:
         ) WITHOUT ROWID
         """,
     )
+    # customer_stats: one row per customer (a contact with orders that carry an
+    # amount), recomputed for that contact by triggers whenever one of their
+    # orders changes, so value, rhythm and risk never aggregate all orders.
+    _run(db, f"INSERT INTO customer_stats {_STATS_COLUMNS} {_stats_select('c.id')} FROM contacts c) WHERE orders > 0")
+    _run(db, _stats_risk("1"))
+    for event, row in (("INSERT", "new"), ("DELETE", "old")):
+        _run(db, f"""CREATE TRIGGER interactions_stats_{event[0].lower()}{event[1].lower()}
+            AFTER {event} ON interactions WHEN {row}.kind = 'order' BEGIN
+            {_stats_refresh(row + '.contact_id')}
+        END""")
+    _run(db, f"""CREATE TRIGGER interactions_stats_au
+        AFTER UPDATE OF kind, amount_cents, occurred_at, contact_id ON interactions
+        WHEN old.kind = 'order' OR new.kind = 'order' BEGIN
+        {_stats_refresh('old.contact_id')}
+        {_stats_refresh('new.contact_id')}
+    END""")
+    # Any interaction moves the predicted reorder date: it counts from the last contact.
+    _run(db, f"""CREATE TRIGGER interactions_reorder_ai AFTER INSERT ON interactions BEGIN
+        UPDATE customer_stats SET reorder_at = {_REORDER}
+        WHERE contact_id = new.contact_id AND orders >= 3;
+    END""")
+
+
+_STATS_COLUMNS = "(contact_id, orders, cents, first_at, last_at, median_gap)"
+_STAMP = "'%Y-%m-%dT%H:%M:%SZ'"
+_REORDER = f"""strftime({_STAMP}, julianday((SELECT max(occurred_at) FROM interactions
+        WHERE contact_id = customer_stats.contact_id)) + median_gap)"""
+
+
+def _stats_select(contact: str) -> str:
+    """SELECT one customer_stats row for ``contact`` (no CTEs: this runs inside triggers too)."""
+    orders = f"FROM interactions WHERE contact_id = {contact} AND kind = 'order' AND amount_cents IS NOT NULL"
+    median = f"""(SELECT avg(gap) FROM (
+            SELECT gap, row_number() OVER (ORDER BY gap) AS k, count(*) OVER () AS n FROM (
+                SELECT julianday(occurred_at) - julianday(lag(occurred_at) OVER (ORDER BY occurred_at)) AS gap
+                {orders}) WHERE gap IS NOT NULL)
+            WHERE k IN ((n + 1) / 2, (n + 2) / 2))"""
+    return f"""SELECT * FROM (SELECT {contact} AS contact_id,
+            (SELECT count(*) {orders}) AS orders, (SELECT sum(amount_cents) {orders}) AS cents,
+            (SELECT min(occurred_at) {orders}) AS first_at, (SELECT max(occurred_at) {orders}) AS last_at,
+            {median} AS median_gap"""  # closed by the caller's FROM and the WHERE below
+
+
+def _stats_risk(where: str) -> str:
+    return f"""UPDATE customer_stats SET
+        risk_at = CASE WHEN median_gap IS NULL THEN NULL
+                       ELSE strftime({_STAMP}, julianday(last_at) + 2 * median_gap) END,
+        reorder_at = CASE WHEN orders >= 3 THEN {_REORDER} END
+        WHERE {where}"""
+
+
+def _stats_refresh(contact: str) -> str:
+    return f"""DELETE FROM customer_stats WHERE contact_id = {contact};
+        INSERT INTO customer_stats {_STATS_COLUMNS} {_stats_select(contact)}) WHERE orders > 0;
+        {_stats_risk(f"contact_id = {contact}")};"""
 
 
 def apply(conn: sqlite3.Connection, current: int, now_text: str) -> None:

@@ -134,3 +134,71 @@ class PipelineStage:
     value: Decimal
     probability: float
     weighted_value: Decimal
+
+RFM_GROUPS = ("champions", "loyal", "new", "at-risk", "hibernating", "lost")
+
+
+@dataclass(frozen=True)
+class CustomerValue:
+    """A customer's value and rhythm, from their orders with an amount."""
+
+    contact_id: int
+    contact_name: str
+    orders: int
+    lifetime_value: Decimal
+    average_order_value: Decimal
+    median_gap_days: float | None  # None with a single order
+    first_order_at: datetime
+    last_order_at: datetime
+    days_since_last_order: int
+    r_score: int | None = None  # None where not computed (the report's lists)
+    f_score: int | None = None
+    m_score: int | None = None
+    rfm_group: str | None = None
+
+
+@dataclass(frozen=True)
+class FunnelStage:
+    stage: str
+    contacts: int  # at this stage now
+    reached: int  # at this stage or a later one now
+    conversion: float | None  # reached / the previous stage's reached (None for the first)
+    entered: int  # distinct contacts moved to this stage within the window
+
+
+@dataclass(frozen=True)
+class Bucket:
+    start: date
+    label: str
+    count: int
+    amount: Decimal = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Report:
+    since: date
+    until: date
+    contacts: int
+    funnel: tuple[FunnelStage, ...]
+    new_customers: int  # contacts moved to purchase within the window
+    interactions_in_window: int
+    orders_in_window: int
+    revenue_in_window: Decimal
+    interactions_per_week: tuple[Bucket, ...]
+    revenue_per_month: tuple[Bucket, ...]
+    top_customers: tuple[CustomerValue, ...]
+    at_risk: tuple[CustomerValue, ...]
+    stale_days: int
+    stale_contacts: int
+    overdue_reminders: int
+    due_today_reminders: int
+    pipeline: tuple[PipelineStage, ...]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One number of the report, for tsv and csv (the report flattened)."""
+
+    section: str
+    key: str
+    value: str

@@ -21,8 +21,8 @@ from itertools import islice
 from typing import IO, Any
 
 from minicrm.errors import UsageError
-from minicrm.models import (Contact, ContactDetail, Deal, Interaction, PipelineStage, Referral, Reminder,
-                            StageChange)
+from minicrm.models import (Contact, ContactDetail, CustomerValue, Deal, Interaction, Metric, PipelineStage, Referral,
+                            Reminder, Report, StageChange)
 
 FORMATS = ("table", "tsv", "csv", "json", "ndjson")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -384,3 +384,64 @@ TABLES[PipelineStage] = (
     Column("Probability", lambda p, n: f"{p.probability:.0%}", justify="right"),
     Column("Weighted", lambda p, n: _money(p.weighted_value), justify="right", no_wrap=True),
 )
+TABLES[CustomerValue] = (
+    Column("ID", lambda c, n: str(c.contact_id), style="dim", justify="right", no_wrap=True),
+    Column("Customer", lambda c, n: c.contact_name, style="bold", max_width=26),
+    Column("Orders", lambda c, n: str(c.orders), justify="right"),
+    Column("Value", lambda c, n: _money(c.lifetime_value), justify="right", no_wrap=True),
+    Column("Avg order", lambda c, n: _money(c.average_order_value), justify="right", no_wrap=True, priority=2),
+    Column("Usual gap", lambda c, n: "" if c.median_gap_days is None else f"{c.median_gap_days:g} d",
+           justify="right", no_wrap=True),
+    Column("Last order", lambda c, n: f"{c.days_since_last_order} d ago", justify="right", no_wrap=True),
+    Column("RFM", lambda c, n: f"{c.r_score}{c.f_score}{c.m_score}" if c.r_score else "", style="dim", priority=3),
+    Column("Group", lambda c, n: c.rfm_group, style="magenta", no_wrap=True),
+)
+TABLES[Metric] = (
+    Column("Section", lambda m, n: m.section, style="dim"),
+    Column("Key", lambda m, n: m.key, style="bold"),
+    Column("Value", lambda m, n: m.value, justify="right"),
+)
+
+
+def _bars(title: str, rows: list[tuple[str, float, str]], width: int) -> Any:
+    """A terminal bar chart: label, bar scaled to the largest value, the value as text."""
+    from rich.table import Table
+    from rich.text import Text
+
+    top = max((value for _, value, _ in rows), default=0) or 1
+    table = Table.grid(padding=(0, 1))
+    table.title, table.title_justify, table.title_style = title, "left", "bold"
+    for _ in range(3):
+        table.add_column(no_wrap=True)
+    span = max(10, width - 30)
+    for label, value, shown in rows:
+        table.add_row(Text(label, style="dim"), Text("█" * round(span * value / top), style="cyan"), Text(shown))
+    return table
+
+
+def write_report(rep: Report, now: datetime, out: IO[str]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    con = console(out)
+    con.print(Text(f"minicrm report: {rep.since} to {rep.until}", style="bold"))
+    con.print(Text(f"{rep.contacts} contacts · {rep.new_customers} new customers · "
+                   f"{rep.interactions_in_window} interactions · {rep.orders_in_window} orders · "
+                   f"revenue {_money(rep.revenue_in_window)} · {rep.overdue_reminders} overdue, "
+                   f"{rep.due_today_reminders} due today · {rep.stale_contacts} quiet for {rep.stale_days}+ days"))
+    funnel = Table(title="Funnel", title_justify="left", title_style="bold")
+    for header in ("Stage", "Now", "Reached", "Conversion", "Entered in window"):
+        funnel.add_column(header, justify="left" if header == "Stage" else "right")
+    for f in rep.funnel:
+        funnel.add_row(f.stage, str(f.contacts), str(f.reached),
+                       "" if f.conversion is None else f"{f.conversion:.0%}", str(f.entered))
+    con.print(funnel)
+    con.print(_bars("Interactions per week", [(b.label, b.count, str(b.count)) for b in rep.interactions_per_week],
+                    con.width))
+    con.print(_bars("Revenue per month", [(b.label, float(b.amount), _money(b.amount)) for b in rep.revenue_per_month],
+                    con.width))
+    if rep.top_customers:
+        con.print(build_table(rep.top_customers, CustomerValue, now, "Top customers", con.width))
+    if rep.at_risk:
+        con.print(build_table(rep.at_risk, CustomerValue, now, "At risk", con.width))
+    con.print(build_table(rep.pipeline, PipelineStage, now, "Pipeline", con.width))

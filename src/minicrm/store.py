@@ -624,6 +624,107 @@ class Store:
         return [self._deal(row) for row in rows]
 
 
+    _RFM_GROUP = """CASE
+                WHEN r >= 4 AND f >= 4 THEN 'champions'
+                WHEN r >= 3 AND f >= 3 THEN 'loyal'
+                WHEN r >= 3 THEN 'new'
+                WHEN f >= 3 THEN 'at-risk'
+                WHEN r = 2 THEN 'hibernating'
+                ELSE 'lost' END"""
+
+    def customer_values(self, now: datetime, *, at_risk: bool = False, group: str | None = None,
+                        order: str = "value", limit: int | None = None,
+                        scored: bool = True) -> list[sqlite3.Row]:  # fmt: skip
+        """Per customer (a contact with orders that carry an amount): value, rhythm, RFM scores and group.
+
+        Rows: contact_id, orders, cents, first_at, last_at, median_gap, risk_at, reorder_at, r, f, m,
+        rfm_group, name. ``at_risk``: silent for more than twice their median gap (risk_at passed).
+        A score is 1 + 5 x the customer's percent rank (capped at 5). Without ``group`` the rows are
+        picked by index and scored one by one (counts over indexes); a ``group`` needs every
+        customer scored (window functions), which is slower on big files.
+        """
+        params: dict[str, object] = {"now": to_utc_text(now)}
+        order_by = {"value": "cents DESC, contact_id", "orders": "orders DESC, cents DESC, contact_id",
+                    "recent": "last_at DESC, contact_id"}[order]  # fmt: skip
+        tail = f" ORDER BY {order_by}"
+        if limit is not None:
+            tail += " LIMIT :limit"
+            params["limit"] = limit
+        if group is None and not scored:  # the report's lists: no RFM scores, index only
+            where = " WHERE s.risk_at < :now" if at_risk else ""
+            sql = f"""SELECT s.*, NULL AS r, NULL AS f, NULL AS m, NULL AS rfm_group, c.name
+                FROM customer_stats s JOIN contacts c ON c.id = s.contact_id{where}{tail}"""
+            return self._all(sql, params)
+        if group is None:
+            where = " WHERE risk_at < :now" if at_risk else ""
+            total = "(SELECT max(1, count(*) - 1) FROM customer_stats)"
+            sql = f"""SELECT b.*, {self._RFM_GROUP} AS rfm_group, c.name FROM (
+                SELECT s.*,
+                    min(5, 1 + CAST(5.0 * (SELECT count(*) FROM customer_stats x WHERE x.last_at < s.last_at)
+                                    / {total} AS INTEGER)) AS r,
+                    min(5, 1 + CAST(5.0 * (SELECT count(*) FROM customer_stats x WHERE x.orders < s.orders)
+                                    / {total} AS INTEGER)) AS f,
+                    min(5, 1 + CAST(5.0 * (SELECT count(*) FROM customer_stats x WHERE x.cents < s.cents)
+                                    / {total} AS INTEGER)) AS m
+                FROM (SELECT * FROM customer_stats{where}{tail}) s) b
+                JOIN contacts c ON c.id = b.contact_id{tail}"""
+            return self._all(sql, params)
+        params["group"] = group
+        sql = f"""SELECT g.*, c.name FROM (
+                SELECT scored.*, {self._RFM_GROUP} AS rfm_group FROM (
+                    SELECT s.*,
+                        min(5, 1 + CAST(5 * percent_rank() OVER (ORDER BY s.last_at) AS INTEGER)) AS r,
+                        min(5, 1 + CAST(5 * percent_rank() OVER (ORDER BY s.orders) AS INTEGER)) AS f,
+                        min(5, 1 + CAST(5 * percent_rank() OVER (ORDER BY s.cents) AS INTEGER)) AS m
+                    FROM customer_stats s) scored
+                ) g JOIN contacts c ON c.id = g.contact_id
+                WHERE g.rfm_group = :group{" AND g.risk_at < :now" if at_risk else ""}{tail}"""
+        return self._all(sql, params)
+
+    def stage_counts(self) -> dict[str, int]:
+        return {row[0]: row[1] for row in self._all("SELECT stage, count(*) FROM contacts GROUP BY stage")}
+
+    def stage_entries(self, start: datetime, end: datetime) -> dict[str, int]:
+        """Distinct contacts that reached each stage in [start, end): added at it, or moved to it."""
+        rows = self._all(
+            """SELECT to_stage, count(DISTINCT contact_id) FROM stage_changes
+               WHERE changed_at >= ? AND changed_at < ? GROUP BY to_stage""",
+            (to_utc_text(start), to_utc_text(end)),
+        )
+        return {row[0]: row[1] for row in rows}
+
+    def interaction_counts(self, bounds: Sequence[tuple[datetime, datetime]]) -> list[int]:
+        """Interactions in each [start, end) range (the occurred_at index, one range count each)."""
+        return [
+            self._one("SELECT count(*) FROM interactions WHERE occurred_at >= ? AND occurred_at < ?",
+                      (to_utc_text(a), to_utc_text(b)))[0]
+            for a, b in bounds
+        ]  # fmt: skip
+
+    def order_totals(self, bounds: Sequence[tuple[datetime, datetime]]) -> list[tuple[int, int]]:
+        """(orders with an amount, cents) in each [start, end) range (the partial index on orders by time)."""
+        sql = """SELECT count(amount_cents), coalesce(sum(amount_cents), 0) FROM interactions
+                 INDEXED BY interactions_orders_at
+                 WHERE kind = 'order' AND occurred_at >= ? AND occurred_at < ?"""
+        return [tuple(self._one(sql, (to_utc_text(a), to_utc_text(b)))) for a, b in bounds]
+
+    def count_stale(self, cutoff: datetime) -> int:
+        """Contacts created before ``cutoff`` with no interaction since (the last_contact_at index)."""
+        stamp = to_utc_text(cutoff)
+        return self._one(
+            """SELECT (SELECT count(*) FROM contacts WHERE last_contact_at < ?1 AND created_at < ?1)
+                    + (SELECT count(*) FROM contacts WHERE last_contact_at IS NULL AND created_at < ?1)""",
+            (stamp,),
+        )[0]
+
+    def count_open_reminders(self, due_from: date | None, due_until: date) -> int:
+        where, params = "status = 'open' AND due_on <= ?", [due_until.isoformat()]
+        if due_from is not None:
+            where += " AND due_on >= ?"
+            params.append(due_from.isoformat())
+        return self._one(f"SELECT count(*) FROM reminders WHERE {where}", params)[0]
+
+
 def _clock(value: time | None) -> str | None:
     return value.strftime("%H:%M") if value is not None else None
 

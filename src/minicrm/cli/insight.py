@@ -134,3 +134,90 @@ def deal_pipeline(ctx: typer.Context, fmt: FormatOption = None, as_json: JsonOpt
 
     run = Run(ctx, fmt, as_json)
     run.many(insight.pipeline(run.store), PipelineStage, title="Pipeline")
+
+
+# ------------------------------------------------------------------ customers and risk
+
+
+@app.command("customers")
+def customers(
+    ctx: typer.Context,
+    group: Annotated[str | None, typer.Option("--group", "-g",
+        help="Only this RFM group: champions, loyal, new, at-risk, hibernating or lost")] = None,
+    sort: Annotated[str, typer.Option("--sort", help="value, orders or recent")] = "value",
+    limit: Annotated[int | None, typer.Option("--limit", "-l", help="At most this many")] = None,
+    fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Customers by value, with rhythm and RFM group.
+
+    From orders with an amount: lifetime value, order count, average order,
+    median gap between orders (see docs/insight.md for the RFM rules).
+
+    \\b
+    Example:
+      minicrm customers --limit 10
+      minicrm customers --group champions --json
+    """
+    from minicrm import insight
+    from minicrm.models import CustomerValue
+
+    run = Run(ctx, fmt, as_json)
+    run.many(insight.customers(run.store, run.now, group=group, sort=sort, limit=limit), CustomerValue,
+             empty="No customers yet: log an order with --amount")  # fmt: skip
+
+
+@app.command("at-risk")
+def at_risk(
+    ctx: typer.Context,
+    limit: Annotated[int | None, typer.Option("--limit", "-l", help="At most this many")] = None,
+    fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Customers gone quiet, most valuable first.
+
+    At risk: no order for more than twice their own median gap between orders.
+
+    \\b
+    Example:
+      minicrm at-risk
+      minicrm at-risk --limit 5 --json | jq -r '.[].contact_name'
+    """
+    from minicrm import insight
+    from minicrm.models import CustomerValue
+
+    run = Run(ctx, fmt, as_json)
+    run.many(insight.at_risk(run.store, run.now, limit), CustomerValue, title="At risk",
+             empty="Nobody is at risk.")  # fmt: skip
+
+
+@app.command("report")
+def report(
+    ctx: typer.Context,
+    since: Annotated[str | None, typer.Option("--since", metavar="WHEN",
+        help="Window start [default: the 1st of the month 11 months before --until]")] = None,
+    until: Annotated[str | None, typer.Option("--until", metavar="WHEN", help="Window end [default: today]")] = None,
+    fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """The Monday overview: funnel, revenue, risk.
+
+    Contacts per stage with conversion, interactions per week, revenue per
+    month, top customers, the at-risk list, stale contacts, due counts and the
+    pipeline. --format json gives every number; tsv/csv one number a row.
+
+    \\b
+    Example:
+      minicrm report
+      minicrm report --since 2026-10-01 --until 2026-12-31 --json
+    """
+    import sys
+
+    from minicrm import insight, render
+    from minicrm.models import Metric
+
+    run = Run(ctx, fmt, as_json)
+    rep = insight.report(run.store, run.now, since, until)
+    if run.table:
+        render.write_report(rep, run.now, sys.stdout)
+    elif run.fmt in ("json", "ndjson"):
+        render.write_one(rep, run.fmt, sys.stdout)
+    else:
+        run.many(insight.report_metrics(rep), Metric)
