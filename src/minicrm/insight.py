@@ -7,14 +7,15 @@ prints, reads the clock or the environment: functions take ``store`` and ``now``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from minicrm import dates, services
-from minicrm.errors import InvalidValue, NotFound
-from minicrm.models import (DEAL_PROBABILITY, DEAL_STAGES, RFM_GROUPS, STAGES, Bucket, Contact, CustomerValue, Deal,
-                            FunnelStage, Metric, PipelineStage, Referral, Report)
+from minicrm.errors import InvalidValue, NotFound, UsageError
+from minicrm.models import (DEAL_PROBABILITY, DEAL_STAGES, DUE_KINDS, RFM_GROUPS, STAGES, Bucket, Cadence, Contact,
+                            CustomerValue, Deal, DueItem, FunnelStage, Metric, PipelineStage, Referral, Report)
 from minicrm.store import Store
 
 
@@ -228,3 +229,137 @@ def report_metrics(rep: Report) -> list[Metric]:
         rows += [Metric("pipeline", f"{p.stage}.count", str(p.count)), Metric("pipeline", f"{p.stage}.value", str(p.value)),
                  Metric("pipeline", f"{p.stage}.weighted_value", str(p.weighted_value))]  # fmt: skip
     return rows
+
+
+# ------------------------------------------------------------------ keep-in-touch cadence
+
+_PERIOD = re.compile(r"^(?:every\s+)?(\d+)\s*(d|days?|w|weeks?|m|months?)?$")
+_UNIT_DAYS = {"d": 1, "w": 7, "m": 30}
+
+
+def parse_cadence(text: str) -> int | None:
+    """``30d``, ``2w``, ``3m`` (30 days a month), ``30`` (days), or ``off`` (None)."""
+    phrase = " ".join(str(text).lower().split())
+    if phrase in ("off", "none", "clear"):
+        return None
+    m = _PERIOD.match(phrase)
+    if not m or int(m.group(1)) <= 0 or int(m.group(1)) > 3650:
+        raise UsageError(f"{text!r} is not a cadence", "Use e.g. 30d, 2w, 3m or off")
+    days = int(m.group(1)) * _UNIT_DAYS[(m.group(2) or "d")[0]]
+    if days > 3650:
+        raise UsageError(f"{text!r} is longer than ten years", "Use e.g. 30d, 2w, 3m or off")
+    return days
+
+
+def set_cadence(store: Store, now: datetime, period: str, *, contact: Contact | None = None,
+                tag: str | None = None) -> Cadence:  # fmt: skip
+    """Set (or clear, with ``off``) a contact's or a tag's keep-in-touch cadence."""
+    if (contact is None) == (tag is None):
+        raise UsageError("give a CONTACT or --tag, not both", "E.g. minicrm cadence ann 30d")
+    days = parse_cadence(period)
+    with store.write():
+        if contact is not None:
+            store.set_contact_cadence(contact.id, days)
+        else:
+            tag = services.normalise_tag(tag)
+            store.set_tag_cadence(tag, days)
+    if contact is not None:
+        _, _, next_touch = store.touch_of(contact.id)
+        return Cadence(target="contact", contact_id=contact.id, name=contact.name, days=days,
+                       next_touch_on=dates.local(next_touch).date() if next_touch else None)  # fmt: skip
+    return Cadence(target="tag", contact_id=None, name=tag, days=days)
+
+
+# ------------------------------------------------------------------ the ranked morning list
+
+BASE_URGENCY = {"reminder": 10, "deal": 8, "cadence": 5}
+MAX_LATE_POINTS = 30
+MAX_VALUE_POINTS = 10
+
+
+def urgency(kind: str, days_late: int, value: Decimal | None) -> int:
+    """base(kind) + days late (capped at 30; minus days ahead for upcoming items) + value points, at least 0.
+
+    Value points: one per 100 of the deal's value (deals) or of the contact's lifetime value
+    (others), at most 10.
+    """
+    lateness = min(days_late, MAX_LATE_POINTS)
+    points = min(MAX_VALUE_POINTS, int(value // 100)) if value else 0
+    return max(0, BASE_URGENCY[kind] + lateness + points)
+
+
+def _lateness(day: date, today: date) -> tuple[str, int]:
+    late = (today - day).days
+    return ("overdue" if late > 0 else "today" if late == 0 else "upcoming"), late
+
+
+def _late_words(late: int) -> str:
+    if late > 0:
+        return f"{dates.plural(late, 'day')} late"
+    return "due today" if late == 0 else f"due in {dates.plural(-late, 'day')}"
+
+
+def due_items(store: Store, now: datetime, *, overdue: bool = False, today: bool = False, week: bool = False,
+              kinds: Sequence[str] = ()) -> list[DueItem]:  # fmt: skip
+    """Reminders, cadence-overdue contacts and deals past their close date, ranked by urgency.
+
+    The window is ``services.due``'s: no flag = overdue and today; ``week`` = through 7 days ahead.
+    """
+    wanted = [services.choose(k, DUE_KINDS, "kind of due item") for k in kinds] or list(DUE_KINDS)
+    day = now.date()
+    if not (overdue or today or week):
+        overdue = today = True
+    first = None if (overdue or week) else day
+    last = day + timedelta(days=7) if week else day if today else day - timedelta(days=1)
+    raw: list[tuple[dict, Decimal | None]] = []  # DueItem fields, and a deal's value
+
+    if "reminder" in wanted:
+        for r in services.due(store, now, overdue=overdue, today=today, week=week):
+            reason = _late_words(-(r.due_on - day).days) + (f", repeats {r.rule}" if r.rule else "")
+            fields_ = r.__dict__.copy()
+            fields_.update(kind="reminder", reason=reason)
+            raw.append((fields_, None))
+
+    if "cadence" in wanted:
+        for row in store.touches_due(_midnight(last + timedelta(days=1))):
+            touch_day = dates.local(dates.from_utc_text(row["next_touch_at"])).date()
+            if first is not None and touch_day < first:
+                continue
+            state, late = _lateness(touch_day, day)
+            since = row["last_contact_at"]
+            ago = (day - dates.local(dates.from_utc_text(since)).date()).days if since else None
+            said = f"last contact {dates.plural(ago, 'day')} ago" if ago is not None else "never contacted"
+            raw.append((dict(
+                id=row["id"], uid=row["uid"], contact_id=row["id"], contact_name=row["name"],
+                contact_email=row["email"], contact_phone=row["phone"],
+                text=f"Get in touch (every {dates.plural(row['touch_days'], 'day')})", due_on=touch_day,
+                rule=f"every {dates.plural(row['touch_days'], 'day')}", state=state, days_late=max(late, 0),
+                kind="cadence", reason=f"{said}; cadence {row['touch_days']} days",
+            ), None))  # fmt: skip
+
+    if "deal" in wanted:
+        deals = [d for d in store.deals_closing_by(last) if first is None or d.close_on >= first]
+        reach = store.contact_reach([d.contact_id for d in deals])
+        for d in deals:
+            state, late = _lateness(d.close_on, day)
+            email, phone = reach.get(d.contact_id, (None, None))
+            word = "expected to close " + ("today" if late == 0 else f"{dates.plural(abs(late), 'day')} "
+                                           + ("ago" if late > 0 else "from now"))  # fmt: skip
+            raw.append((dict(
+                id=d.id, uid=d.uid, contact_id=d.contact_id, contact_name=d.contact_name, contact_email=email,
+                contact_phone=phone, text=f"Close the deal: {d.title}", due_on=d.close_on, state=state,
+                days_late=max(late, 0), created_at=d.created_at, updated_at=d.updated_at, kind="deal",
+                reason=f"{word}; {d.stage}, worth {d.value:,.2f}",
+            ), d.value))  # fmt: skip
+
+    values = store.lifetime_cents([item["contact_id"] for item, value in raw if value is None])
+    items = []
+    for item, value in raw:
+        if value is None and item["contact_id"] in values:
+            value = _cents(values[item["contact_id"]])
+            item["reason"] = f"{item['reason']}; customer worth {value:,.2f}"
+        item["urgency"] = urgency(item["kind"], (day - item["due_on"]).days, value)
+        items.append(DueItem(**item))
+    items.sort(key=lambda i: (-i.urgency, i.due_on, i.due_time is not None, i.due_time or time(0),
+                              DUE_KINDS.index(i.kind), i.id))  # fmt: skip
+    return items

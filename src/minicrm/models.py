@@ -202,3 +202,47 @@ class Metric:
     section: str
     key: str
     value: str
+
+DUE_KINDS = ("reminder", "cadence", "deal")
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """One line of the ranked morning list.
+
+    The first fields are a reminder's, so scripts written for reminders keep
+    working; ``kind``, ``reason`` and ``urgency`` come last. ``id`` is the
+    reminder id (kind reminder), the contact id (cadence) or the deal id (deal).
+    """
+
+    id: int
+    uid: str
+    contact_id: int
+    contact_name: str
+    contact_email: str | None
+    contact_phone: str | None
+    text: str
+    due_on: date
+    due_time: time | None = None
+    rule: str | None = None
+    status: str = "open"
+    state: str = "upcoming"  # overdue | today | upcoming
+    days_late: int = 0
+    snoozed: bool = False
+    done_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    kind: str = "reminder"  # reminder | cadence | deal
+    reason: str = ""
+    urgency: int = 0
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """A keep-in-touch cadence, on a contact or on a tag."""
+
+    target: str  # contact | tag
+    contact_id: int | None
+    name: str  # the contact's name, or the tag
+    days: int | None  # None: cleared
+    next_touch_on: date | None = None

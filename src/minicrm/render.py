@@ -21,8 +21,8 @@ from itertools import islice
 from typing import IO, Any
 
 from minicrm.errors import UsageError
-from minicrm.models import (Contact, ContactDetail, CustomerValue, Deal, Interaction, Metric, PipelineStage, Referral,
-                            Reminder, Report, StageChange)
+from minicrm.models import (Cadence, Contact, ContactDetail, CustomerValue, Deal, DueItem, Interaction, Metric,
+                            PipelineStage, Referral, Reminder, Report, StageChange)
 
 FORMATS = ("table", "tsv", "csv", "json", "ndjson")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -445,3 +445,20 @@ def write_report(rep: Report, now: datetime, out: IO[str]) -> None:
     if rep.at_risk:
         con.print(build_table(rep.at_risk, CustomerValue, now, "At risk", con.width))
     con.print(build_table(rep.pipeline, PipelineStage, now, "Pipeline", con.width))
+TABLES[DueItem] = (
+    Column("ID", lambda r, n: str(r.id), style="dim", justify="right", no_wrap=True),
+    Column("Kind", lambda r, n: r.kind, style="magenta", no_wrap=True, priority=2),
+    Column("Due", _due, no_wrap=True),
+    Column("Contact", lambda r, n: r.contact_name, style="bold", max_width=24, min_width=10),
+    Column("Reach", lambda r, n: r.contact_phone or r.contact_email, max_width=26, no_wrap=True,
+           overflow="ellipsis", priority=3),
+    Column("What", lambda r, n: r.text, min_width=16),
+    Column("Why", lambda r, n: r.reason, style="dim", min_width=16, priority=2),
+    Column("Urgency", lambda r, n: str(r.urgency), justify="right", no_wrap=True),
+)
+TABLES[Cadence] = (
+    Column("Target", lambda c, n: c.target),
+    Column("Name", lambda c, n: c.name, style="bold"),
+    Column("Every", lambda c, n: f"{c.days} days" if c.days else "off"),
+    Column("Next touch", lambda c, n: c.next_touch_on.isoformat() if c.next_touch_on else ""),
+)

@@ -213,6 +213,8 @@ class Store:
                 [(contact_id, position, value) for position, value in enumerate(values)],
             )
         self._index_contact(contact_id)
+        if lists.get("tags") is not None:
+            self.refresh_touch("id = ?", (contact_id,))  # a tag's cadence may now apply
 
     def delete_contact(self, contact_id: int) -> None:
         self.conn.execute("DELETE FROM contact_search WHERE rowid = ?", (contact_id,))
@@ -723,6 +725,81 @@ class Store:
             where += " AND due_on >= ?"
             params.append(due_from.isoformat())
         return self._one(f"SELECT count(*) FROM reminders WHERE {where}", params)[0]
+
+
+    # keep-in-touch cadence: touch_days = own cadence, else the shortest of their tags';
+    # next_touch_at = last contact (or creation) + touch_days, indexed for `due`.
+
+    def refresh_touch(self, where: str, params: Sequence = ()) -> None:
+        """Recompute touch_days and next_touch_at for the contacts ``where`` selects."""
+        self.conn.execute(
+            f"""UPDATE contacts SET touch_days = coalesce(cadence_days,
+                    (SELECT min(tc.days) FROM contact_tags t JOIN tag_cadences tc ON tc.tag = t.tag
+                     WHERE t.contact_id = contacts.id)) WHERE {where}""",
+            params,
+        )
+        self.conn.execute(
+            f"""UPDATE contacts SET next_touch_at = CASE WHEN touch_days IS NULL THEN NULL
+                    ELSE strftime('%Y-%m-%dT%H:%M:%SZ', coalesce(last_contact_at, created_at),
+                                  '+' || touch_days || ' days') END WHERE {where}""",
+            params,
+        )
+
+    def set_contact_cadence(self, contact_id: int, days: int | None) -> None:
+        self.conn.execute("UPDATE contacts SET cadence_days = ? WHERE id = ?", (days, contact_id))
+        self.refresh_touch("id = ?", (contact_id,))
+
+    def set_tag_cadence(self, tag: str, days: int | None) -> None:
+        if days is None:
+            self.conn.execute("DELETE FROM tag_cadences WHERE tag = ?", (tag,))
+        else:
+            self.conn.execute("INSERT OR REPLACE INTO tag_cadences (tag, days) VALUES (?, ?)", (tag, days))
+        self.refresh_touch("id IN (SELECT contact_id FROM contact_tags WHERE tag = ?)", (tag,))
+
+    def tag_cadences(self) -> dict[str, int]:
+        return {row[0]: row[1] for row in self._all("SELECT tag, days FROM tag_cadences ORDER BY tag")}
+
+    def touch_of(self, contact_id: int) -> tuple[int | None, int | None, datetime | None]:
+        """(own cadence, cadence in force, next touch) of a contact."""
+        row = self._one("SELECT cadence_days, touch_days, next_touch_at FROM contacts WHERE id = ?", (contact_id,))
+        return (row[0], row[1], _instant(row[2])) if row else (None, None, None)
+
+    def touches_due(self, before: datetime, limit: int | None = None) -> list[sqlite3.Row]:
+        """Contacts whose next touch is before ``before`` (the next_touch_at index), most overdue first."""
+        sql = """SELECT c.id, c.uid, c.name, c.touch_days, c.next_touch_at, c.last_contact_at, c.created_at,
+                    (SELECT e.email FROM contact_emails e WHERE e.contact_id = c.id ORDER BY e.position LIMIT 1) AS email,
+                    (SELECT p.phone FROM contact_phones p WHERE p.contact_id = c.id ORDER BY p.position LIMIT 1) AS phone
+                 FROM contacts c WHERE c.next_touch_at < ? ORDER BY c.next_touch_at, c.id"""
+        params: list[object] = [to_utc_text(before)]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return self._all(sql, params)
+
+    def contact_reach(self, contact_ids: Sequence[int]) -> dict[int, tuple[str | None, str | None]]:
+        """First email and phone of each contact."""
+        found: dict[int, tuple[str | None, str | None]] = {}
+        for start in range(0, len(contact_ids), 500):
+            chunk = list(contact_ids[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            for row in self._all(
+                f"""SELECT c.id,
+                    (SELECT e.email FROM contact_emails e WHERE e.contact_id = c.id ORDER BY e.position LIMIT 1),
+                    (SELECT p.phone FROM contact_phones p WHERE p.contact_id = c.id ORDER BY p.position LIMIT 1)
+                    FROM contacts c WHERE c.id IN ({marks})""", chunk):  # fmt: skip
+                found[row[0]] = (row[1], row[2])
+        return found
+
+    def lifetime_cents(self, contact_ids: Sequence[int]) -> dict[int, int]:
+        """Lifetime order value (cents) of those of ``contact_ids`` who are customers (primary-key lookups)."""
+        found: dict[int, int] = {}
+        ids = list(dict.fromkeys(contact_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._all(f"SELECT contact_id, cents FROM customer_stats WHERE contact_id IN ({marks})", chunk):
+                found[row[0]] = row[1]
+        return found
 
 
 def _clock(value: time | None) -> str | None:
