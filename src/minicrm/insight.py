@@ -15,7 +15,7 @@ from decimal import Decimal
 from minicrm import dates, services
 from minicrm.errors import InvalidValue, NotFound, UsageError
 from minicrm.models import (DEAL_PROBABILITY, DEAL_STAGES, DUE_KINDS, RFM_GROUPS, STAGES, Bucket, Cadence, Contact,
-                            CustomerValue, Deal, DueItem, FunnelStage, Metric, PipelineStage, Referral, Report)
+                            CustomerValue, Deal, DueItem, FunnelStage, Metric, PipelineStage, Referral, Report, Segment)
 from minicrm.store import Store
 
 
@@ -363,3 +363,67 @@ def due_items(store: Store, now: datetime, *, overdue: bool = False, today: bool
     items.sort(key=lambda i: (-i.urgency, i.due_on, i.due_time is not None, i.due_time or time(0),
                               DUE_KINDS.index(i.kind), i.id))  # fmt: skip
     return items
+
+
+# ------------------------------------------------------------------ segments
+
+_SEGMENT_NAME = re.compile(r"^[\w][\w.\-]{0,49}$")
+SEGMENT_KEYS = ("tags", "stage", "org", "search", "stale_days")
+
+
+def _segment_name(name: str) -> str:
+    clean = str(name).strip().lower()
+    if not _SEGMENT_NAME.match(clean):
+        raise InvalidValue(f"{name!r} is not a segment name", "Use one word: letters, digits, - _ or .")
+    return clean
+
+
+def save_segment(store: Store, now: datetime, name: str, **filters: object) -> Segment:
+    """Save the filters of ``minicrm list`` under ``name`` (replacing a segment of that name)."""
+    clean = _segment_name(name)
+    query = services._contact_query(now, **filters)  # checks and normalises every filter
+    saved = {"tags": list(query.tags), "stage": query.stage, "org": query.org, "search": query.search,
+             "stale_days": filters.get("stale_days")}  # fmt: skip
+    saved = {k: v for k, v in saved.items() if v not in (None, [], "")}
+    if not saved:
+        raise InvalidValue("a segment needs at least one filter", "E.g. minicrm segment save vips --tag vip")
+    with store.write():
+        store.save_segment(clean, saved, now)
+    return Segment(name=clean, filters=saved, contacts=services.count_contacts(store, now, **saved), created_at=now)
+
+
+def segment_filters(store: Store, name: str) -> dict:
+    found = store.get_segment(_segment_name(name))
+    if found is None:
+        raise NotFound(f"there is no segment named {name!r}", "See: minicrm segment list")
+    return found[0]
+
+
+def merge_filters(saved: dict, given: dict) -> dict:
+    """A segment's filters with those typed on the command line: tags add up, the others override."""
+    merged = dict(saved)
+    for key, value in given.items():
+        if key == "tags":
+            merged["tags"] = list(dict.fromkeys([*saved.get("tags", []), *(value or [])]))
+        elif value is not None:
+            merged[key] = value
+    return merged
+
+
+def segments(store: Store, now: datetime) -> list[Segment]:
+    return [Segment(name=name, filters=filters, contacts=services.count_contacts(store, now, **filters),
+                    created_at=created) for name, filters, created in store.segments()]  # fmt: skip
+
+
+def delete_segment(store: Store, name: str) -> None:
+    clean = _segment_name(name)
+    with store.write():
+        if not store.delete_segment(clean):
+            raise NotFound(f"there is no segment named {name!r}", "See: minicrm segment list")
+
+
+def in_segment(store: Store, now: datetime, items: list[DueItem], name: str) -> list[DueItem]:
+    """The due items whose contact is in the segment (evaluated now)."""
+    query = services._contact_query(now, **segment_filters(store, name))
+    members = store.contacts_matching(query, [item.contact_id for item in items])
+    return [item for item in items if item.contact_id in members]

@@ -246,3 +246,13 @@ class Cadence:
     name: str  # the contact's name, or the tag
     days: int | None  # None: cleared
     next_touch_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A saved filter of ``minicrm list``, re-evaluated at each use."""
+
+    name: str
+    filters: dict[str, object]
+    contacts: int  # how many match now
+    created_at: datetime | None = None

@@ -22,7 +22,7 @@ from typing import IO, Any
 
 from minicrm.errors import UsageError
 from minicrm.models import (Cadence, Contact, ContactDetail, CustomerValue, Deal, DueItem, Interaction, Metric,
-                            PipelineStage, Referral, Reminder, Report, StageChange)
+                            PipelineStage, Referral, Reminder, Report, Segment, StageChange)
 
 FORMATS = ("table", "tsv", "csv", "json", "ndjson")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -461,4 +461,10 @@ TABLES[Cadence] = (
     Column("Name", lambda c, n: c.name, style="bold"),
     Column("Every", lambda c, n: f"{c.days} days" if c.days else "off"),
     Column("Next touch", lambda c, n: c.next_touch_on.isoformat() if c.next_touch_on else ""),
+)
+TABLES[Segment] = (
+    Column("Name", lambda g, n: g.name, style="bold", no_wrap=True),
+    Column("Filters", lambda g, n: " ".join(f"{k}={','.join(v) if isinstance(v, list) else v}"
+                                            for k, v in g.filters.items())),
+    Column("Contacts", lambda g, n: str(g.contacts), justify="right"),
 )

@@ -802,6 +802,36 @@ class Store:
         return found
 
 
+    # segments: saved filters of `list`
+
+    def save_segment(self, name: str, filters: dict, at: datetime) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO segments (name, filters, created_at) VALUES (?, ?, ?)",
+                          (name, json.dumps(filters, ensure_ascii=False), to_utc_text(at)))  # fmt: skip
+
+    def get_segment(self, name: str) -> tuple[dict, datetime] | None:
+        row = self._one("SELECT filters, created_at FROM segments WHERE name = ?", (name,))
+        return (json.loads(row[0]), from_utc_text(row[1])) if row else None
+
+    def segments(self) -> list[tuple[str, dict, datetime]]:
+        return [(row[0], json.loads(row[1]), from_utc_text(row[2]))
+                for row in self._all("SELECT name, filters, created_at FROM segments ORDER BY name")]  # fmt: skip
+
+    def delete_segment(self, name: str) -> bool:
+        return self.conn.execute("DELETE FROM segments WHERE name = ?", (name,)).rowcount > 0
+
+    def contacts_matching(self, query: ContactQuery, contact_ids: Sequence[int]) -> set[int]:
+        """Those of ``contact_ids`` that ``query``'s filters select (primary-key lookups, in chunks)."""
+        where, params = self._contact_filter(query)
+        ids = list(dict.fromkeys(contact_ids))
+        found: set[int] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            clause = f"c.id IN ({','.join('?' * len(chunk))})"
+            sql = f"SELECT c.id FROM contacts c{where}" + (" AND " if where else " WHERE ") + clause
+            found.update(row[0] for row in self._all(sql, [*params, *chunk]))
+        return found
+
+
 def _clock(value: time | None) -> str | None:
     return value.strftime("%H:%M") if value is not None else None
 

@@ -60,6 +60,8 @@ def list_(
     sort: Annotated[str, typer.Option("--sort", metavar="FIELD",
         help="name, id, org, stage, created, updated or last_contact; -FIELD reverses")] = "name",
     limit: Annotated[int | None, typer.Option("--limit", "-l", help="At most this many")] = None,
+    segment: Annotated[str | None, typer.Option("--segment", metavar="NAME",
+        help="Only contacts in this saved segment (see minicrm segment)")] = None,
     all_: AllOption = False, fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """List contacts.
@@ -74,7 +76,11 @@ def list_(
 
     run = Run(ctx, fmt, as_json)
     filters = dict(tags=tag or (), stage=stage, org=org, search=search, stale_days=stale)
-    filtered = any([tag, stage, org, search, stale is not None])
+    filtered = any([tag, stage, org, search, stale is not None, segment])
+    if segment:
+        from minicrm import insight
+
+        filters = insight.merge_filters(insight.segment_filters(run.store, segment), filters)
     run.listing(
         lambda n: services.list_contacts(run.store, run.now, sort=sort, limit=n, **filters),
         Contact, limit=limit, show_all=all_,

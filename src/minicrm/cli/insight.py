@@ -263,3 +263,72 @@ def cadence(
     run.one(result)
     if result.target == "tag":
         note(f"Cadence for tag {result.name}: " + (f"every {result.days} days." if result.days else "off."))
+
+
+# ------------------------------------------------------------------ segments
+
+segment_app = typer.Typer(
+    help="Segments: saved filters of list, re-evaluated at each use.\n\n\b\nExample:\n"
+    "  minicrm segment save regulars --tag regular --stage retention\n"
+    "  minicrm list --segment regulars",
+    no_args_is_help=True, rich_markup_mode=None,
+)  # fmt: skip
+app.add_typer(segment_app, name="segment")
+
+
+@segment_app.command("save")
+def segment_save(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="One word: letters, digits, - _ or .")],
+    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable)")] = None,
+    stage: Annotated[str | None, typer.Option("--stage", "-s", help="Lifecycle stage")] = None,
+    org: Annotated[str | None, typer.Option("--org", "-o", help="Organisation contains this")] = None,
+    search: Annotated[str | None, typer.Option("--search", "-q", help="Contains this text")] = None,
+    stale: Annotated[int | None, typer.Option("--stale", metavar="DAYS", help="No interaction in DAYS days")] = None,
+    fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Save the filters of list under a name.
+
+    Saving an existing name replaces it.
+
+    \\b
+    Example:
+      minicrm segment save quiet-vips --tag vip --stale 30
+      minicrm due --segment quiet-vips
+    """
+    from minicrm import insight
+
+    run = Run(ctx, fmt, as_json)
+    run.one(insight.save_segment(run.store, run.now, name, tags=tag or (), stage=stage, org=org, search=search,
+                                 stale_days=stale))  # fmt: skip
+
+
+@segment_app.command("list")
+def segment_list(ctx: typer.Context, fmt: FormatOption = None, as_json: JsonOption = False) -> None:
+    """Saved segments and how many match now.
+
+    \\b
+    Example:
+      minicrm segment list
+    """
+    from minicrm import insight
+    from minicrm.models import Segment
+
+    run = Run(ctx, fmt, as_json)
+    run.many(insight.segments(run.store, run.now), Segment,
+             empty="No segments. Save one: minicrm segment save NAME --tag T")  # fmt: skip
+
+
+@segment_app.command("rm")
+def segment_rm(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Segment name")]) -> None:
+    """Delete a saved segment (contacts stay).
+
+    \\b
+    Example:
+      minicrm segment rm quiet-vips
+    """
+    from minicrm import insight
+
+    run = Run(ctx)
+    insight.delete_segment(run.store, name)
+    note(f"Deleted segment {name.strip().lower()}.")

@@ -44,6 +44,8 @@ def due(
     week: Annotated[bool, typer.Option("--week", help="Everything due in the next 7 days, overdue included")] = False,
     kind: Annotated[list[str] | None, typer.Option("--kind", "-k",
         help="Only this kind (repeatable): reminder, cadence or deal")] = None,
+    segment: Annotated[str | None, typer.Option("--segment", metavar="NAME",
+        help="Only contacts in this saved segment")] = None,
     all_: AllOption = False, fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """The day's work, most urgent first.
@@ -63,6 +65,8 @@ def due(
 
     run = Run(ctx, fmt, as_json)
     items = insight.due_items(run.store, run.now, overdue=overdue, today=today, week=week, kinds=kind or ())
+    if segment:
+        items = insight.in_segment(run.store, run.now, items, segment)
     states = [item.state for item in items]
     summary = ", ".join(f"{states.count(s)} {s}" for s in ("overdue", "today", "upcoming") if s in states)
     run.listing(lambda n: items[:n], DueItem, show_all=all_, count=lambda: len(items),
