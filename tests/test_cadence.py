@@ -136,3 +136,35 @@ def test_one_list_ranked_by_urgency_and_kind_narrows_it(cli):
     table = cli.ok("due", tty=True).stdout
     assert "Wednesday 18 November: 3 overdue, 1 today" in table and "Get in touch" in table
     assert cli.ok("due").rows()[0][17:] == ["cadence", "last contact 78 days ago; cadence 30 days; customer worth 550.00", "40"]
+
+
+def test_likely_to_reorder_from_three_orders_and_reset_by_any_interaction(cli):
+    cli.ok("add", "Anna")
+    cli.ok("add", "Ben")
+    for day in ("2026-10-01", "2026-10-15", "2026-10-29"):  # every 14 days: next one about 11-12
+        cli.ok("log", "anna", "order", "--amount", "20", "--at", f"{day} 12:00")
+    for day in ("2026-10-01", "2026-10-15"):  # two orders: no prediction
+        cli.ok("log", "ben", "order", "--amount", "20", "--at", f"{day} 12:00")
+    items = cli.ok("due", "--json").json()
+    assert [(i["kind"], i["contact_name"], i["due_on"], i["days_late"]) for i in items] == [
+        ("reorder", "Anna", "2026-11-12", 6)]
+    assert items[0]["text"] == "Likely to reorder (about every 14 days)"
+    assert items[0]["reason"] == "3 orders, usually 14 days apart; last order 20 days ago; customer worth 60.00"
+    assert items[0]["urgency"] == 6 + 6  # base 6 + 6 days late (60.00 is under 100: no value points)
+    cli.ok("log", "anna", "call", "Asked about next week", "--at", "yesterday 10:00")
+    assert cli.ok("due", "--json").json() == []  # the call resets it: next about 12-01
+    week = cli.ok("due", "--week", "--json", env={"MINICRM_NOW": "2026-11-26T09:00"}).json()
+    assert [(i["kind"], i["due_on"]) for i in week] == [("reorder", "2026-12-01")]
+    assert cli.ok("due", "--kind", "reminder", "--json").json() == []
+
+
+def test_a_reorder_turns_into_at_risk_after_one_more_gap(cli):
+    cli.ok("add", "Anna")
+    for day in ("2026-09-01", "2026-09-11", "2026-09-21"):  # every 10 days: predicted 10-01, shown until 10-11
+        cli.ok("log", "anna", "order", "--amount", "20", "--at", f"{day} 12:00")
+    kinds = lambda when: [i["kind"] for i in cli.ok("due", "--json", env={"MINICRM_NOW": when}).json()]  # noqa: E731
+    assert kinds("2026-09-30T09:00") == []
+    assert kinds("2026-10-01T09:00") == ["reorder"]
+    assert kinds("2026-10-11T09:00") == ["reorder"]
+    assert kinds("2026-10-12T09:00") == []
+    assert [c["contact_name"] for c in cli.ok("at-risk", "--json", env={"MINICRM_NOW": "2026-10-12T09:00"}).json()] == ["Anna"]

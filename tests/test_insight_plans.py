@@ -43,6 +43,7 @@ def assert_no_scan(plans):
 
 CHECKED = {
     "due": lambda s, now: insight.due_items(s, now),
+    "due --kind reorder": lambda s, now: insight.due_items(s, now, kinds=["reorder"]),
     "due --week": lambda s, now: insight.due_items(s, now, week=True),
     "due --kind cadence": lambda s, now: insight.due_items(s, now, kinds=["cadence"]),
     "log": lambda s, now: services.log_interaction(s, now, s.get_contact(42), "order", "x", amount="3"),

@@ -272,7 +272,7 @@ def set_cadence(store: Store, now: datetime, period: str, *, contact: Contact | 
 
 # ------------------------------------------------------------------ the ranked morning list
 
-BASE_URGENCY = {"reminder": 10, "deal": 8, "cadence": 5}
+BASE_URGENCY = {"reminder": 10, "deal": 8, "reorder": 6, "cadence": 5}
 MAX_LATE_POINTS = 30
 MAX_VALUE_POINTS = 10
 
@@ -301,7 +301,7 @@ def _late_words(late: int) -> str:
 
 def due_items(store: Store, now: datetime, *, overdue: bool = False, today: bool = False, week: bool = False,
               kinds: Sequence[str] = ()) -> list[DueItem]:  # fmt: skip
-    """Reminders, cadence-overdue contacts and deals past their close date, ranked by urgency.
+    """Reminders, cadence-overdue contacts, deals past their close date and likely reorders, ranked by urgency.
 
     The window is ``services.due``'s: no flag = overdue and today; ``week`` = through 7 days ahead.
     """
@@ -351,6 +351,25 @@ def due_items(store: Store, now: datetime, *, overdue: bool = False, today: bool
                 days_late=max(late, 0), created_at=d.created_at, updated_at=d.updated_at, kind="deal",
                 reason=f"{word}; {d.stage}, worth {d.value:,.2f}",
             ), d.value))  # fmt: skip
+
+    if "reorder" in wanted:
+        # from the predicted day until one more usual gap has passed; after that they are at risk
+        rows = store.reorders_due(_midnight(last + timedelta(days=1)), _midnight(day))
+        reach = store.contact_reach([r["contact_id"] for r in rows])
+        for row in rows:
+            predicted = dates.local(dates.from_utc_text(row["reorder_at"])).date()
+            if first is not None and predicted < first:
+                continue
+            state, late = _lateness(predicted, day)
+            email, phone = reach.get(row["contact_id"], (None, None))
+            last_order = (day - dates.local(dates.from_utc_text(row["last_at"])).date()).days
+            gap = f"{row['median_gap']:.1f}".rstrip("0").rstrip(".")
+            raw.append((dict(
+                id=row["contact_id"], uid=row["uid"], contact_id=row["contact_id"], contact_name=row["name"],
+                contact_email=email, contact_phone=phone, text=f"Likely to reorder (about every {gap} days)",
+                due_on=predicted, state=state, days_late=max(late, 0), kind="reorder",
+                reason=f"{row['orders']} orders, usually {gap} days apart; last order {dates.plural(last_order, 'day')} ago",
+            ), None))  # fmt: skip
 
     values = store.lifetime_cents([item["contact_id"] for item, value in raw if value is None])
     items = []

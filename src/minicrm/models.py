@@ -203,7 +203,7 @@ class Metric:
     key: str
     value: str
 
-DUE_KINDS = ("reminder", "cadence", "deal")
+DUE_KINDS = ("reminder", "cadence", "deal", "reorder")
 
 
 @dataclass(frozen=True)
@@ -212,7 +212,7 @@ class DueItem:
 
     The first fields are a reminder's, so scripts written for reminders keep
     working; ``kind``, ``reason`` and ``urgency`` come last. ``id`` is the
-    reminder id (kind reminder), the contact id (cadence) or the deal id (deal).
+    reminder id (kind reminder), the contact id (cadence, reorder) or the deal id (deal).
     """
 
     id: int
@@ -232,7 +232,7 @@ class DueItem:
     done_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
-    kind: str = "reminder"  # reminder | cadence | deal
+    kind: str = "reminder"  # reminder | cadence | deal | reorder
     reason: str = ""
     urgency: int = 0
 

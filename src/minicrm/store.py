@@ -832,6 +832,19 @@ class Store:
         return found
 
 
+    def reorders_due(self, before: datetime, still: datetime) -> list[sqlite3.Row]:
+        """Customers (3+ orders) whose predicted reorder is before ``before`` and who, at ``still``,
+        have been quiet for less than a further median gap (the reorder_at index)."""
+        return self._all(
+            """SELECT s.contact_id, s.orders, s.cents, s.last_at, s.median_gap, s.reorder_at, c.uid, c.name,
+                      c.last_contact_at
+               FROM customer_stats s JOIN contacts c ON c.id = s.contact_id
+               WHERE s.reorder_at < ? AND julianday(s.reorder_at) + s.median_gap >= julianday(?)
+               ORDER BY s.reorder_at, s.contact_id""",
+            (to_utc_text(before), to_utc_text(still)),
+        )
+
+
 def _clock(value: time | None) -> str | None:
     return value.strftime("%H:%M") if value is not None else None
 
