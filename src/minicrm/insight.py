@@ -15,8 +15,9 @@ from decimal import Decimal
 from minicrm import dates, services
 from minicrm.errors import InvalidValue, NotFound, UsageError
 from minicrm.models import (DEAL_PROBABILITY, DEAL_STAGES, DUE_KINDS, RFM_GROUPS, STAGES, Bucket, Cadence, Contact,
-                            CustomerValue, Deal, DueItem, FunnelStage, Metric, PipelineStage, Referral, Report, Segment)
-from minicrm.store import Store
+                            CustomerValue, Deal, DueItem, FunnelStage, Metric, PipelineStage, Referral, Report, ScorePart, Segment,
+                            Weight)
+from minicrm.store import SCORE_DAYS, Store
 
 
 def referrals(store: Store, contact: str | None = None) -> list[Referral]:
@@ -446,3 +447,72 @@ def in_segment(store: Store, now: datetime, items: list[DueItem], name: str) -> 
     query = services._contact_query(now, **segment_filters(store, name))
     members = store.contacts_matching(query, [item.contact_id for item in items])
     return [item for item in items if item.contact_id in members]
+
+
+# ------------------------------------------------------------------ scoring
+
+WEIGHT_NAMES = ("recency", "frequency", "frequency_max", "orders", "orders_max", "value", "value_max", "stage")
+
+
+def score_parts(store: Store, now: datetime, contact: Contact) -> list[ScorePart]:
+    """A contact's score, part by part, then the total (formula in docs/insight.md; mirrors Store._score_sql)."""
+    w = store.score_weights()
+    row = store.score_inputs(contact.id, now)
+    parts: list[tuple[str, str, float]] = []
+    if row["last_contact_at"]:
+        days = (julian(now) - julian(dates.from_utc_text(row["last_contact_at"])))
+        share = max(0.0, min(1.0, 1 - days / SCORE_DAYS))
+        parts.append(("recency", f"last contact {days:.1f} days ago: {w.get('recency', 0):g} × {share:.3f}",
+                      w.get("recency", 0) * share))  # fmt: skip
+    else:
+        parts.append(("recency", "never contacted", 0.0))
+    cap = w.get("frequency_max", 1e9)
+    parts.append(("frequency", f"{row['recent']} interactions in {SCORE_DAYS} days × {w.get('frequency', 0):g}"
+                  f" (at most {cap:g})", min(cap, w.get("frequency", 0) * row["recent"])))  # fmt: skip
+    cap = w.get("orders_max", 1e9)
+    parts.append(("orders", f"{row['orders']} orders × {w.get('orders', 0):g} (at most {cap:g})",
+                  min(cap, w.get("orders", 0) * row["orders"])))  # fmt: skip
+    cap = w.get("value_max", 1e9)
+    parts.append(("value", f"{_cents(row['cents']):,.2f} lifetime value: {w.get('value', 0):g} per 100 (at most {cap:g})",
+                  min(cap, w.get("value", 0) * row["cents"] / 10000)))  # fmt: skip
+    step = STAGES.index(row["stage"])
+    parts.append(("stage", f"{row['stage']}: {step} steps × {w.get('stage', 0):g}", w.get("stage", 0) * step))
+    for tag in (row["tags"] or "").split():
+        if f"tag:{tag}" in w:
+            parts.append((f"tag:{tag}", f"tagged {tag}", w[f"tag:{tag}"]))
+    total = sum(points for _, _, points in parts)
+    rows = [ScorePart(contact.id, part, detail, round(points, 1)) for part, detail, points in parts]
+    return [*rows, ScorePart(contact.id, "total", contact.name, round(total, 1))]
+
+
+def julian(moment: datetime) -> float:
+    """Days since the epoch, fractional, as SQLite's julianday differences count them."""
+    return moment.timestamp() / 86400
+
+
+def weights(store: Store) -> list[Weight]:
+    return [Weight(name, value) for name, value in store.score_weights().items()]
+
+
+def set_weight(store: Store, name: str, value: str) -> Weight:
+    """Change a weight (``tag:NAME`` adds points for a tag); ``off`` removes a tag weight."""
+    key = str(name).strip().lower()
+    if key.startswith("tag:"):
+        key = "tag:" + services.normalise_tag(key[4:])
+    elif key not in WEIGHT_NAMES:
+        raise InvalidValue(f"{name!r} is not a score weight", f"Use one of: {', '.join(WEIGHT_NAMES)}, or tag:NAME")
+    if str(value).strip().lower() == "off":
+        if not key.startswith("tag:"):
+            raise InvalidValue(f"{key} cannot be removed", "Set it to 0 instead")
+        with store.write():
+            store.set_score_weight(key, None)
+        return Weight(key, 0.0)
+    try:
+        number = float(value)
+    except ValueError:
+        raise InvalidValue(f"{value!r} is not a number", "E.g. 25 or 2.5") from None
+    if not (abs(number) < 1e6):
+        raise InvalidValue(f"{value!r} is out of range", "Use a number between -1000000 and 1000000")
+    with store.write():
+        store.set_score_weight(key, number)
+    return Weight(key, number)

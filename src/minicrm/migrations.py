@@ -297,7 +297,10 @@ def m004_insight(db: Database) -> None:
         CREATE TABLE score_weights (
             name TEXT PRIMARY KEY,
             weight REAL NOT NULL
-        ) WITHOUT ROWID
+        ) WITHOUT ROWID;
+        INSERT INTO score_weights (name, weight) VALUES
+            ('recency', 30), ('frequency', 2), ('frequency_max', 20), ('orders', 3), ('orders_max', 30),
+            ('value', 1), ('value_max', 20), ('stage', 5)
         """,
     )
     # customer_stats: one row per customer (a contact with orders that carry an

@@ -256,3 +256,19 @@ class Segment:
     filters: dict[str, object]
     contacts: int  # how many match now
     created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ScorePart:
+    """One line of ``score --explain``: where some of a contact's points came from."""
+
+    contact_id: int
+    part: str  # recency | frequency | orders | value | stage | tag:NAME | total
+    detail: str
+    points: float
+
+
+@dataclass(frozen=True)
+class Weight:
+    name: str
+    weight: float

@@ -22,7 +22,8 @@ from typing import IO, Any
 
 from minicrm.errors import UsageError
 from minicrm.models import (Cadence, Contact, ContactDetail, CustomerValue, Deal, DueItem, Interaction, Metric,
-                            PipelineStage, Referral, Reminder, Report, Segment, StageChange)
+                            PipelineStage, Referral, Reminder, Report, ScorePart, Segment, StageChange,
+                            Weight)
 
 FORMATS = ("table", "tsv", "csv", "json", "ndjson")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -467,4 +468,13 @@ TABLES[Segment] = (
     Column("Filters", lambda g, n: " ".join(f"{k}={','.join(v) if isinstance(v, list) else v}"
                                             for k, v in g.filters.items())),
     Column("Contacts", lambda g, n: str(g.contacts), justify="right"),
+)
+TABLES[ScorePart] = (
+    Column("Part", lambda p, n: p.part, style="bold", no_wrap=True),
+    Column("Why", lambda p, n: p.detail),
+    Column("Points", lambda p, n: f"{p.points:g}", justify="right", no_wrap=True),
+)
+TABLES[Weight] = (
+    Column("Weight", lambda w, n: w.name, style="bold", no_wrap=True),
+    Column("Value", lambda w, n: f"{w.weight:g}", justify="right"),
 )

@@ -280,6 +280,7 @@ def _contact_query(now: datetime, *, tags: Sequence[str] = (), stage: str | None
         sort=key,
         descending=descending,
         limit=limit,
+        now=now,
     )
 
 

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from minicrm.errors import StoreError
 from minicrm.models import STAGES, Contact, Deal, Interaction, Referral, Reminder, StageChange
 
 BUSY_TIMEOUT_MS = 10_000
+SCORE_DAYS = 90  # the score's recency and frequency window (insight, issue 5)
 _LIST_TABLES = {"emails": ("contact_emails", "email"), "phones": ("contact_phones", "phone"),
                 "tags": ("contact_tags", "tag")}  # fmt: skip
 
@@ -78,6 +79,7 @@ class ContactQuery:
     sort: str = "name"
     descending: bool = False
     limit: int | None = None
+    now: datetime | None = None  # for sort by score (recency counts from it)
 
 
 SORTS = {
@@ -88,6 +90,7 @@ SORTS = {
     "created": "c.created_at",
     "updated": "c.updated_at",
     "last_contact": "last_contact_at",
+    "score": "score",  # highest first; computed by Store._score_sql (insight, issue 5)
 }
 
 
@@ -331,6 +334,9 @@ class Store:
         """Contacts matching ``query``, streamed in batches (lists of 100k stay lean)."""
         where, params = self._contact_filter(query)
         order = SORTS[query.sort] + (" DESC" if query.descending else "")
+        if query.sort == "score":
+            order = self._score_sql() + ("" if query.descending else " DESC")
+            params = [*params, to_utc_text(query.now), to_utc_text(query.now - timedelta(days=SCORE_DAYS))]
         sql = f"SELECT {self._CONTACT_COLUMNS} FROM contacts c{where} ORDER BY {order}, c.id"
         if query.limit is not None:
             sql += " LIMIT ?"
@@ -843,6 +849,46 @@ class Store:
                ORDER BY s.reorder_at, s.contact_id""",
             (to_utc_text(before), to_utc_text(still)),
         )
+
+
+    # scoring: weights in score_weights; the formula is documented in docs/insight.md and
+    # mirrored by insight.score_parts (a test checks they agree)
+
+    def score_weights(self) -> dict[str, float]:
+        return {row[0]: row[1] for row in self._all("SELECT name, weight FROM score_weights ORDER BY name")}
+
+    def set_score_weight(self, name: str, weight: float | None) -> None:
+        if weight is None:
+            self.conn.execute("DELETE FROM score_weights WHERE name = ?", (name,))
+        else:
+            self.conn.execute("INSERT OR REPLACE INTO score_weights (name, weight) VALUES (?, ?)", (name, weight))
+
+    def score_inputs(self, contact_id: int, now: datetime) -> sqlite3.Row:
+        """What a contact's score is made of: last contact, interactions in the window, orders, value, tags."""
+        return self._one(
+            """SELECT ?1 AS now, c.stage, c.last_contact_at,
+                      (SELECT count(*) FROM interactions i WHERE i.contact_id = c.id AND i.occurred_at >= ?2) AS recent,
+                      coalesce(s.orders, 0) AS orders, coalesce(s.cents, 0) AS cents,
+                      (SELECT group_concat(tag, ' ') FROM contact_tags t WHERE t.contact_id = c.id) AS tags
+               FROM contacts c LEFT JOIN customer_stats s ON s.contact_id = c.id WHERE c.id = ?3""",
+            (to_utc_text(now), to_utc_text(now - timedelta(days=SCORE_DAYS)), contact_id),
+        )
+
+    @staticmethod
+    def _score_sql() -> str:
+        """The score as an SQL expression over ``contacts c`` (parameters: now, now - SCORE_DAYS)."""
+        w = "(SELECT weight FROM score_weights WHERE name = '{}')"
+        stage = "CASE c.stage " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STAGES)) + " END"
+        return f"""(
+            coalesce({w.format('recency')} * max(0, min(1, 1 - (julianday(?) - julianday(c.last_contact_at)) / {SCORE_DAYS})), 0)
+            + min(coalesce({w.format('frequency_max')}, 1e9), coalesce({w.format('frequency')}, 0) *
+                  (SELECT count(*) FROM interactions i WHERE i.contact_id = c.id AND i.occurred_at >= ?))
+            + coalesce((SELECT min(coalesce({w.format('orders_max')}, 1e9), coalesce({w.format('orders')}, 0) * s.orders)
+                        + min(coalesce({w.format('value_max')}, 1e9), coalesce({w.format('value')}, 0) * s.cents / 10000.0)
+                        FROM customer_stats s WHERE s.contact_id = c.id), 0)
+            + coalesce({w.format('stage')}, 0) * {stage}
+            + coalesce((SELECT sum(sw.weight) FROM contact_tags t JOIN score_weights sw ON sw.name = 'tag:' || t.tag
+                        WHERE t.contact_id = c.id), 0))"""
 
 
 def _clock(value: time | None) -> str | None:

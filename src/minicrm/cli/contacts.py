@@ -58,7 +58,7 @@ def list_(
     stale: Annotated[int | None, typer.Option("--stale", metavar="DAYS",
         help="Only contacts with no interaction in the last DAYS days")] = None,
     sort: Annotated[str, typer.Option("--sort", metavar="FIELD",
-        help="name, id, org, stage, created, updated or last_contact; -FIELD reverses")] = "name",
+        help="name, id, org, stage, created, updated, last_contact or score (highest first); -FIELD reverses")] = "name",
     limit: Annotated[int | None, typer.Option("--limit", "-l", help="At most this many")] = None,
     segment: Annotated[str | None, typer.Option("--segment", metavar="NAME",
         help="Only contacts in this saved segment (see minicrm segment)")] = None,
