@@ -647,9 +647,9 @@ class Store:
 
         Rows: contact_id, orders, cents, first_at, last_at, median_gap, risk_at, reorder_at, r, f, m,
         rfm_group, name. ``at_risk``: silent for more than twice their median gap (risk_at passed).
-        A score is 1 + 5 x the customer's percent rank (capped at 5). Without ``group`` the rows are
-        picked by index and scored one by one (counts over indexes); a ``group`` needs every
-        customer scored (window functions), which is slower on big files.
+        A score is 1 + 5 x the customer's percent rank (capped at 5). With a small ``limit`` and no
+        ``group`` the rows are picked by index and scored one by one (three index counts each);
+        otherwise every customer is scored at once (window functions, ~1.5 s at 100k customers).
         """
         params: dict[str, object] = {"now": to_utc_text(now)}
         order_by = {"value": "cents DESC, contact_id", "orders": "orders DESC, cents DESC, contact_id",
@@ -663,21 +663,27 @@ class Store:
             sql = f"""SELECT s.*, NULL AS r, NULL AS f, NULL AS m, NULL AS rfm_group, c.name
                 FROM customer_stats s JOIN contacts c ON c.id = s.contact_id{where}{tail}"""
             return self._all(sql, params)
-        if group is None:
-            where = " WHERE risk_at < :now" if at_risk else ""
-            total = "(SELECT max(1, count(*) - 1) FROM customer_stats)"
-            sql = f"""SELECT b.*, {self._RFM_GROUP} AS rfm_group, c.name FROM (
-                SELECT s.*,
-                    min(5, 1 + CAST(5.0 * (SELECT count(*) FROM customer_stats x WHERE x.last_at < s.last_at)
-                                    / {total} AS INTEGER)) AS r,
-                    min(5, 1 + CAST(5.0 * (SELECT count(*) FROM customer_stats x WHERE x.orders < s.orders)
-                                    / {total} AS INTEGER)) AS f,
-                    min(5, 1 + CAST(5.0 * (SELECT count(*) FROM customer_stats x WHERE x.cents < s.cents)
-                                    / {total} AS INTEGER)) AS m
-                FROM (SELECT * FROM customer_stats{where}{tail}) s) b
-                JOIN contacts c ON c.id = b.contact_id{tail}"""
-            return self._all(sql, params)
-        params["group"] = group
+        if group is None and limit is not None and limit <= 200:
+            # a few rows: pick them by index, then score each with three index counts
+            base = self.customer_values(now, at_risk=at_risk, order=order, limit=limit, scored=False)
+            total = max(1, self._one("SELECT count(*) FROM customer_stats")[0] - 1)
+            scored_rows = []
+            for row in base:
+                score = self._one(
+                    f"""SELECT r, f, m, {self._RFM_GROUP} AS rfm_group FROM (SELECT
+                        min(5, 1 + CAST(5.0 * (SELECT count(*) FROM customer_stats WHERE last_at < :last) / :n AS INTEGER)) AS r,
+                        min(5, 1 + CAST(5.0 * (SELECT count(*) FROM customer_stats WHERE orders < :orders) / :n AS INTEGER)) AS f,
+                        min(5, 1 + CAST(5.0 * (SELECT count(*) FROM customer_stats WHERE cents < :cents) / :n AS INTEGER)) AS m)""",
+                    {"last": row["last_at"], "orders": row["orders"], "cents": row["cents"], "n": total},
+                )  # fmt: skip
+                scored_rows.append({**dict(row), **dict(score)})
+            return scored_rows
+        where = []
+        if group is not None:
+            where.append("g.rfm_group = :group")
+            params["group"] = group
+        if at_risk:
+            where.append("g.risk_at < :now")
         sql = f"""SELECT g.*, c.name FROM (
                 SELECT scored.*, {self._RFM_GROUP} AS rfm_group FROM (
                     SELECT s.*,
@@ -685,8 +691,7 @@ class Store:
                         min(5, 1 + CAST(5 * percent_rank() OVER (ORDER BY s.orders) AS INTEGER)) AS f,
                         min(5, 1 + CAST(5 * percent_rank() OVER (ORDER BY s.cents) AS INTEGER)) AS m
                     FROM customer_stats s) scored
-                ) g JOIN contacts c ON c.id = g.contact_id
-                WHERE g.rfm_group = :group{" AND g.risk_at < :now" if at_risk else ""}{tail}"""
+                ) g JOIN contacts c ON c.id = g.contact_id{" WHERE " + " AND ".join(where) if where else ""}{tail}"""
         return self._all(sql, params)
 
     def stage_counts(self) -> dict[str, int]:
