@@ -50,9 +50,9 @@ def test_weights_are_listed_and_checked(cli):
     assert "tag:vip" not in {w["name"] for w in cli.ok("score", "--json").json()}
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.integers(0, 4), st.sampled_from(["call", "order", "email"]),
-                          st.integers(0, 120), st.integers(0, 900)), min_size=1, max_size=12),
+                          st.integers(0, 120), st.integers(0, 900)), min_size=1, max_size=8),
        st.integers(0, 50))
 def test_list_sort_score_agrees_with_explain(cli, isolated, events, vip_points):
     cli.ok("--db", str(isolated) + ".h", "score", "--set", f"tag:vip={vip_points}")
