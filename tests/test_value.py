@@ -148,3 +148,31 @@ def test_report_on_an_empty_database(cli):
     rep = cli.ok("report", "--json").json()
     assert rep["contacts"] == 0 and rep["top_customers"] == [] and rep["revenue_in_window"] == 0.0
     assert cli.ok("report", tty=True).exit_code == 0
+
+
+def test_upgrading_a_version_2_file_backfills_value_and_last_contact(cli, isolated, now, monkeypatch):
+    """A database written before m004 gets customer_stats and last_contact_at from its existing rows."""
+    import sqlite3
+
+    from minicrm import migrations
+    from minicrm.store import open_store
+
+    everything = list(migrations.MIGRATIONS)
+    monkeypatch.setattr(migrations, "MIGRATIONS", everything[:2])
+    open_store(isolated, now).close()
+    conn = sqlite3.connect(isolated)
+    with conn:
+        conn.execute("INSERT INTO contacts (uid, name, name_fold, created_at, updated_at)"
+                     " VALUES ('u1', 'Old Customer', 'old customer', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')")
+        for n, day in enumerate(["2026-06-01", "2026-06-11", "2026-06-21"]):
+            conn.execute("INSERT INTO interactions (uid, contact_id, kind, occurred_at, amount_cents, created_at)"
+                         " VALUES (?, 1, 'order', ?, 1000, ?)", (f"o{n}", f"{day}T10:00:00Z", f"{day}T10:00:00Z"))
+        conn.execute("INSERT INTO interactions (uid, contact_id, kind, occurred_at, created_at)"
+                     " VALUES ('c1', 1, 'call', '2026-07-01T10:00:00Z', '2026-07-01T10:00:00Z')")
+    monkeypatch.setattr(migrations, "MIGRATIONS", everything)
+    (row,) = cli.ok("customers", "--json").json()
+    assert (row["orders"], row["lifetime_value"], row["median_gap_days"]) == (3, 30.0, 10.0)
+    assert [r["contact_name"] for r in cli.ok("at-risk", "--json").json()] == ["Old Customer"]
+    cli.ok("cadence", "1", "30d")
+    (item,) = cli.ok("due", "--kind", "cadence", "--json").json()
+    assert item["due_on"] == "2026-07-31" and item["reason"].startswith("last contact 140 days ago")
