@@ -44,7 +44,7 @@ def log(
     if text == "-":
         text = sys.stdin.read()
     logged = services.log_interaction(run.store, run.now, found, kind, text, at=at, amount=amount, referred=other)
-    stage = run.store.contact_stage(found.id)
+    stage = services.resolve_contact(run.store, str(found.id)).stage
     if stage != found.stage:
         note(f"{found.name} moved from {found.stage} to {stage}.")
     run.one(logged)
