@@ -31,6 +31,9 @@ def insight_store(busy_store, now):  # noqa: F811
             s.insert_interaction(contact_id=cid, kind="call", at=now - timedelta(days=60), text=None, amount=None,
                                  created=now)  # fmt: skip
             s.set_contact_cadence(cid, 7)
+            s.insert_occasion(contact_id=cid, label="birthday", day="--11-20", lead_days=14, note=None,
+                              next_on=(now + timedelta(days=n - 10)).date(),
+                              notify_on=(now + timedelta(days=n - 24)).date(), created=now)  # fmt: skip
     return s
 
 
@@ -44,6 +47,7 @@ def assert_no_scan(plans):
 CHECKED = {
     "due": lambda s, now: insight.due_items(s, now),
     "due --kind reorder": lambda s, now: insight.due_items(s, now, kinds=["reorder"]),
+    "due --kind occasion": lambda s, now: insight.due_items(s, now, kinds=["occasion"]),
     "due --week": lambda s, now: insight.due_items(s, now, week=True),
     "due --kind cadence": lambda s, now: insight.due_items(s, now, kinds=["cadence"]),
     "log": lambda s, now: services.log_interaction(s, now, s.get_contact(42), "order", "x", amount="3"),

@@ -15,8 +15,8 @@ from decimal import Decimal
 from minicrm import dates, services
 from minicrm.errors import InvalidValue, NotFound, UsageError
 from minicrm.models import (DEAL_PROBABILITY, DEAL_STAGES, DUE_KINDS, RFM_GROUPS, STAGES, Bucket, Cadence, Contact,
-                            CustomerValue, Deal, DueItem, FunnelStage, Metric, PipelineStage, Referral, Report, ScorePart, Segment,
-                            Weight)
+                            CustomerValue, Deal, DueItem, FunnelStage, Metric, Occasion, PipelineStage, Referral, Report, ScorePart,
+                            Segment, Weight)
 from minicrm.store import SCORE_DAYS, Store
 
 
@@ -273,7 +273,7 @@ def set_cadence(store: Store, now: datetime, period: str, *, contact: Contact | 
 
 # ------------------------------------------------------------------ the ranked morning list
 
-BASE_URGENCY = {"reminder": 10, "deal": 8, "reorder": 6, "cadence": 5}
+BASE_URGENCY = {"reminder": 10, "deal": 8, "occasion": 7, "reorder": 6, "cadence": 5}
 MAX_LATE_POINTS = 30
 MAX_VALUE_POINTS = 10
 
@@ -302,7 +302,8 @@ def _late_words(late: int) -> str:
 
 def due_items(store: Store, now: datetime, *, overdue: bool = False, today: bool = False, week: bool = False,
               kinds: Sequence[str] = ()) -> list[DueItem]:  # fmt: skip
-    """Reminders, cadence-overdue contacts, deals past their close date and likely reorders, ranked by urgency.
+    """Reminders, cadence-overdue contacts, deals past their close date, likely reorders and occasions
+    inside their lead time, ranked by urgency.
 
     The window is ``services.due``'s: no flag = overdue and today; ``week`` = through 7 days ahead.
     """
@@ -372,13 +373,17 @@ def due_items(store: Store, now: datetime, *, overdue: bool = False, today: bool
                 reason=f"{row['orders']} orders, usually {gap} days apart; last order {dates.plural(last_order, 'day')} ago",
             ), None))  # fmt: skip
 
+    if "occasion" in wanted:
+        raw.extend((item, None) for item in _occasion_items(store, now, last))
+
     values = store.lifetime_cents([item["contact_id"] for item, value in raw if value is None])
     items = []
     for item, value in raw:
         if value is None and item["contact_id"] in values:
             value = _cents(values[item["contact_id"]])
             item["reason"] = f"{item['reason']}; customer worth {value:,.2f}"
-        item["urgency"] = urgency(item["kind"], (day - item["due_on"]).days, value)
+        late = item.pop("_late") if "_late" in item else (day - item["due_on"]).days  # occasions: from the notify day
+        item["urgency"] = urgency(item["kind"], late, value)
         items.append(DueItem(**item))
     items.sort(key=lambda i: (-i.urgency, i.due_on, i.due_time is not None, i.due_time or time(0),
                               DUE_KINDS.index(i.kind), i.id))  # fmt: skip
@@ -516,3 +521,99 @@ def set_weight(store: Store, name: str, value: str) -> Weight:
     with store.write():
         store.set_score_weight(key, number)
     return Weight(key, number)
+
+
+# ------------------------------------------------------------------ occasions
+
+MAX_LEAD = 90
+LAST_YEAR_BEFORE = 30  # days before last year's occasion in which an order counts as "for" it
+LAST_YEAR_AFTER = 7
+
+
+def _on_year(month_day: str, year: int) -> date:
+    month, day = int(month_day[:2]), int(month_day[3:])
+    if (month, day) == (2, 29):
+        try:
+            return date(year, 2, 29)
+        except ValueError:
+            return date(year, 2, 28)
+    return date(year, month, day)
+
+
+def next_occurrence(stored: str, today: date) -> date:
+    """The occasion's next date on or after ``today`` (29 Feb falls on 28 Feb in other years)."""
+    month_day = stored[-5:]
+    this_year = _on_year(month_day, today.year)
+    return this_year if this_year >= today else _on_year(month_day, today.year + 1)
+
+
+def add_occasion(store: Store, now: datetime, contact: Contact, when: str, *, label: str = "birthday",
+                 lead: str = "14d", note: str | None = None) -> Occasion:  # fmt: skip
+    """A yearly occasion; ``when`` is a date with or without a year, or ``birthday`` for the contact's."""
+    if str(when).strip().lower() == "birthday":
+        if not contact.birthday:
+            raise InvalidValue(f"{contact.name} has no birthday on file", f"Add one: minicrm edit {contact.id} --birthday 05-17")
+        stored = contact.birthday
+    else:
+        stored = dates.parse_birthday(when)
+    lead_days = parse_cadence(lead) if str(lead).strip() not in ("0", "0d") else 0
+    if lead_days is None or lead_days > MAX_LEAD:
+        raise InvalidValue(f"the lead time {lead!r} is not between 0 and {MAX_LEAD} days", "E.g. --lead 14d")
+    clean_label = services.clean_line(label, "label", limit=50)
+    next_on = next_occurrence(stored, now.date())
+    with store.write():
+        occasion_id = store.insert_occasion(contact_id=contact.id, label=clean_label, day=stored, lead_days=lead_days,
+                                            note=services.clean_line(note, "note", required=False) if note else None,
+                                            next_on=next_on, notify_on=next_on - timedelta(days=lead_days),
+                                            created=now)  # fmt: skip
+    return store.get_occasion(occasion_id)
+
+
+def list_occasions(store: Store) -> list[Occasion]:
+    return store.list_occasions()
+
+
+def delete_occasion(store: Store, occasion_id: int) -> None:
+    with store.write():
+        if not store.delete_occasion(occasion_id):
+            raise NotFound(f"there is no occasion with id {occasion_id}", "See: minicrm occasion list")
+
+
+def _occasion_items(store: Store, now: datetime, last: date) -> list[dict]:
+    """Occasions inside their lead time by ``last``; passed ones roll to next year (written when possible)."""
+    day = now.date()
+    found, rolled = [], []
+    for o in store.occasions_notifying_by(last):
+        next_on, notify_on = o.next_on, o.notify_on
+        if next_on < day:  # passed: roll to the next occurrence
+            next_on = next_occurrence(o.date, day)
+            notify_on = next_on - timedelta(days=o.lead_days)
+            rolled.append((o.id, next_on, notify_on))
+            if notify_on > last:
+                continue
+        found.append((o, next_on, notify_on))
+    if rolled and not store.readonly:
+        with store.write():
+            for occasion_id, next_on, notify_on in rolled:
+                store.reschedule_occasion(occasion_id, next_on, notify_on)
+    items = []
+    reach = store.contact_reach([o.contact_id for o, _, _ in found])
+    for o, next_on, notify_on in found:
+        until = (next_on - day).days
+        when = "today" if until == 0 else f"in {dates.plural(until, 'day')}"
+        last_year = _on_year(o.date[-5:], next_on.year - 1)
+        order = store.order_near(o.contact_id, _midnight(last_year - timedelta(days=LAST_YEAR_BEFORE)),
+                                 _midnight(last_year + timedelta(days=LAST_YEAR_AFTER + 1)))  # fmt: skip
+        said = "no order around it last year"
+        if order:
+            text, cents = order
+            said = "last year: " + (text or "an order") + (f" ({_cents(cents):,.2f})" if cents is not None else "")
+        email, phone = reach.get(o.contact_id, (None, None))
+        items.append(dict(
+            id=o.id, uid=o.uid, contact_id=o.contact_id, contact_name=o.contact_name, contact_email=email,
+            contact_phone=phone, text=f"{o.label.capitalize()} {when}" + (f": {o.note}" if o.note else ""),
+            due_on=next_on, rule="yearly", state="today" if until == 0 else "upcoming", kind="occasion",
+            reason=f"{o.label} on {next_on:%d %b}, reminding {dates.plural(o.lead_days, 'day')} ahead; {said}",
+            _late=(day - notify_on).days,
+        ))  # fmt: skip
+    return items

@@ -288,6 +288,21 @@ def m004_insight(db: Database) -> None:
         CREATE INDEX deals_open_close ON deals (close_on) WHERE stage NOT IN ('won', 'lost');
         CREATE INDEX deals_stage ON deals (stage, value_cents);
 
+        CREATE TABLE occasions (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+            label TEXT NOT NULL,
+            date TEXT NOT NULL,
+            lead_days INTEGER NOT NULL CHECK (lead_days >= 0),
+            note TEXT,
+            next_on TEXT NOT NULL,
+            notify_on TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX occasions_notify ON occasions (notify_on);
+        CREATE INDEX occasions_contact ON occasions (contact_id);
+
         CREATE TABLE segments (
             name TEXT PRIMARY KEY,
             filters TEXT NOT NULL CHECK (json_valid(filters)),

@@ -203,7 +203,7 @@ class Metric:
     key: str
     value: str
 
-DUE_KINDS = ("reminder", "cadence", "deal", "reorder")
+DUE_KINDS = ("reminder", "cadence", "deal", "reorder", "occasion")
 
 
 @dataclass(frozen=True)
@@ -212,7 +212,8 @@ class DueItem:
 
     The first fields are a reminder's, so scripts written for reminders keep
     working; ``kind``, ``reason`` and ``urgency`` come last. ``id`` is the
-    reminder id (kind reminder), the contact id (cadence, reorder) or the deal id (deal).
+    reminder id (kind reminder), the contact id (cadence, reorder), the deal id (deal)
+    or the occasion id (occasion).
     """
 
     id: int
@@ -232,7 +233,7 @@ class DueItem:
     done_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
-    kind: str = "reminder"  # reminder | cadence | deal | reorder
+    kind: str = "reminder"  # reminder | cadence | deal | reorder | occasion
     reason: str = ""
     urgency: int = 0
 
@@ -272,3 +273,19 @@ class ScorePart:
 class Weight:
     name: str
     weight: float
+
+
+@dataclass(frozen=True)
+class Occasion:
+    """A yearly date (birthday, anniversary) with a lead time."""
+
+    id: int
+    uid: str
+    contact_id: int
+    contact_name: str
+    label: str
+    date: str  # YYYY-MM-DD, or --MM-DD without a year
+    lead_days: int
+    note: str | None
+    next_on: date
+    notify_on: date

@@ -22,8 +22,8 @@ from typing import IO, Any
 
 from minicrm.errors import UsageError
 from minicrm.models import (Cadence, Contact, ContactDetail, CustomerValue, Deal, DueItem, Interaction, Metric,
-                            PipelineStage, Referral, Reminder, Report, ScorePart, Segment, StageChange,
-                            Weight)
+                            Occasion, PipelineStage, Referral, Reminder, Report, ScorePart, Segment,
+                            StageChange, Weight)
 
 FORMATS = ("table", "tsv", "csv", "json", "ndjson")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -477,4 +477,12 @@ TABLES[ScorePart] = (
 TABLES[Weight] = (
     Column("Weight", lambda w, n: w.name, style="bold", no_wrap=True),
     Column("Value", lambda w, n: f"{w.weight:g}", justify="right"),
+)
+TABLES[Occasion] = (
+    Column("ID", lambda o, n: str(o.id), style="dim", justify="right", no_wrap=True),
+    Column("Contact", lambda o, n: o.contact_name, style="bold", max_width=24),
+    Column("Occasion", lambda o, n: o.label),
+    Column("Next", lambda o, n: o.next_on.isoformat(), no_wrap=True),
+    Column("Lead", lambda o, n: f"{o.lead_days} d", justify="right"),
+    Column("Note", lambda o, n: o.note),
 )

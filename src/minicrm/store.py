@@ -26,7 +26,7 @@ from pathlib import Path
 from minicrm import migrations
 from minicrm.dates import from_utc_text, to_utc_text
 from minicrm.errors import StoreError
-from minicrm.models import STAGES, Contact, Deal, Interaction, Referral, Reminder, StageChange
+from minicrm.models import STAGES, Contact, Deal, Interaction, Occasion, Referral, Reminder, StageChange
 
 BUSY_TIMEOUT_MS = 10_000
 SCORE_DAYS = 90  # the score's recency and frequency window (insight, issue 5)
@@ -894,6 +894,57 @@ class Store:
             + coalesce({w.format('stage')}, 0) * {stage}
             + coalesce((SELECT sum(sw.weight) FROM contact_tags t JOIN score_weights sw ON sw.name = 'tag:' || t.tag
                         WHERE t.contact_id = c.id), 0))"""
+
+
+    # occasions: next_on is the next occurrence, notify_on = next_on - lead_days (indexed for `due`)
+
+    _OCCASION_SELECT = """SELECT o.id, o.uid, o.contact_id, c.name AS contact_name, o.label, o.date, o.lead_days,
+        o.note, o.next_on, o.notify_on FROM occasions o JOIN contacts c ON c.id = o.contact_id"""
+
+    @staticmethod
+    def _occasion(row: sqlite3.Row) -> Occasion:
+        return Occasion(id=row["id"], uid=row["uid"], contact_id=row["contact_id"], contact_name=row["contact_name"],
+                        label=row["label"], date=row["date"], lead_days=row["lead_days"], note=row["note"],
+                        next_on=date.fromisoformat(row["next_on"]), notify_on=date.fromisoformat(row["notify_on"]))  # fmt: skip
+
+    def insert_occasion(self, *, contact_id: int, label: str, day: str, lead_days: int, note: str | None,
+                        next_on: date, notify_on: date, created: datetime) -> int:  # fmt: skip
+        cursor = self.conn.execute(
+            """INSERT INTO occasions (uid, contact_id, label, date, lead_days, note, next_on, notify_on, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (new_uid(), contact_id, label, day, lead_days, note, next_on.isoformat(), notify_on.isoformat(),
+             to_utc_text(created)),
+        )  # fmt: skip
+        return cursor.lastrowid
+
+    def reschedule_occasion(self, occasion_id: int, next_on: date, notify_on: date) -> None:
+        self.conn.execute("UPDATE occasions SET next_on = ?, notify_on = ? WHERE id = ?",
+                          (next_on.isoformat(), notify_on.isoformat(), occasion_id))  # fmt: skip
+
+    def get_occasion(self, occasion_id: int) -> Occasion | None:
+        row = self._one(self._OCCASION_SELECT + " WHERE o.id = ?", (occasion_id,))
+        return self._occasion(row) if row else None
+
+    def list_occasions(self) -> list[Occasion]:
+        return [self._occasion(r) for r in self._all(self._OCCASION_SELECT + " ORDER BY o.next_on, o.id")]
+
+    def delete_occasion(self, occasion_id: int) -> bool:
+        return self.conn.execute("DELETE FROM occasions WHERE id = ?", (occasion_id,)).rowcount > 0
+
+    def occasions_notifying_by(self, day: date) -> list[Occasion]:
+        """Occasions whose notify day is on or before ``day`` (the notify_on index)."""
+        rows = self._all(self._OCCASION_SELECT + " WHERE o.notify_on <= ? ORDER BY o.notify_on, o.id",
+                         (day.isoformat(),))  # fmt: skip
+        return [self._occasion(r) for r in rows]
+
+    def order_near(self, contact_id: int, start: datetime, end: datetime) -> tuple[str | None, int | None] | None:
+        """The contact's latest order in [start, end): (text, cents) (the orders index)."""
+        row = self._one(
+            """SELECT text, amount_cents FROM interactions WHERE contact_id = ? AND kind = 'order'
+               AND occurred_at >= ? AND occurred_at < ? ORDER BY occurred_at DESC LIMIT 1""",
+            (contact_id, to_utc_text(start), to_utc_text(end)),
+        )
+        return (row[0], row[1]) if row else None
 
 
 def _clock(value: time | None) -> str | None:

@@ -373,3 +373,71 @@ def score(
         return
     parts = insight.score_parts(run.store, run.now, services.resolve_contact(run.store, contact))
     run.many(parts if explain else parts[-1:], ScorePart)
+
+
+# ------------------------------------------------------------------ occasions
+
+occasion_app = typer.Typer(
+    help="Occasions: birthdays and anniversaries, every year.\n\n\b\nExample:\n"
+    '  minicrm occasion add ann birthday --lead 14d --note "custom cake"\n'
+    "  minicrm occasion list",
+    no_args_is_help=True, rich_markup_mode=None,
+)  # fmt: skip
+app.add_typer(occasion_app, name="occasion")
+
+
+@occasion_app.command("add")
+def occasion_add(
+    ctx: typer.Context,
+    contact: Annotated[str, typer.Argument(metavar="CONTACT", help="An id, an exact email, or a name or part of one")],
+    when: Annotated[str, typer.Argument(metavar="DATE",
+        help="1990-05-17, 05-17 (no year), or birthday for the contact's own")],
+    label: Annotated[str, typer.Option("--label", help="birthday, anniversary...")] = "birthday",
+    lead: Annotated[str, typer.Option("--lead", metavar="DAYS", help="Remind this long before: 14d, 2w")] = "14d",
+    note_: Annotated[str | None, typer.Option("--note", "-n", help="What to do, e.g. custom cake")] = None,
+    fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Add a yearly occasion with a lead time.
+
+    minicrm due shows it from LEAD days before, with last year's order.
+
+    \\b
+    Example:
+      minicrm occasion add ann birthday --lead 14d --note "custom cake"
+      minicrm occasion add tom 06-21 --label anniversary --lead 7d
+    """
+    from minicrm import insight, services
+
+    run = Run(ctx, fmt, as_json)
+    found = services.resolve_contact(run.store, contact)
+    run.one(insight.add_occasion(run.store, run.now, found, when, label=label, lead=lead, note=note_))
+
+
+@occasion_app.command("list")
+def occasion_list(ctx: typer.Context, fmt: FormatOption = None, as_json: JsonOption = False) -> None:
+    """Occasions by their next date.
+
+    \\b
+    Example:
+      minicrm occasion list
+    """
+    from minicrm import insight
+    from minicrm.models import Occasion
+
+    run = Run(ctx, fmt, as_json)
+    run.many(insight.list_occasions(run.store), Occasion, empty="No occasions. Add one: minicrm occasion add CONTACT birthday")
+
+
+@occasion_app.command("rm")
+def occasion_rm(ctx: typer.Context, occasion_id: Annotated[int, typer.Argument(metavar="ID", help="Occasion id")]) -> None:
+    """Delete an occasion.
+
+    \\b
+    Example:
+      minicrm occasion rm 3
+    """
+    from minicrm import insight
+
+    run = Run(ctx)
+    insight.delete_occasion(run.store, occasion_id)
+    note(f"Deleted occasion {occasion_id}.")

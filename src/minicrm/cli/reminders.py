@@ -43,7 +43,7 @@ def due(
     today: Annotated[bool, typer.Option("--today", help="Only items due today")] = False,
     week: Annotated[bool, typer.Option("--week", help="Everything due in the next 7 days, overdue included")] = False,
     kind: Annotated[list[str] | None, typer.Option("--kind", "-k",
-        help="Only this kind (repeatable): reminder, cadence, deal or reorder")] = None,
+        help="Only this kind (repeatable): reminder, cadence, deal, reorder or occasion")] = None,
     segment: Annotated[str | None, typer.Option("--segment", metavar="NAME",
         help="Only contacts in this saved segment")] = None,
     all_: AllOption = False, fmt: FormatOption = None, as_json: JsonOption = False,
@@ -51,8 +51,9 @@ def due(
     """The day's work, most urgent first.
 
     Reminders, contacts past their keep-in-touch cadence, deals past their
-    close date and customers likely to reorder, ranked by urgency (how late,
-    how valuable; see docs/insight.md), each with the reason it is there.
+    close date, customers likely to reorder and occasions inside their lead
+    time, ranked by urgency (how late, how valuable; see docs/insight.md),
+    each with the reason it is there.
 
     \b
     Example:
