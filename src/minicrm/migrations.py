@@ -190,13 +190,183 @@ def m002_search(db: Database) -> None:
 
 
 @migration
-def m003_reserved(db: Database) -> None:
-    """Placeholder for a migration built in parallel (the lead replaces it on merge)."""
+def m003_insight(db: Database) -> None:
+    """Relationship insight: referrals, last contact and cadence, deals, segments, score weights.
+
+    interactions.referred_id: whom a referral introduced (``log A referral --referred B``).
+    contacts.last_contact_at: the latest interaction, kept by triggers, so that
+    cadence checks never aggregate interactions. contacts.cadence_days is the
+    contact's own keep-in-touch cadence; touch_days the one in force (own, else
+    the shortest of their tags' cadences); next_touch_at = last contact (or
+    creation) + touch_days, indexed for ``minicrm due``.
+    interactions_orders: a partial covering index over orders for the value,
+    at-risk and report aggregates.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE interactions ADD COLUMN referred_id INTEGER REFERENCES contacts (id) ON DELETE SET NULL;
+        CREATE INDEX interactions_referred ON interactions (referred_id) WHERE referred_id IS NOT NULL;
+        CREATE INDEX interactions_orders ON interactions (contact_id, occurred_at, amount_cents)
+            WHERE kind = 'order';
+        CREATE INDEX interactions_orders_at ON interactions (occurred_at, amount_cents) WHERE kind = 'order';
+        CREATE INDEX stage_changes_at ON stage_changes (changed_at, to_stage, contact_id);
+
+        ALTER TABLE contacts ADD COLUMN last_contact_at TEXT;
+        ALTER TABLE contacts ADD COLUMN cadence_days INTEGER;
+        ALTER TABLE contacts ADD COLUMN touch_days INTEGER;
+        ALTER TABLE contacts ADD COLUMN next_touch_at TEXT;
+        UPDATE contacts SET last_contact_at =
+            (SELECT max(occurred_at) FROM interactions i WHERE i.contact_id = contacts.id);
+        CREATE INDEX contacts_next_touch ON contacts (next_touch_at) WHERE next_touch_at IS NOT NULL;
+        CREATE INDEX contacts_last_contact ON contacts (last_contact_at, created_at);
+
+        CREATE TRIGGER interactions_last_ai AFTER INSERT ON interactions BEGIN
+            UPDATE contacts SET last_contact_at = new.occurred_at,
+                next_touch_at = CASE WHEN touch_days IS NULL THEN NULL
+                    ELSE strftime('%Y-%m-%dT%H:%M:%SZ', new.occurred_at, '+' || touch_days || ' days') END
+            WHERE id = new.contact_id AND (last_contact_at IS NULL OR last_contact_at < new.occurred_at);
+        END;
+        CREATE TRIGGER interactions_last_ad AFTER DELETE ON interactions BEGIN
+            UPDATE contacts SET last_contact_at =
+                (SELECT max(occurred_at) FROM interactions i WHERE i.contact_id = old.contact_id)
+            WHERE id = old.contact_id;
+            UPDATE contacts SET next_touch_at = strftime('%Y-%m-%dT%H:%M:%SZ',
+                    coalesce(last_contact_at, created_at), '+' || touch_days || ' days')
+            WHERE id = old.contact_id AND touch_days IS NOT NULL;
+        END;
+        CREATE TRIGGER interactions_last_au AFTER UPDATE OF occurred_at, contact_id ON interactions BEGIN
+            UPDATE contacts SET last_contact_at =
+                (SELECT max(occurred_at) FROM interactions i WHERE i.contact_id = contacts.id)
+            WHERE id IN (old.contact_id, new.contact_id);
+            UPDATE contacts SET next_touch_at = strftime('%Y-%m-%dT%H:%M:%SZ',
+                    coalesce(last_contact_at, created_at), '+' || touch_days || ' days')
+            WHERE id IN (old.contact_id, new.contact_id) AND touch_days IS NOT NULL;
+        END;
+
+        CREATE TABLE customer_stats (
+            contact_id INTEGER PRIMARY KEY REFERENCES contacts (id) ON DELETE CASCADE,
+            orders INTEGER NOT NULL,
+            cents INTEGER NOT NULL,
+            first_at TEXT NOT NULL,
+            last_at TEXT NOT NULL,
+            median_gap REAL,
+            risk_at TEXT,
+            reorder_at TEXT
+        );
+        CREATE INDEX customer_stats_cents ON customer_stats (cents);
+        CREATE INDEX customer_stats_risk ON customer_stats (risk_at, cents) WHERE risk_at IS NOT NULL;
+        CREATE INDEX customer_stats_reorder ON customer_stats (reorder_at) WHERE reorder_at IS NOT NULL;
+        CREATE INDEX customer_stats_last ON customer_stats (last_at);
+        CREATE INDEX customer_stats_orders ON customer_stats (orders, cents);
+
+        CREATE TABLE tag_cadences (
+            tag TEXT PRIMARY KEY,
+            days INTEGER NOT NULL CHECK (days > 0)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE deals (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+            title TEXT NOT NULL,
+            value_cents INTEGER NOT NULL DEFAULT 0,
+            stage TEXT NOT NULL DEFAULT 'lead'
+                CHECK (stage IN ('lead', 'proposal', 'negotiation', 'won', 'lost')),
+            close_on TEXT,
+            closed_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX deals_contact ON deals (contact_id);
+        CREATE INDEX deals_open_close ON deals (close_on) WHERE stage NOT IN ('won', 'lost');
+        CREATE INDEX deals_stage ON deals (stage, value_cents);
+
+        CREATE TABLE occasions (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+            label TEXT NOT NULL,
+            date TEXT NOT NULL,
+            lead_days INTEGER NOT NULL CHECK (lead_days >= 0),
+            note TEXT,
+            next_on TEXT NOT NULL,
+            notify_on TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX occasions_notify ON occasions (notify_on);
+        CREATE INDEX occasions_contact ON occasions (contact_id);
+
+        CREATE TABLE segments (
+            name TEXT PRIMARY KEY,
+            filters TEXT NOT NULL CHECK (json_valid(filters)),
+            created_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE score_weights (
+            name TEXT PRIMARY KEY,
+            weight REAL NOT NULL
+        ) WITHOUT ROWID;
+        INSERT INTO score_weights (name, weight) VALUES
+            ('recency', 30), ('frequency', 2), ('frequency_max', 20), ('orders', 3), ('orders_max', 30),
+            ('value', 1), ('value_max', 20), ('stage', 5)
+        """,
+    )
+    # customer_stats: one row per customer (a contact with orders that carry an
+    # amount), recomputed for that contact by triggers whenever one of their
+    # orders changes, so value, rhythm and risk never aggregate all orders.
+    _run(db, f"INSERT INTO customer_stats {_STATS_COLUMNS} {_stats_select('c.id')} FROM contacts c) WHERE orders > 0")
+    _run(db, _stats_risk("1"))
+    for event, row in (("INSERT", "new"), ("DELETE", "old")):
+        _run(db, f"""CREATE TRIGGER interactions_stats_{event[0].lower()}{event[1].lower()}
+            AFTER {event} ON interactions WHEN {row}.kind = 'order' BEGIN
+            {_stats_refresh(row + '.contact_id')}
+        END""")
+    _run(db, f"""CREATE TRIGGER interactions_stats_au
+        AFTER UPDATE OF kind, amount_cents, occurred_at, contact_id ON interactions
+        WHEN old.kind = 'order' OR new.kind = 'order' BEGIN
+        {_stats_refresh('old.contact_id')}
+        {_stats_refresh('new.contact_id')}
+    END""")
+    # Any interaction moves the predicted reorder date: it counts from the last contact.
+    _run(db, f"""CREATE TRIGGER interactions_reorder_ai AFTER INSERT ON interactions BEGIN
+        UPDATE customer_stats SET reorder_at = {_REORDER}
+        WHERE contact_id = new.contact_id AND orders >= 3;
+    END""")
 
 
-@migration
-def m004_reserved(db: Database) -> None:
-    """Placeholder for a migration built in parallel (the lead replaces it on merge)."""
+_STATS_COLUMNS = "(contact_id, orders, cents, first_at, last_at, median_gap)"
+_STAMP = "'%Y-%m-%dT%H:%M:%SZ'"
+_REORDER = f"""strftime({_STAMP}, julianday((SELECT max(occurred_at) FROM interactions
+        WHERE contact_id = customer_stats.contact_id)) + median_gap)"""
+
+
+def _stats_select(contact: str) -> str:
+    """SELECT one customer_stats row for ``contact`` (no CTEs: this runs inside triggers too)."""
+    orders = f"FROM interactions WHERE contact_id = {contact} AND kind = 'order' AND amount_cents IS NOT NULL"
+    median = f"""(SELECT avg(gap) FROM (
+            SELECT gap, row_number() OVER (ORDER BY gap) AS k, count(*) OVER () AS n FROM (
+                SELECT julianday(occurred_at) - julianday(lag(occurred_at) OVER (ORDER BY occurred_at)) AS gap
+                {orders}) WHERE gap IS NOT NULL)
+            WHERE k IN ((n + 1) / 2, (n + 2) / 2))"""
+    return f"""SELECT * FROM (SELECT {contact} AS contact_id,
+            (SELECT count(*) {orders}) AS orders, (SELECT sum(amount_cents) {orders}) AS cents,
+            (SELECT min(occurred_at) {orders}) AS first_at, (SELECT max(occurred_at) {orders}) AS last_at,
+            {median} AS median_gap"""  # closed by the caller's FROM and the WHERE below
+
+
+def _stats_risk(where: str) -> str:
+    return f"""UPDATE customer_stats SET
+        risk_at = CASE WHEN median_gap IS NULL THEN NULL
+                       ELSE strftime({_STAMP}, julianday(last_at) + 2 * median_gap) END,
+        reorder_at = CASE WHEN orders >= 3 THEN {_REORDER} END
+        WHERE {where}"""
+
+
+def _stats_refresh(contact: str) -> str:
+    return f"""DELETE FROM customer_stats WHERE contact_id = {contact};
+        INSERT INTO customer_stats {_STATS_COLUMNS} {_stats_select(contact)}) WHERE orders > 0;
+        {_stats_risk(f"contact_id = {contact}")};"""
 
 
 # Audited tables and how each row finds its contact (for ``minicrm audit CONTACT`` and ``forget``).
@@ -240,7 +410,7 @@ def audit_triggers(db: Database, table: str, contact: str) -> None:
 
 
 @migration
-def m005_audit(db: Database) -> None:
+def m004_audit(db: Database) -> None:
     """The audit trail: one ``changes`` row per write transaction, row images in ``audit``.
 
     ``Store.write`` opens a change (who, when, which command) and sets
@@ -282,7 +452,7 @@ def m005_audit(db: Database) -> None:
 
 
 @migration
-def m006_privacy(db: Database) -> None:
+def m005_privacy(db: Database) -> None:
     """Consent per purpose with its history; what is left of erased people.
 
     consents: one row per grant or revoke; the latest (by ``at``, then id) per
@@ -317,6 +487,18 @@ def m006_privacy(db: Database) -> None:
         """,
     )
     audit_triggers(db, "consents", "{row}.contact_id")
+
+
+@migration
+def m006_audit_insight(db: Database) -> None:
+    """Audit (and so undo) the relationship-insight tables of m003 too.
+
+    customer_stats is derived (kept by triggers on interactions), so it is not audited.
+    """
+    audit_triggers(db, "deals", "{row}.contact_id")
+    audit_triggers(db, "occasions", "{row}.contact_id")
+    for table in ("tag_cadences", "segments", "score_weights"):
+        audit_triggers(db, table, "NULL")
 
 
 def apply(conn: sqlite3.Connection, current: int, now_text: str) -> None:

@@ -232,3 +232,204 @@ class MergeResult:
     tags: tuple[str, ...] = ()
     fields: tuple[str, ...] = ()  # keys taken from OTHER
     filled: tuple[str, ...] = ()  # org, birthday, note taken from OTHER
+
+
+# ------------------------------------------------------------------ insight (issue 5)
+
+DEAL_STAGES = ("lead", "proposal", "negotiation", "won", "lost")
+
+
+@dataclass(frozen=True)
+class Referral:
+    """A referral: who introduced whom (``log A referral --referred B``)."""
+
+    id: int  # the referral interaction's id
+    at: datetime
+    referrer_id: int
+    referrer_name: str
+    referred_id: int | None
+    referred_name: str | None
+    text: str | None = None
+
+DEAL_PROBABILITY = {"lead": 0.1, "proposal": 0.3, "negotiation": 0.6, "won": 1.0, "lost": 0.0}
+
+
+@dataclass(frozen=True)
+class Deal:
+    id: int
+    uid: str
+    contact_id: int
+    contact_name: str
+    title: str
+    value: Decimal
+    stage: str  # lead | proposal | negotiation | won | lost
+    close_on: date | None = None
+    closed_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PipelineStage:
+    """One row of the pipeline: a deal stage with its count and value."""
+
+    stage: str
+    count: int
+    value: Decimal
+    probability: float
+    weighted_value: Decimal
+
+RFM_GROUPS = ("champions", "loyal", "new", "at-risk", "hibernating", "lost")
+
+
+@dataclass(frozen=True)
+class CustomerValue:
+    """A customer's value and rhythm, from their orders with an amount."""
+
+    contact_id: int
+    contact_name: str
+    orders: int
+    lifetime_value: Decimal
+    average_order_value: Decimal
+    median_gap_days: float | None  # None with a single order
+    first_order_at: datetime
+    last_order_at: datetime
+    days_since_last_order: int
+    r_score: int | None = None  # None where not computed (the report's lists)
+    f_score: int | None = None
+    m_score: int | None = None
+    rfm_group: str | None = None
+
+
+@dataclass(frozen=True)
+class FunnelStage:
+    stage: str
+    contacts: int  # at this stage now
+    reached: int  # at this stage or a later one now
+    conversion: float | None  # reached / the previous stage's reached (None for the first)
+    entered: int  # distinct contacts moved to this stage within the window
+
+
+@dataclass(frozen=True)
+class Bucket:
+    start: date
+    label: str
+    count: int
+    amount: Decimal = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Report:
+    since: date
+    until: date
+    contacts: int
+    funnel: tuple[FunnelStage, ...]
+    new_customers: int  # contacts moved to purchase within the window
+    interactions_in_window: int
+    orders_in_window: int
+    revenue_in_window: Decimal
+    interactions_per_week: tuple[Bucket, ...]
+    revenue_per_month: tuple[Bucket, ...]
+    top_customers: tuple[CustomerValue, ...]
+    at_risk: tuple[CustomerValue, ...]
+    stale_days: int
+    stale_contacts: int
+    overdue_reminders: int
+    due_today_reminders: int
+    pipeline: tuple[PipelineStage, ...]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One number of the report, for tsv and csv (the report flattened)."""
+
+    section: str
+    key: str
+    value: str
+
+DUE_KINDS = ("reminder", "cadence", "deal", "reorder", "occasion")
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """One line of the ranked morning list.
+
+    The first fields are a reminder's, so scripts written for reminders keep
+    working; ``kind``, ``reason`` and ``urgency`` come last. ``id`` is the
+    reminder id (kind reminder), the contact id (cadence, reorder), the deal id (deal)
+    or the occasion id (occasion).
+    """
+
+    id: int
+    uid: str
+    contact_id: int
+    contact_name: str
+    contact_email: str | None
+    contact_phone: str | None
+    text: str
+    due_on: date
+    due_time: time | None = None
+    rule: str | None = None
+    status: str = "open"
+    state: str = "upcoming"  # overdue | today | upcoming
+    days_late: int = 0
+    snoozed: bool = False
+    done_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    kind: str = "reminder"  # reminder | cadence | deal | reorder | occasion
+    reason: str = ""
+    urgency: int = 0
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """A keep-in-touch cadence, on a contact or on a tag."""
+
+    target: str  # contact | tag
+    contact_id: int | None
+    name: str  # the contact's name, or the tag
+    days: int | None  # None: cleared
+    next_touch_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A saved filter of ``minicrm list``, re-evaluated at each use."""
+
+    name: str
+    filters: dict[str, object]
+    contacts: int  # how many match now
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ScorePart:
+    """One line of ``score --explain``: where some of a contact's points came from."""
+
+    contact_id: int
+    part: str  # recency | frequency | orders | value | stage | tag:NAME | total
+    detail: str
+    points: float
+
+
+@dataclass(frozen=True)
+class Weight:
+    name: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Occasion:
+    """A yearly date (birthday, anniversary) with a lead time."""
+
+    id: int
+    uid: str
+    contact_id: int
+    contact_name: str
+    label: str
+    date: str  # YYYY-MM-DD, or --MM-DD without a year
+    lead_days: int
+    note: str | None
+    next_on: date
+    notify_on: date

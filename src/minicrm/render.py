@@ -22,8 +22,9 @@ from itertools import islice
 from typing import IO, Any
 
 from minicrm.errors import UsageError
-from minicrm.models import (Contact, ContactDetail, DuplicatePair, ImportAction, Interaction, MergeResult, Reminder,
-                            SearchHit, StageChange)
+from minicrm.models import (Cadence, Contact, ContactDetail, CustomerValue, Deal, DueItem, DuplicatePair,
+                            ImportAction, Interaction, MergeResult, Metric, Occasion, PipelineStage, Referral,
+                            Reminder, Report, ScorePart, SearchHit, Segment, StageChange, Weight)
 
 FORMATS = ("table", "tsv", "csv", "json", "ndjson")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -274,6 +275,16 @@ TABLES: dict[type, tuple[Column, ...]] = {
     StageChange: STAGE_COLUMNS,
 }
 
+# ------------------------------------------------------------------ insight tables (issue 5)
+
+TABLES[Referral] = (
+    Column("ID", lambda r, n: str(r.id), style="dim", justify="right", no_wrap=True),
+    Column("When", lambda r, n: _when(r.at, n), no_wrap=True),
+    Column("Referrer", lambda r, n: r.referrer_name, style="bold", max_width=24),
+    Column("Referred", lambda r, n: r.referred_name, max_width=24),
+    Column("Text", lambda r, n: r.text, min_width=20),
+)
+
 
 def console(out: IO[str]) -> Any:
     from rich.console import Console
@@ -462,3 +473,132 @@ def _mark(ok: bool, yes: str = "ok", no: str = "FAIL") -> Any:
 
     return Text(yes, style="green") if ok else Text(no, style="bold red")
 
+def _close(deal: Deal, now: datetime) -> Any:
+    from rich.text import Text
+
+    from minicrm.dates import describe_day
+
+    if deal.close_on is None:
+        return None
+    if deal.stage in ("won", "lost"):
+        return deal.close_on.isoformat()
+    late = deal.close_on < now.date()
+    return Text(describe_day(deal.close_on, now.date()), style="bold red" if late else "")
+
+
+TABLES[Deal] = (
+    Column("ID", lambda d, n: str(d.id), style="dim", justify="right", no_wrap=True),
+    Column("Contact", lambda d, n: d.contact_name, style="bold", max_width=24),
+    Column("Title", lambda d, n: d.title, min_width=16),
+    Column("Value", lambda d, n: _money(d.value), justify="right", no_wrap=True),
+    Column("Stage", lambda d, n: d.stage, style="magenta", no_wrap=True),
+    Column("Close", _close, no_wrap=True),
+)
+TABLES[PipelineStage] = (
+    Column("Stage", lambda p, n: p.stage, style="bold", no_wrap=True),
+    Column("Deals", lambda p, n: str(p.count), justify="right"),
+    Column("Value", lambda p, n: _money(p.value), justify="right", no_wrap=True),
+    Column("Probability", lambda p, n: f"{p.probability:.0%}", justify="right"),
+    Column("Weighted", lambda p, n: _money(p.weighted_value), justify="right", no_wrap=True),
+)
+TABLES[CustomerValue] = (
+    Column("ID", lambda c, n: str(c.contact_id), style="dim", justify="right", no_wrap=True),
+    Column("Customer", lambda c, n: c.contact_name, style="bold", max_width=26),
+    Column("Orders", lambda c, n: str(c.orders), justify="right"),
+    Column("Value", lambda c, n: _money(c.lifetime_value), justify="right", no_wrap=True),
+    Column("Avg order", lambda c, n: _money(c.average_order_value), justify="right", no_wrap=True, priority=2),
+    Column("Usual gap", lambda c, n: "" if c.median_gap_days is None else f"{c.median_gap_days:g} d",
+           justify="right", no_wrap=True),
+    Column("Last order", lambda c, n: f"{c.days_since_last_order} d ago", justify="right", no_wrap=True),
+    Column("RFM", lambda c, n: f"{c.r_score}{c.f_score}{c.m_score}" if c.r_score else "", style="dim", priority=3),
+    Column("Group", lambda c, n: c.rfm_group, style="magenta", no_wrap=True),
+)
+TABLES[Metric] = (
+    Column("Section", lambda m, n: m.section, style="dim"),
+    Column("Key", lambda m, n: m.key, style="bold"),
+    Column("Value", lambda m, n: m.value, justify="right"),
+)
+
+
+def _bars(title: str, rows: list[tuple[str, float, str]], width: int) -> Any:
+    """A terminal bar chart: label, bar scaled to the largest value, the value as text."""
+    from rich.table import Table
+    from rich.text import Text
+
+    top = max((value for _, value, _ in rows), default=0) or 1
+    table = Table.grid(padding=(0, 1))
+    table.title, table.title_justify, table.title_style = title, "left", "bold"
+    for _ in range(3):
+        table.add_column(no_wrap=True)
+    span = max(10, width - 30)
+    for label, value, shown in rows:
+        table.add_row(Text(label, style="dim"), Text("█" * round(span * value / top), style="cyan"), Text(shown))
+    return table
+
+
+def write_report(rep: Report, now: datetime, out: IO[str]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    con = console(out)
+    con.print(Text(f"minicrm report: {rep.since} to {rep.until}", style="bold"))
+    con.print(Text(f"{rep.contacts} contacts · {rep.new_customers} new customers · "
+                   f"{rep.interactions_in_window} interactions · {rep.orders_in_window} orders · "
+                   f"revenue {_money(rep.revenue_in_window)} · {rep.overdue_reminders} overdue, "
+                   f"{rep.due_today_reminders} due today · {rep.stale_contacts} quiet for {rep.stale_days}+ days"))
+    funnel = Table(title="Funnel", title_justify="left", title_style="bold")
+    for header in ("Stage", "Now", "Reached", "Conversion", "Entered in window"):
+        funnel.add_column(header, justify="left" if header == "Stage" else "right")
+    for f in rep.funnel:
+        funnel.add_row(f.stage, str(f.contacts), str(f.reached),
+                       "" if f.conversion is None else f"{f.conversion:.0%}", str(f.entered))
+    con.print(funnel)
+    con.print(_bars("Interactions per week", [(b.label, b.count, str(b.count)) for b in rep.interactions_per_week],
+                    con.width))
+    con.print(_bars("Revenue per month", [(b.label, float(b.amount), _money(b.amount)) for b in rep.revenue_per_month],
+                    con.width))
+    if rep.top_customers:
+        con.print(build_table(rep.top_customers, CustomerValue, now, "Top customers", con.width))
+    if rep.at_risk:
+        con.print(build_table(rep.at_risk, CustomerValue, now, "At risk", con.width))
+    con.print(build_table(rep.pipeline, PipelineStage, now, "Pipeline", con.width))
+TABLES[DueItem] = (
+    Column("ID", lambda r, n: str(r.id), style="dim", justify="right", no_wrap=True),
+    Column("Kind", lambda r, n: r.kind, style="magenta", no_wrap=True, priority=2),
+    Column("Due", _due, no_wrap=True),
+    Column("Contact", lambda r, n: r.contact_name, style="bold", max_width=24, min_width=10),
+    Column("Reach", lambda r, n: r.contact_phone or r.contact_email, max_width=26, no_wrap=True,
+           overflow="ellipsis", priority=3),
+    Column("What", lambda r, n: r.text, min_width=16),
+    Column("Why", lambda r, n: r.reason, style="dim", min_width=16, priority=2),
+    Column("Urgency", lambda r, n: str(r.urgency), justify="right", no_wrap=True),
+)
+TABLES[Cadence] = (
+    Column("Target", lambda c, n: c.target),
+    Column("Name", lambda c, n: c.name, style="bold"),
+    Column("Every", lambda c, n: f"{c.days} days" if c.days else "off"),
+    Column("Next touch", lambda c, n: c.next_touch_on.isoformat() if c.next_touch_on else ""),
+)
+TABLES[Segment] = (
+    Column("Name", lambda g, n: g.name, style="bold", no_wrap=True),
+    Column("Filters", lambda g, n: " ".join(f"{k}={','.join(v) if isinstance(v, list) else v}"
+                                            for k, v in g.filters.items())),
+    Column("Contacts", lambda g, n: str(g.contacts), justify="right"),
+)
+TABLES[ScorePart] = (
+    Column("Part", lambda p, n: p.part, style="bold", no_wrap=True),
+    Column("Why", lambda p, n: p.detail),
+    Column("Points", lambda p, n: f"{p.points:g}", justify="right", no_wrap=True),
+)
+TABLES[Weight] = (
+    Column("Weight", lambda w, n: w.name, style="bold", no_wrap=True),
+    Column("Value", lambda w, n: f"{w.weight:g}", justify="right"),
+)
+TABLES[Occasion] = (
+    Column("ID", lambda o, n: str(o.id), style="dim", justify="right", no_wrap=True),
+    Column("Contact", lambda o, n: o.contact_name, style="bold", max_width=24),
+    Column("Occasion", lambda o, n: o.label),
+    Column("Next", lambda o, n: o.next_on.isoformat(), no_wrap=True),
+    Column("Lead", lambda o, n: f"{o.lead_days} d", justify="right"),
+    Column("Note", lambda o, n: o.note),
+)

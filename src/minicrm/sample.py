@@ -66,6 +66,14 @@ REMINDERS = [
 ]
 
 
+# contact, title, value, stage, close in days (negative: past)
+DEALS = [
+    ("Jonas", "Website relaunch", "8000", "proposal", -2),
+    ("Priya", "Brand guidelines, phase 2", "3200", "negotiation", 10),
+    ("Lena", "Portfolio site", "2500", "lead", 60),
+]
+
+
 def fill(store: Store, now: datetime) -> dict[str, int]:
     """Fill an empty store; refuses one that already holds contacts."""
     if store.count_contacts():
@@ -82,4 +90,11 @@ def fill(store: Store, now: datetime) -> dict[str, int]:
         for who, text, days, clock, rule in REMINDERS:
             on = (now + timedelta(days=days)).strftime("%Y-%m-%d") + (f" {clock}" if clock else "")
             services.add_reminder(store, now, created[who], text, on, rule)
+        from minicrm import insight  # deals and cadence (issue 5)
+
+        for who, title, value, stage, days in DEALS:
+            close = (now + timedelta(days=days)).strftime("%Y-%m-%d")
+            insight.add_deal(store, now, created[who], title, value, stage, close)
+        insight.set_cadence(store, now, "14d", tag="regular")
+        insight.set_cadence(store, now, "30d", contact=created["Lena"])
     return {"contacts": len(CONTACTS), "interactions": len(INTERACTIONS), "reminders": len(REMINDERS)}

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from minicrm import dates
+from minicrm import dates, lifecycle
 from minicrm.errors import Ambiguous, Conflict, InvalidValue, NotFound
 from minicrm.models import KINDS, STAGES, Contact, ContactDetail, Interaction, Reminder
 from minicrm.store import SORTS, ContactQuery, Store
@@ -366,6 +366,7 @@ def _contact_query(now: datetime, *, tags: Sequence[str] = (), stage: str | None
         descending=descending,
         limit=min(limit, MAX_ID) if limit is not None else None,
         consent=normalise_purpose(consent) if consent else None,
+        now=now,
     )
 
 
@@ -393,7 +394,9 @@ def show_contact(store: Store, now: datetime, contact: Contact, recent: int = 10
 
 
 def log_interaction(store: Store, now: datetime, contact: Contact, kind: str, text: str | None = None,
-                    *, at: str | None = None, amount: str | None = None) -> Interaction:  # fmt: skip
+                    *, at: str | None = None, amount: str | None = None,
+                    referred: Contact | None = None) -> Interaction:  # fmt: skip
+    """Record an interaction and apply the lifecycle rules (``lifecycle``) in the same transaction."""
     clean_kind = choose(kind, KINDS, "kind of interaction")
     clean_text = clean_block(text, "text")
     moment = dates.parse_when(at, now, prefer="past").instant(now) if at else now
@@ -401,10 +404,18 @@ def log_interaction(store: Store, now: datetime, contact: Contact, kind: str, te
         raise InvalidValue(f"--at {at} is in the future; log what has happened",
                            "For what is still to come, set a reminder: minicrm remind")  # fmt: skip
     value = parse_amount(amount)
+    if referred is not None:
+        if clean_kind != "referral":
+            raise InvalidValue("--referred goes with a referral", f"Use: minicrm log {contact.id} referral --referred ...")
+        if referred.id == contact.id:
+            raise InvalidValue(f"{contact.name} cannot refer themselves", "Name the contact they introduced")
     with store.write():
         interaction_id = store.insert_interaction(
             contact_id=contact.id, kind=clean_kind, at=moment, text=clean_text, amount=value, created=now
         )
+        if referred is not None:
+            store.set_referred(interaction_id, referred.id)
+        lifecycle.apply_rules(store, now, contact.id, clean_kind)
     return store.get_interaction(interaction_id)
 
 

@@ -20,16 +20,18 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from minicrm import migrations
 from minicrm.dates import from_utc_text, to_utc_text
 from minicrm.errors import StoreError
-from minicrm.models import STAGES, Consent, Contact, Interaction, Reminder, StageChange, reminder_state
+from minicrm.models import (STAGES, Consent, Contact, Deal, Interaction, Occasion, Referral, Reminder,
+                            StageChange, reminder_state)
 
 BUSY_TIMEOUT_MS = 10_000
+SCORE_DAYS = 90  # the score's recency and frequency window (insight, issue 5)
 _LIST_TABLES = {"emails": ("contact_emails", "email"), "phones": ("contact_phones", "phone"),
                 "tags": ("contact_tags", "tag")}  # fmt: skip
 
@@ -80,6 +82,7 @@ class ContactQuery:
     descending: bool = False
     limit: int | None = None
     consent: str | None = None  # only contacts whose current consent for this purpose is granted
+    now: datetime | None = None  # for sort by score (recency counts from it)
 
 
 SORTS = {
@@ -90,6 +93,7 @@ SORTS = {
     "created": "c.created_at",
     "updated": "c.updated_at",
     "last_contact": "last_contact_at",
+    "score": "score",  # highest first; computed by Store._score_sql (insight, issue 5)
 }
 
 
@@ -238,6 +242,8 @@ class Store:
                 [(contact_id, position, value) for position, value in enumerate(values)],
             )
         self._index_contact(contact_id)
+        if lists.get("tags") is not None:
+            self.refresh_touch("id = ?", (contact_id,))  # a tag's cadence may now apply
 
     def delete_contact(self, contact_id: int) -> None:
         self.conn.execute("DELETE FROM contact_search WHERE rowid = ?", (contact_id,))
@@ -361,6 +367,9 @@ class Store:
         """Contacts matching ``query``, streamed in batches (lists of 100k stay lean)."""
         where, params = self._contact_filter(query)
         order = SORTS[query.sort] + (" DESC" if query.descending else "")
+        if query.sort == "score":
+            order = self._score_sql() + ("" if query.descending else " DESC")
+            params = [*params, to_utc_text(query.now), to_utc_text(query.now - timedelta(days=SCORE_DAYS))]
         sql = f"SELECT {self._CONTACT_COLUMNS} FROM contacts c{where} ORDER BY {order}, c.id"
         if query.limit is not None:
             sql += " LIMIT ?"
@@ -1027,6 +1036,414 @@ class Store:
         return cursor.lastrowid
 
 
+    # ------------------------------------------------------------ insight (issue 5)
+
+    def contact_stage(self, contact_id: int) -> str | None:
+        row = self._one("SELECT stage FROM contacts WHERE id = ?", (contact_id,))
+        return row[0] if row else None
+
+    def order_count(self, contact_id: int) -> int:
+        """How many orders a contact has (served by the partial orders index)."""
+        return self._one(
+            "SELECT count(*) FROM interactions WHERE contact_id = ? AND kind = 'order'", (contact_id,)
+        )[0]
+
+    def set_referred(self, interaction_id: int, referred_id: int) -> None:
+        self.conn.execute("UPDATE interactions SET referred_id = ? WHERE id = ?", (referred_id, interaction_id))
+
+    def referrals(self, contact_id: int | None = None) -> list[Referral]:
+        """Referral interactions, newest first: all, or those made by or naming ``contact_id``."""
+        sql = """SELECT i.id, i.occurred_at, i.contact_id, a.name AS referrer_name,
+                        i.referred_id, b.name AS referred_name, i.text
+                 FROM interactions i JOIN contacts a ON a.id = i.contact_id
+                 LEFT JOIN contacts b ON b.id = i.referred_id"""
+        params: list[object] = []
+        if contact_id is not None:
+            sql += """ WHERE i.id IN (SELECT id FROM interactions WHERE contact_id = ? AND kind = 'referral'
+                                      UNION SELECT id FROM interactions WHERE referred_id = ?)"""
+            params = [contact_id, contact_id]
+        else:
+            sql += " WHERE i.kind = 'referral'"
+        sql += " ORDER BY i.occurred_at DESC, i.id DESC"
+        return [
+            Referral(id=row[0], at=from_utc_text(row[1]), referrer_id=row[2], referrer_name=row[3],
+                     referred_id=row[4], referred_name=row[5], text=row[6])
+            for row in self._all(sql, params)
+        ]  # fmt: skip
+
+
+    _DEAL_SELECT = """SELECT d.id, d.uid, d.contact_id, c.name AS contact_name, d.title, d.value_cents, d.stage,
+        d.close_on, d.closed_at, d.created_at, d.updated_at
+        FROM deals d JOIN contacts c ON c.id = d.contact_id"""
+
+    @staticmethod
+    def _deal(row: sqlite3.Row) -> Deal:
+        return Deal(id=row["id"], uid=row["uid"], contact_id=row["contact_id"], contact_name=row["contact_name"],
+                    title=row["title"], value=Decimal(row["value_cents"]) / 100, stage=row["stage"],
+                    close_on=_day(row["close_on"]), closed_at=_instant(row["closed_at"]),
+                    created_at=_instant(row["created_at"]), updated_at=_instant(row["updated_at"]))  # fmt: skip
+
+    def insert_deal(self, *, contact_id: int, title: str, value: Decimal, stage: str, close_on: date | None,
+                    created: datetime) -> int:  # fmt: skip
+        stamp = to_utc_text(created)
+        cursor = self.conn.execute(
+            """INSERT INTO deals (uid, contact_id, title, value_cents, stage, close_on, closed_at,
+                                  created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (new_uid(), contact_id, title, int(value * 100), stage, close_on.isoformat() if close_on else None,
+             stamp if stage in ("won", "lost") else None, stamp, stamp),
+        )  # fmt: skip
+        return cursor.lastrowid
+
+    def move_deal(self, deal_id: int, stage: str, at: datetime) -> None:
+        stamp = to_utc_text(at)
+        closed = stamp if stage in ("won", "lost") else None
+        self.conn.execute("UPDATE deals SET stage = ?, closed_at = ?, updated_at = ? WHERE id = ?",
+                          (stage, closed, stamp, deal_id))  # fmt: skip
+
+    def get_deal(self, deal_id: int) -> Deal | None:
+        row = self._one(self._DEAL_SELECT + " WHERE d.id = ?", (deal_id,))
+        return self._deal(row) if row else None
+
+    def list_deals(self, *, stages: Sequence[str] = (), contact_id: int | None = None) -> list[Deal]:
+        """Deals by close date (open ones without a date last), then id."""
+        where, params = [], []
+        if stages:
+            where.append(f"d.stage IN ({','.join('?' * len(stages))})")
+            params.extend(stages)
+        if contact_id is not None:
+            where.append("d.contact_id = ?")
+            params.append(contact_id)
+        sql = self._DEAL_SELECT + (" WHERE " + " AND ".join(where) if where else "")
+        sql += " ORDER BY d.close_on IS NULL, d.close_on, d.id"
+        return [self._deal(row) for row in self._all(sql, params)]
+
+    def pipeline(self) -> dict[str, tuple[int, int]]:
+        """stage -> (count, value in cents), from the (stage, value_cents) index."""
+        rows = self._all("SELECT stage, count(*), coalesce(sum(value_cents), 0) FROM deals GROUP BY stage")
+        return {row[0]: (row[1], row[2]) for row in rows}
+
+    def deals_closing_by(self, until: date) -> list[Deal]:
+        """Open deals whose close date is on or before ``until`` (partial index on open deals)."""
+        rows = self._all(self._DEAL_SELECT + " WHERE d.stage NOT IN ('won', 'lost') AND d.close_on <= ?"
+                         " ORDER BY d.close_on, d.id", (until.isoformat(),))  # fmt: skip
+        return [self._deal(row) for row in rows]
+
+
+    _RFM_GROUP = """CASE
+                WHEN r >= 4 AND f >= 4 THEN 'champions'
+                WHEN r >= 3 AND f >= 3 THEN 'loyal'
+                WHEN r >= 3 THEN 'new'
+                WHEN f >= 3 THEN 'at-risk'
+                WHEN r = 2 THEN 'hibernating'
+                ELSE 'lost' END"""
+
+    def customer_values(self, now: datetime, *, at_risk: bool = False, group: str | None = None,
+                        order: str = "value", limit: int | None = None,
+                        scored: bool = True) -> list[sqlite3.Row]:  # fmt: skip
+        """Per customer (a contact with orders that carry an amount): value, rhythm, RFM scores and group.
+
+        Rows: contact_id, orders, cents, first_at, last_at, median_gap, risk_at, reorder_at, r, f, m,
+        rfm_group, name. ``at_risk``: silent for more than twice their median gap (risk_at passed).
+        A score is 1 + 5 x the customer's percent rank (capped at 5). With a small ``limit`` and no
+        ``group`` the rows are picked by index and scored one by one (three index counts each);
+        otherwise every customer is scored at once (window functions, ~1.5 s at 100k customers).
+        """
+        params: dict[str, object] = {"now": to_utc_text(now)}
+        order_by = {"value": "cents DESC, contact_id", "orders": "orders DESC, cents DESC, contact_id",
+                    "recent": "last_at DESC, contact_id"}[order]  # fmt: skip
+        tail = f" ORDER BY {order_by}"
+        if limit is not None:
+            tail += " LIMIT :limit"
+            params["limit"] = limit
+        if group is None and not scored:  # the report's lists: no RFM scores, index only
+            where = " WHERE s.risk_at < :now" if at_risk else ""
+            sql = f"""SELECT s.*, NULL AS r, NULL AS f, NULL AS m, NULL AS rfm_group, c.name
+                FROM customer_stats s JOIN contacts c ON c.id = s.contact_id{where}{tail}"""
+            return self._all(sql, params)
+        if group is None and limit is not None and limit <= 200:
+            # a few rows: pick them by index, then score each with three index counts
+            base = self.customer_values(now, at_risk=at_risk, order=order, limit=limit, scored=False)
+            total = max(1, self._one("SELECT count(*) FROM customer_stats")[0] - 1)
+            scored_rows = []
+            for row in base:
+                score = self._one(
+                    f"""SELECT r, f, m, {self._RFM_GROUP} AS rfm_group FROM (SELECT
+                        min(5, 1 + CAST(5.0 * (SELECT count(*) FROM customer_stats WHERE last_at < :last) / :n AS INTEGER)) AS r,
+                        min(5, 1 + CAST(5.0 * (SELECT count(*) FROM customer_stats WHERE orders < :orders) / :n AS INTEGER)) AS f,
+                        min(5, 1 + CAST(5.0 * (SELECT count(*) FROM customer_stats WHERE cents < :cents) / :n AS INTEGER)) AS m)""",
+                    {"last": row["last_at"], "orders": row["orders"], "cents": row["cents"], "n": total},
+                )  # fmt: skip
+                scored_rows.append({**dict(row), **dict(score)})
+            return scored_rows
+        where = []
+        if group is not None:
+            where.append("g.rfm_group = :group")
+            params["group"] = group
+        if at_risk:
+            where.append("g.risk_at < :now")
+        sql = f"""SELECT g.*, c.name FROM (
+                SELECT scored.*, {self._RFM_GROUP} AS rfm_group FROM (
+                    SELECT s.*,
+                        min(5, 1 + CAST(5 * percent_rank() OVER (ORDER BY s.last_at) AS INTEGER)) AS r,
+                        min(5, 1 + CAST(5 * percent_rank() OVER (ORDER BY s.orders) AS INTEGER)) AS f,
+                        min(5, 1 + CAST(5 * percent_rank() OVER (ORDER BY s.cents) AS INTEGER)) AS m
+                    FROM customer_stats s) scored
+                ) g JOIN contacts c ON c.id = g.contact_id{" WHERE " + " AND ".join(where) if where else ""}{tail}"""
+        return self._all(sql, params)
+
+    def stage_counts(self) -> dict[str, int]:
+        return {row[0]: row[1] for row in self._all("SELECT stage, count(*) FROM contacts GROUP BY stage")}
+
+    def stage_entries(self, start: datetime, end: datetime) -> dict[str, int]:
+        """Distinct contacts that reached each stage in [start, end): added at it, or moved to it."""
+        rows = self._all(
+            """SELECT to_stage, count(DISTINCT contact_id) FROM stage_changes
+               WHERE changed_at >= ? AND changed_at < ? GROUP BY to_stage""",
+            (to_utc_text(start), to_utc_text(end)),
+        )
+        return {row[0]: row[1] for row in rows}
+
+    def interaction_counts(self, bounds: Sequence[tuple[datetime, datetime]]) -> list[int]:
+        """Interactions in each [start, end) range (the occurred_at index, one range count each)."""
+        return [
+            self._one("SELECT count(*) FROM interactions WHERE occurred_at >= ? AND occurred_at < ?",
+                      (to_utc_text(a), to_utc_text(b)))[0]
+            for a, b in bounds
+        ]  # fmt: skip
+
+    def order_totals(self, bounds: Sequence[tuple[datetime, datetime]]) -> list[tuple[int, int]]:
+        """(orders with an amount, cents) in each [start, end) range (the partial index on orders by time)."""
+        sql = """SELECT count(amount_cents), coalesce(sum(amount_cents), 0) FROM interactions
+                 INDEXED BY interactions_orders_at
+                 WHERE kind = 'order' AND occurred_at >= ? AND occurred_at < ?"""
+        return [tuple(self._one(sql, (to_utc_text(a), to_utc_text(b)))) for a, b in bounds]
+
+    def count_stale(self, cutoff: datetime) -> int:
+        """Contacts created before ``cutoff`` with no interaction since (the last_contact_at index)."""
+        stamp = to_utc_text(cutoff)
+        return self._one(
+            """SELECT (SELECT count(*) FROM contacts WHERE last_contact_at < ?1 AND created_at < ?1)
+                    + (SELECT count(*) FROM contacts WHERE last_contact_at IS NULL AND created_at < ?1)""",
+            (stamp,),
+        )[0]
+
+    def count_open_reminders(self, due_from: date | None, due_until: date) -> int:
+        where, params = "status = 'open' AND due_on <= ?", [due_until.isoformat()]
+        if due_from is not None:
+            where += " AND due_on >= ?"
+            params.append(due_from.isoformat())
+        return self._one(f"SELECT count(*) FROM reminders WHERE {where}", params)[0]
+
+
+    # keep-in-touch cadence: touch_days = own cadence, else the shortest of their tags';
+    # next_touch_at = last contact (or creation) + touch_days, indexed for `due`.
+
+    def refresh_touch(self, where: str, params: Sequence = ()) -> None:
+        """Recompute touch_days and next_touch_at for the contacts ``where`` selects."""
+        self.conn.execute(
+            f"""UPDATE contacts SET touch_days = coalesce(cadence_days,
+                    (SELECT min(tc.days) FROM contact_tags t JOIN tag_cadences tc ON tc.tag = t.tag
+                     WHERE t.contact_id = contacts.id)) WHERE {where}""",
+            params,
+        )
+        self.conn.execute(
+            f"""UPDATE contacts SET next_touch_at = CASE WHEN touch_days IS NULL THEN NULL
+                    ELSE strftime('%Y-%m-%dT%H:%M:%SZ', coalesce(last_contact_at, created_at),
+                                  '+' || touch_days || ' days') END WHERE {where}""",
+            params,
+        )
+
+    def set_contact_cadence(self, contact_id: int, days: int | None) -> None:
+        self.conn.execute("UPDATE contacts SET cadence_days = ? WHERE id = ?", (days, contact_id))
+        self.refresh_touch("id = ?", (contact_id,))
+
+    def set_tag_cadence(self, tag: str, days: int | None) -> None:
+        if days is None:
+            self.conn.execute("DELETE FROM tag_cadences WHERE tag = ?", (tag,))
+        else:
+            self.conn.execute("INSERT OR REPLACE INTO tag_cadences (tag, days) VALUES (?, ?)", (tag, days))
+        self.refresh_touch("id IN (SELECT contact_id FROM contact_tags WHERE tag = ?)", (tag,))
+
+    def tag_cadences(self) -> dict[str, int]:
+        return {row[0]: row[1] for row in self._all("SELECT tag, days FROM tag_cadences ORDER BY tag")}
+
+    def touch_of(self, contact_id: int) -> tuple[int | None, int | None, datetime | None]:
+        """(own cadence, cadence in force, next touch) of a contact."""
+        row = self._one("SELECT cadence_days, touch_days, next_touch_at FROM contacts WHERE id = ?", (contact_id,))
+        return (row[0], row[1], _instant(row[2])) if row else (None, None, None)
+
+    def touches_due(self, before: datetime, limit: int | None = None) -> list[sqlite3.Row]:
+        """Contacts whose next touch is before ``before`` (the next_touch_at index), most overdue first."""
+        sql = """SELECT c.id, c.uid, c.name, c.touch_days, c.next_touch_at, c.last_contact_at, c.created_at,
+                    (SELECT e.email FROM contact_emails e WHERE e.contact_id = c.id ORDER BY e.position LIMIT 1) AS email,
+                    (SELECT p.phone FROM contact_phones p WHERE p.contact_id = c.id ORDER BY p.position LIMIT 1) AS phone
+                 FROM contacts c WHERE c.next_touch_at < ? ORDER BY c.next_touch_at, c.id"""
+        params: list[object] = [to_utc_text(before)]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return self._all(sql, params)
+
+    def contact_reach(self, contact_ids: Sequence[int]) -> dict[int, tuple[str | None, str | None]]:
+        """First email and phone of each contact."""
+        found: dict[int, tuple[str | None, str | None]] = {}
+        for start in range(0, len(contact_ids), 500):
+            chunk = list(contact_ids[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            for row in self._all(
+                f"""SELECT c.id,
+                    (SELECT e.email FROM contact_emails e WHERE e.contact_id = c.id ORDER BY e.position LIMIT 1),
+                    (SELECT p.phone FROM contact_phones p WHERE p.contact_id = c.id ORDER BY p.position LIMIT 1)
+                    FROM contacts c WHERE c.id IN ({marks})""", chunk):  # fmt: skip
+                found[row[0]] = (row[1], row[2])
+        return found
+
+    def lifetime_cents(self, contact_ids: Sequence[int]) -> dict[int, int]:
+        """Lifetime order value (cents) of those of ``contact_ids`` who are customers (primary-key lookups)."""
+        found: dict[int, int] = {}
+        ids = list(dict.fromkeys(contact_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._all(f"SELECT contact_id, cents FROM customer_stats WHERE contact_id IN ({marks})", chunk):
+                found[row[0]] = row[1]
+        return found
+
+
+    # segments: saved filters of `list`
+
+    def save_segment(self, name: str, filters: dict, at: datetime) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO segments (name, filters, created_at) VALUES (?, ?, ?)",
+                          (name, json.dumps(filters, ensure_ascii=False), to_utc_text(at)))  # fmt: skip
+
+    def get_segment(self, name: str) -> tuple[dict, datetime] | None:
+        row = self._one("SELECT filters, created_at FROM segments WHERE name = ?", (name,))
+        return (json.loads(row[0]), from_utc_text(row[1])) if row else None
+
+    def segments(self) -> list[tuple[str, dict, datetime]]:
+        return [(row[0], json.loads(row[1]), from_utc_text(row[2]))
+                for row in self._all("SELECT name, filters, created_at FROM segments ORDER BY name")]  # fmt: skip
+
+    def delete_segment(self, name: str) -> bool:
+        return self.conn.execute("DELETE FROM segments WHERE name = ?", (name,)).rowcount > 0
+
+    def contacts_matching(self, query: ContactQuery, contact_ids: Sequence[int]) -> set[int]:
+        """Those of ``contact_ids`` that ``query``'s filters select (primary-key lookups, in chunks)."""
+        where, params = self._contact_filter(query)
+        ids = list(dict.fromkeys(contact_ids))
+        found: set[int] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            clause = f"c.id IN ({','.join('?' * len(chunk))})"
+            sql = f"SELECT c.id FROM contacts c{where}" + (" AND " if where else " WHERE ") + clause
+            found.update(row[0] for row in self._all(sql, [*params, *chunk]))
+        return found
+
+
+    def reorders_due(self, before: datetime, still: datetime) -> list[sqlite3.Row]:
+        """Customers (3+ orders) whose predicted reorder is before ``before`` and who, at ``still``,
+        have been quiet for less than a further median gap (the reorder_at index)."""
+        return self._all(
+            """SELECT s.contact_id, s.orders, s.cents, s.last_at, s.median_gap, s.reorder_at, c.uid, c.name,
+                      c.last_contact_at
+               FROM customer_stats s JOIN contacts c ON c.id = s.contact_id
+               WHERE s.reorder_at < ? AND julianday(s.reorder_at) + s.median_gap >= julianday(?)
+               ORDER BY s.reorder_at, s.contact_id""",
+            (to_utc_text(before), to_utc_text(still)),
+        )
+
+
+    # scoring: weights in score_weights; the formula is documented in docs/insight.md and
+    # mirrored by insight.score_parts (a test checks they agree)
+
+    def score_weights(self) -> dict[str, float]:
+        return {row[0]: row[1] for row in self._all("SELECT name, weight FROM score_weights ORDER BY name")}
+
+    def set_score_weight(self, name: str, weight: float | None) -> None:
+        if weight is None:
+            self.conn.execute("DELETE FROM score_weights WHERE name = ?", (name,))
+        else:
+            self.conn.execute("INSERT OR REPLACE INTO score_weights (name, weight) VALUES (?, ?)", (name, weight))
+
+    def score_inputs(self, contact_id: int, now: datetime) -> sqlite3.Row:
+        """What a contact's score is made of: last contact, interactions in the window, orders, value, tags."""
+        return self._one(
+            """SELECT ?1 AS now, c.stage, c.last_contact_at,
+                      (SELECT count(*) FROM interactions i WHERE i.contact_id = c.id AND i.occurred_at >= ?2) AS recent,
+                      coalesce(s.orders, 0) AS orders, coalesce(s.cents, 0) AS cents,
+                      (SELECT group_concat(tag, ' ') FROM contact_tags t WHERE t.contact_id = c.id) AS tags
+               FROM contacts c LEFT JOIN customer_stats s ON s.contact_id = c.id WHERE c.id = ?3""",
+            (to_utc_text(now), to_utc_text(now - timedelta(days=SCORE_DAYS)), contact_id),
+        )
+
+    @staticmethod
+    def _score_sql() -> str:
+        """The score as an SQL expression over ``contacts c`` (parameters: now, now - SCORE_DAYS)."""
+        w = "(SELECT weight FROM score_weights WHERE name = '{}')"
+        stage = "CASE c.stage " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STAGES)) + " END"
+        return f"""(
+            coalesce({w.format('recency')} * max(0, min(1, 1 - (julianday(?) - julianday(c.last_contact_at)) / {SCORE_DAYS})), 0)
+            + min(coalesce({w.format('frequency_max')}, 1e9), coalesce({w.format('frequency')}, 0) *
+                  (SELECT count(*) FROM interactions i WHERE i.contact_id = c.id AND i.occurred_at >= ?))
+            + coalesce((SELECT min(coalesce({w.format('orders_max')}, 1e9), coalesce({w.format('orders')}, 0) * s.orders)
+                        + min(coalesce({w.format('value_max')}, 1e9), coalesce({w.format('value')}, 0) * s.cents / 10000.0)
+                        FROM customer_stats s WHERE s.contact_id = c.id), 0)
+            + coalesce({w.format('stage')}, 0) * {stage}
+            + coalesce((SELECT sum(sw.weight) FROM contact_tags t JOIN score_weights sw ON sw.name = 'tag:' || t.tag
+                        WHERE t.contact_id = c.id), 0))"""
+
+
+    # occasions: next_on is the next occurrence, notify_on = next_on - lead_days (indexed for `due`)
+
+    _OCCASION_SELECT = """SELECT o.id, o.uid, o.contact_id, c.name AS contact_name, o.label, o.date, o.lead_days,
+        o.note, o.next_on, o.notify_on FROM occasions o JOIN contacts c ON c.id = o.contact_id"""
+
+    @staticmethod
+    def _occasion(row: sqlite3.Row) -> Occasion:
+        return Occasion(id=row["id"], uid=row["uid"], contact_id=row["contact_id"], contact_name=row["contact_name"],
+                        label=row["label"], date=row["date"], lead_days=row["lead_days"], note=row["note"],
+                        next_on=date.fromisoformat(row["next_on"]), notify_on=date.fromisoformat(row["notify_on"]))  # fmt: skip
+
+    def insert_occasion(self, *, contact_id: int, label: str, day: str, lead_days: int, note: str | None,
+                        next_on: date, notify_on: date, created: datetime) -> int:  # fmt: skip
+        cursor = self.conn.execute(
+            """INSERT INTO occasions (uid, contact_id, label, date, lead_days, note, next_on, notify_on, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (new_uid(), contact_id, label, day, lead_days, note, next_on.isoformat(), notify_on.isoformat(),
+             to_utc_text(created)),
+        )  # fmt: skip
+        return cursor.lastrowid
+
+    def reschedule_occasion(self, occasion_id: int, next_on: date, notify_on: date) -> None:
+        self.conn.execute("UPDATE occasions SET next_on = ?, notify_on = ? WHERE id = ?",
+                          (next_on.isoformat(), notify_on.isoformat(), occasion_id))  # fmt: skip
+
+    def get_occasion(self, occasion_id: int) -> Occasion | None:
+        row = self._one(self._OCCASION_SELECT + " WHERE o.id = ?", (occasion_id,))
+        return self._occasion(row) if row else None
+
+    def list_occasions(self) -> list[Occasion]:
+        return [self._occasion(r) for r in self._all(self._OCCASION_SELECT + " ORDER BY o.next_on, o.id")]
+
+    def delete_occasion(self, occasion_id: int) -> bool:
+        return self.conn.execute("DELETE FROM occasions WHERE id = ?", (occasion_id,)).rowcount > 0
+
+    def occasions_notifying_by(self, day: date) -> list[Occasion]:
+        """Occasions whose notify day is on or before ``day`` (the notify_on index)."""
+        rows = self._all(self._OCCASION_SELECT + " WHERE o.notify_on <= ? ORDER BY o.notify_on, o.id",
+                         (day.isoformat(),))  # fmt: skip
+        return [self._occasion(r) for r in rows]
+
+    def order_near(self, contact_id: int, start: datetime, end: datetime) -> tuple[str | None, int | None] | None:
+        """The contact's latest order in [start, end): (text, cents) (the orders index)."""
+        row = self._one(
+            """SELECT text, amount_cents FROM interactions WHERE contact_id = ? AND kind = 'order'
+               AND occurred_at >= ? AND occurred_at < ? ORDER BY occurred_at DESC LIMIT 1""",
+            (contact_id, to_utc_text(start), to_utc_text(end)),
+        )
+        return (row[0], row[1]) if row else None
+
+
 def _clock(value: time | None) -> str | None:
     return value.strftime("%H:%M") if value is not None else None
 
@@ -1083,10 +1500,10 @@ def open_store(path: Path | str, now: datetime) -> Store:
 def _audited(store: Store) -> bool:
     """Whether this file has the audit trail (a file still on an older schema cannot)."""
     names = [fn.__name__ for fn in migrations.MIGRATIONS]
-    if "m005_audit" not in names:
+    if "m004_audit" not in names:
         return False
     version = store.conn.execute("PRAGMA user_version").fetchone()[0]
-    return version > names.index("m005_audit")
+    return version > names.index("m004_audit")
 
 
 def _migrate(store: Store, version: int, now: datetime) -> None:

@@ -140,4 +140,4 @@ def main() -> None:
     app(prog_name="minicrm")
 
 
-from minicrm.cli import contacts, activity, reminders, demo, transfer, safety, privacy  # noqa: E402,F401  (registers commands)
+from minicrm.cli import contacts, activity, reminders, demo, transfer, safety, privacy, insight  # noqa: E402,F401  (registers commands)

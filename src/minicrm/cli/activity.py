@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from minicrm.cli import app
-from minicrm.cli.common import AllOption, FormatOption, JsonOption, Run
+from minicrm.cli.common import AllOption, FormatOption, JsonOption, Run, note
 
 KIND_HELP = "call, email, meeting, note, order, message, visit, ticket or referral"
 
@@ -22,23 +22,33 @@ def log(
         help="What happened; - reads it from standard input")] = None,
     at: Annotated[str | None, typer.Option("--at", metavar="WHEN", help="When it happened [default: now]")] = None,
     amount: Annotated[str | None, typer.Option("--amount", metavar="N", help="Amount, e.g. for an order")] = None,
+    referred: Annotated[str | None, typer.Option("--referred", metavar="CONTACT",
+        help="For a referral: the contact they introduced")] = None,
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Record an interaction; prints it, id first.
+
+    Orders and referrals move the contact along the lifecycle (see docs/insight.md).
 
     \b
     Example:
       minicrm log ann call "Asked about a wedding cake"
       minicrm log ann order "Sourdough x2" --amount 9.50 --at "yesterday 4pm"
+      minicrm log priya referral "Introduced Jonas" --referred jonas
       mail-body | minicrm log bob@acme.test email -
     """
     from minicrm import services
 
     run = Run(ctx, fmt, as_json)
     found = services.resolve_contact(run.store, contact)
+    other = services.resolve_contact(run.store, referred) if referred else None
     if text == "-":
         text = sys.stdin.read()
-    run.one(services.log_interaction(run.store, run.now, found, kind, text, at=at, amount=amount))
+    logged = services.log_interaction(run.store, run.now, found, kind, text, at=at, amount=amount, referred=other)
+    stage = services.resolve_contact(run.store, str(found.id)).stage
+    if stage != found.stage:
+        note(f"{found.name} moved from {found.stage} to {stage}.")
+    run.one(logged)
 
 
 @app.command("history")

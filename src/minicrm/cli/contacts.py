@@ -62,10 +62,12 @@ def list_(
     stale: Annotated[int | None, typer.Option("--stale", metavar="DAYS",
         help="Only contacts with no interaction in the last DAYS days")] = None,
     sort: Annotated[str, typer.Option("--sort", metavar="FIELD",
-        help="name, id, org, stage, created, updated or last_contact; -FIELD reverses")] = "name",
+        help="name, id, org, stage, created, updated, last_contact or score (highest first); -FIELD reverses")] = "name",
     limit: Annotated[int | None, typer.Option("--limit", "-l", help="At most this many")] = None,
     consent: Annotated[str | None, typer.Option("--consent", metavar="PURPOSE",
         help="Only contacts who currently consent to this purpose")] = None,
+    segment: Annotated[str | None, typer.Option("--segment", metavar="NAME",
+        help="Only contacts in this saved segment (see minicrm segment)")] = None,
     all_: AllOption = False, fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """List contacts.
@@ -80,7 +82,11 @@ def list_(
 
     run = Run(ctx, fmt, as_json)
     filters = dict(tags=tag or (), stage=stage, org=org, search=search, stale_days=stale, consent=consent)
-    filtered = any([tag, stage, org, search, stale is not None, consent])
+    filtered = any([tag, stage, org, search, stale is not None, consent, segment])
+    if segment:
+        from minicrm import insight
+
+        filters = insight.merge_filters(insight.segment_filters(run.store, segment), filters)
     run.listing(
         lambda n: services.list_contacts(run.store, run.now, sort=sort, limit=n, **filters),
         Contact, limit=limit, show_all=all_,

@@ -39,27 +39,38 @@ def remind(
 @app.command("due")
 def due(
     ctx: typer.Context,
-    overdue: Annotated[bool, typer.Option("--overdue", help="Only reminders past their day")] = False,
-    today: Annotated[bool, typer.Option("--today", help="Only reminders due today")] = False,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only items past their day")] = False,
+    today: Annotated[bool, typer.Option("--today", help="Only items due today")] = False,
     week: Annotated[bool, typer.Option("--week", help="Everything due in the next 7 days, overdue included")] = False,
+    kind: Annotated[list[str] | None, typer.Option("--kind", "-k",
+        help="Only this kind (repeatable): reminder, cadence, deal, reorder or occasion")] = None,
+    segment: Annotated[str | None, typer.Option("--segment", metavar="NAME",
+        help="Only contacts in this saved segment")] = None,
     all_: AllOption = False, fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
-    """The day's work: overdue and due today.
+    """The day's work, most urgent first.
+
+    Reminders, contacts past their keep-in-touch cadence, deals past their
+    close date, customers likely to reorder and occasions inside their lead
+    time, ranked by urgency (how late, how valuable; see docs/insight.md),
+    each with the reason it is there.
 
     \b
     Example:
       minicrm due
-      minicrm due --week
-      minicrm due --json | jq -r '.[] | "\\(.contact_name): \\(.text)"'
+      minicrm due --week --kind reminder
+      minicrm due --json | jq -r '.[] | "\\(.contact_name): \\(.text) (\\(.reason))"'
     """
-    from minicrm import services
-    from minicrm.models import Reminder
+    from minicrm import insight
+    from minicrm.models import DueItem
 
     run = Run(ctx, fmt, as_json)
-    items = services.due(run.store, run.now, overdue=overdue, today=today, week=week)
+    items = insight.due_items(run.store, run.now, overdue=overdue, today=today, week=week, kinds=kind or ())
+    if segment:
+        items = insight.in_segment(run.store, run.now, items, segment)
     states = [item.state for item in items]
     summary = ", ".join(f"{states.count(s)} {s}" for s in ("overdue", "today", "upcoming") if s in states)
-    run.listing(lambda n: items[:n], Reminder, show_all=all_, count=lambda: len(items),
+    run.listing(lambda n: items[:n], DueItem, show_all=all_, count=lambda: len(items),
                 title=f"{run.now:%A %d %B}: {summary}",
                 empty="Nothing due this week." if week else "Nothing due. Plan ahead: minicrm due --week")  # fmt: skip
 
