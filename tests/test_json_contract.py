@@ -11,7 +11,7 @@ CONTACT = ["id", "uid", "name", "emails", "phones", "org", "stage", "tags", "bir
 INTERACTION = ["id", "uid", "contact_id", "contact_name", "kind", "at", "text", "amount", "created_at"]
 REMINDER = ["id", "uid", "contact_id", "contact_name", "contact_email", "contact_phone", "text", "due_on",
             "due_time", "rule", "status", "state", "days_late", "snoozed", "done_at", "created_at", "updated_at"]  # fmt: skip
-DUE_ITEM = REMINDER + ["kind", "reason", "urgency"]  # a reminder's keys first: scripts for reminders keep working
+DUE_ITEM = REMINDER + ["kind", "item_id", "reason", "urgency"]  # a reminder's keys first: scripts for reminders keep working
 STAGE_CHANGE = ["id", "contact_id", "from_stage", "to_stage", "at", "source"]
 CONSENT = ["id", "contact_id", "contact_name", "purpose", "granted", "at", "source", "recorded_at"]
 

@@ -319,7 +319,7 @@ def due_items(store: Store, now: datetime, *, overdue: bool = False, today: bool
         for r in services.due(store, now, overdue=overdue, today=today, week=week):
             reason = _late_words(-(r.due_on - day).days) + (f", repeats {r.rule}" if r.rule else "")
             fields_ = r.__dict__.copy()
-            fields_.update(kind="reminder", reason=reason)
+            fields_.update(kind="reminder", item_id=r.id, reason=reason)
             raw.append((fields_, None))
 
     if "cadence" in wanted:
@@ -332,7 +332,7 @@ def due_items(store: Store, now: datetime, *, overdue: bool = False, today: bool
             ago = (day - dates.local(dates.from_utc_text(since)).date()).days if since else None
             said = f"last contact {dates.plural(ago, 'day')} ago" if ago is not None else "never contacted"
             raw.append((dict(
-                id=row["id"], uid=row["uid"], contact_id=row["id"], contact_name=row["name"],
+                id=None, item_id=row["id"], uid=row["uid"], contact_id=row["id"], contact_name=row["name"],
                 contact_email=row["email"], contact_phone=row["phone"],
                 text=f"Get in touch (every {dates.plural(row['touch_days'], 'day')})", due_on=touch_day,
                 rule=f"every {dates.plural(row['touch_days'], 'day')}", state=state, days_late=max(late, 0),
@@ -348,8 +348,8 @@ def due_items(store: Store, now: datetime, *, overdue: bool = False, today: bool
             word = "expected to close " + ("today" if late == 0 else f"{dates.plural(abs(late), 'day')} "
                                            + ("ago" if late > 0 else "from now"))  # fmt: skip
             raw.append((dict(
-                id=d.id, uid=d.uid, contact_id=d.contact_id, contact_name=d.contact_name, contact_email=email,
-                contact_phone=phone, text=f"Close the deal: {d.title}", due_on=d.close_on, state=state,
+                id=None, item_id=d.id, uid=d.uid, contact_id=d.contact_id, contact_name=d.contact_name,
+                contact_email=email, contact_phone=phone, text=f"Close the deal: {d.title} (deal {d.id})", due_on=d.close_on, state=state,
                 days_late=max(late, 0), created_at=d.created_at, updated_at=d.updated_at, kind="deal",
                 reason=f"{word}; {d.stage}, worth {d.value:,.2f}",
             ), d.value))  # fmt: skip
@@ -367,7 +367,8 @@ def due_items(store: Store, now: datetime, *, overdue: bool = False, today: bool
             last_order = (day - dates.local(dates.from_utc_text(row["last_at"])).date()).days
             gap = f"{row['median_gap']:.1f}".rstrip("0").rstrip(".")
             raw.append((dict(
-                id=row["contact_id"], uid=row["uid"], contact_id=row["contact_id"], contact_name=row["name"],
+                id=None, item_id=row["contact_id"], uid=row["uid"], contact_id=row["contact_id"],
+                contact_name=row["name"],
                 contact_email=email, contact_phone=phone, text=f"Likely to reorder (about every {gap} days)",
                 due_on=predicted, state=state, days_late=max(late, 0), kind="reorder",
                 reason=f"{row['orders']} orders, usually {gap} days apart; last order {dates.plural(last_order, 'day')} ago",
@@ -386,7 +387,7 @@ def due_items(store: Store, now: datetime, *, overdue: bool = False, today: bool
         item["urgency"] = urgency(item["kind"], late, value)
         items.append(DueItem(**item))
     items.sort(key=lambda i: (-i.urgency, i.due_on, i.due_time is not None, i.due_time or time(0),
-                              DUE_KINDS.index(i.kind), i.id))  # fmt: skip
+                              DUE_KINDS.index(i.kind), i.item_id))  # fmt: skip
     return items
 
 
@@ -610,7 +611,7 @@ def _occasion_items(store: Store, now: datetime, last: date) -> list[dict]:
             said = "last year: " + (text or "an order") + (f" ({_cents(cents):,.2f})" if cents is not None else "")
         email, phone = reach.get(o.contact_id, (None, None))
         items.append(dict(
-            id=o.id, uid=o.uid, contact_id=o.contact_id, contact_name=o.contact_name, contact_email=email,
+            id=None, item_id=o.id, uid=o.uid, contact_id=o.contact_id, contact_name=o.contact_name, contact_email=email,
             contact_phone=phone, text=f"{o.label.capitalize()} {when}" + (f": {o.note}" if o.note else ""),
             due_on=next_on, rule="yearly", state="today" if until == 0 else "upcoming", kind="occasion",
             reason=f"{o.label} on {next_on:%d %b}, reminding {dates.plural(o.lead_days, 'day')} ahead; {said}",

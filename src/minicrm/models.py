@@ -355,12 +355,13 @@ class DueItem:
     """One line of the ranked morning list.
 
     The first fields are a reminder's, so scripts written for reminders keep
-    working; ``kind``, ``reason`` and ``urgency`` come last. ``id`` is the
-    reminder id (kind reminder), the contact id (cadence, reorder), the deal id (deal)
-    or the occasion id (occasion).
+    working; ``kind``, ``item_id``, ``reason`` and ``urgency`` come last. ``id`` is
+    the reminder id, and null for the other kinds, so that ``minicrm done`` never
+    gets an id that is not a reminder's. ``item_id`` is the id of what the item is
+    about: the reminder, the contact (cadence, reorder), the deal or the occasion.
     """
 
-    id: int
+    id: int | None
     uid: str
     contact_id: int
     contact_name: str
@@ -378,6 +379,7 @@ class DueItem:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     kind: str = "reminder"  # reminder | cadence | deal | reorder | occasion
+    item_id: int = 0
     reason: str = ""
     urgency: int = 0
 

@@ -563,7 +563,7 @@ def write_report(rep: Report, now: datetime, out: IO[str]) -> None:
         con.print(build_table(rep.at_risk, CustomerValue, now, "At risk", con.width))
     con.print(build_table(rep.pipeline, PipelineStage, now, "Pipeline", con.width))
 TABLES[DueItem] = (
-    Column("ID", lambda r, n: str(r.id), style="dim", justify="right", no_wrap=True),
+    Column("ID", lambda r, n: "" if r.id is None else str(r.id), style="dim", justify="right", no_wrap=True),
     Column("Kind", lambda r, n: r.kind, style="magenta", no_wrap=True, priority=2),
     Column("Due", _due, no_wrap=True),
     Column("Contact", lambda r, n: r.contact_name, style="bold", max_width=24, min_width=10),
