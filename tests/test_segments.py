@@ -72,3 +72,17 @@ def test_due_by_segment(shop):
     items = shop.ok("due", "--segment", "vips", "--json", env={"MINICRM_NOW": "2026-11-20T09:00"}).json()
     assert sorted((i["kind"], i["contact_name"]) for i in items) == [("cadence", "Bob"), ("reminder", "Ann")]
     assert shop("due", "--segment", "nope").exit_code == 3
+
+
+def test_a_segment_can_filter_on_current_consent(cli):
+    cli.ok("add", "Ann")
+    cli.ok("add", "Bob")
+    cli.ok("consent", "ann", "grant", "email-marketing")
+    cli.ok("consent", "bob", "grant", "email-marketing")
+    cli.ok("segment", "save", "mailable", "--consent", "email-marketing")
+    assert [row[2] for row in cli.ok("list", "--segment", "mailable").rows()] == ["Ann", "Bob"]
+    cli.ok("consent", "bob", "revoke", "email-marketing")  # re-evaluated at each use
+    assert [row[2] for row in cli.ok("list", "--segment", "mailable").rows()] == ["Ann"]
+    cli.ok("remind", "ann", "newsletter", "--on", "today")
+    cli.ok("remind", "bob", "newsletter", "--on", "today")
+    assert [i["contact_name"] for i in cli.ok("due", "--segment", "mailable", "--json").json()] == ["Ann"]

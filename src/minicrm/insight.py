@@ -394,7 +394,6 @@ def due_items(store: Store, now: datetime, *, overdue: bool = False, today: bool
 # ------------------------------------------------------------------ segments
 
 _SEGMENT_NAME = re.compile(r"^[\w][\w.\-]{0,49}$")
-SEGMENT_KEYS = ("tags", "stage", "org", "search", "stale_days")
 
 
 def _segment_name(name: str) -> str:
@@ -409,7 +408,7 @@ def save_segment(store: Store, now: datetime, name: str, **filters: object) -> S
     clean = _segment_name(name)
     query = services._contact_query(now, **filters)  # checks and normalises every filter
     saved = {"tags": list(query.tags), "stage": query.stage, "org": query.org, "search": query.search,
-             "stale_days": filters.get("stale_days")}  # fmt: skip
+             "stale_days": filters.get("stale_days"), "consent": query.consent}  # fmt: skip
     saved = {k: v for k, v in saved.items() if v not in (None, [], "")}
     if not saved:
         raise InvalidValue("a segment needs at least one filter", "E.g. minicrm segment save vips --tag vip")

@@ -285,6 +285,8 @@ def segment_save(
     org: Annotated[str | None, typer.Option("--org", "-o", help="Organisation contains this")] = None,
     search: Annotated[str | None, typer.Option("--search", "-q", help="Contains this text")] = None,
     stale: Annotated[int | None, typer.Option("--stale", metavar="DAYS", help="No interaction in DAYS days")] = None,
+    consent: Annotated[str | None, typer.Option("--consent", metavar="PURPOSE",
+        help="Only contacts who currently consent to this purpose")] = None,
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Save the filters of list under a name.
@@ -300,7 +302,7 @@ def segment_save(
 
     run = Run(ctx, fmt, as_json)
     run.one(insight.save_segment(run.store, run.now, name, tags=tag or (), stage=stage, org=org, search=search,
-                                 stale_days=stale))  # fmt: skip
+                                 stale_days=stale, consent=consent))  # fmt: skip
 
 
 @segment_app.command("list")
