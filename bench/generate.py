@@ -23,6 +23,7 @@ and ``now``, with a sidecar JSON describing the ids the benchmark uses.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -40,6 +41,7 @@ from pathlib import Path
 os.environ["TZ"] = "UTC"
 time.tzset()
 
+from minicrm import migrations  # noqa: E402
 from minicrm.models import KINDS, STAGES  # noqa: E402
 from minicrm.store import open_store  # noqa: E402
 
@@ -121,9 +123,19 @@ def parse_now(text: str) -> datetime:
 
 
 def cache_path(contacts: int, seed: int, now: str = DEFAULT_NOW) -> Path:
-    """Where ``ensure`` keeps the database for these arguments."""
+    """Where ``ensure`` keeps the database for these arguments.
+
+    The key holds minicrm's schema too: the number of migrations and a hash of
+    migrations.py, so a new or edited migration means a new file
+    (``bench/run.py --regenerate`` forces one after other changes to the store).
+    """
     stamp = now.replace("-", "").replace(":", "").replace("T", "t")
-    return OUT_DIR / f"minicrm-v{GENERATOR_VERSION}-n{contacts}-s{seed}-{stamp}.db"
+    return OUT_DIR / f"minicrm-g{GENERATOR_VERSION}-{schema_key()}-n{contacts}-s{seed}-{stamp}.db"
+
+
+def schema_key() -> str:
+    digest = hashlib.sha256(Path(migrations.__file__).read_bytes()).hexdigest()[:8]
+    return f"schema{len(migrations.MIGRATIONS)}.{digest}"
 
 
 _UNDECOMPOSED = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "ß": "ss", "ł": "l"})  # NFKD keeps these
@@ -269,6 +281,8 @@ def generate(path: Path, contacts: int, seed: int, now_text: str = DEFAULT_NOW) 
 
     return {
         "generator_version": GENERATOR_VERSION,
+        "schema_version": len(migrations.MIGRATIONS),
+        "schema_key": schema_key(),
         "contacts": contacts,
         "seed": seed,
         "now": now_text,
@@ -280,11 +294,12 @@ def generate(path: Path, contacts: int, seed: int, now_text: str = DEFAULT_NOW) 
     }
 
 
-def ensure(contacts: int, seed: int = DEFAULT_SEED, now: str = DEFAULT_NOW, quiet: bool = False) -> tuple[Path, dict]:
-    """The cached database for these arguments, generated first when missing."""
+def ensure(contacts: int, seed: int = DEFAULT_SEED, now: str = DEFAULT_NOW, quiet: bool = False,
+           regenerate: bool = False) -> tuple[Path, dict]:  # fmt: skip
+    """The cached database for these arguments, generated first when missing (or asked to)."""
     path = cache_path(contacts, seed, now)
     meta_path = path.with_suffix(".json")
-    if path.exists() and meta_path.exists():
+    if path.exists() and meta_path.exists() and not regenerate:
         return path, json.loads(meta_path.read_text())
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
@@ -295,8 +310,13 @@ def ensure(contacts: int, seed: int = DEFAULT_SEED, now: str = DEFAULT_NOW, quie
     started = time.perf_counter()
     meta = generate(partial, contacts, seed, now)
     meta["generate_seconds"] = round(time.perf_counter() - started, 1)
+    meta_path.unlink(missing_ok=True)
     os.replace(partial, path)  # only a complete file ever has the cache name
     meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+    # Older builds of the same database (earlier generator or schema) are dead weight now.
+    for stale in OUT_DIR.glob(f"minicrm-g*-schema*-n{contacts}-s{seed}-{path.stem.rsplit('-', 1)[1]}.*"):
+        if stale.stem != path.stem and stale.suffix in (".db", ".json"):
+            stale.unlink()
     if not quiet:
         print(f"  done in {meta['generate_seconds']} s, {meta['bytes'] / 2**20:.0f} MiB", file=sys.stderr)
     return path, meta

@@ -137,6 +137,9 @@ def root(
 
 def main() -> None:
     """The ``minicrm`` console script."""
+    if sys.argv[1:] == ["--version"]:  # answered before Typer builds every command (~35 ms)
+        sys.stdout.write(f"minicrm {__version__}\n")
+        return
     app(prog_name="minicrm")
 
 
