@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from minicrm.models import Contact, DueItem, Interaction, Reminder, field_names
+from minicrm.models import Contact, DueItem, Interaction, field_names
 
 FORMATS = ["tsv", "csv", "json", "ndjson"]
 

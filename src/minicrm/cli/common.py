@@ -107,6 +107,23 @@ def stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 
 
+def confirm(question: str, what: str, verb: str) -> None:
+    """Ask before a destructive step; in a script (no terminal to answer) refuse instead.
+
+    ``what`` names the thing ("Ann Lee (#12)"), ``verb`` the action ("delete"):
+    they make the refusal "not deleting Ann Lee (#12) without confirmation".
+    Returns when the person said yes; exits 1 when they said no.
+    """
+    from minicrm.errors import UsageError
+
+    if not stdin_is_terminal():
+        doing = verb[:-1] + "ing" if verb.endswith("e") else verb + "ing"
+        raise UsageError(f"not {doing} {what} without confirmation", f"Add --yes to {verb} from a script")
+    if not typer.confirm(question, err=True):
+        note(f"Nothing {verb}{'d' if verb.endswith('e') else 'ed'}.")
+        raise typer.Exit(1)
+
+
 def note(message: str) -> None:
     """A message for the person (stderr), never mixed into data; no escape sequences from data in it."""
     from minicrm import render

@@ -166,17 +166,12 @@ def rm(
       minicrm rm 12 --yes      # in scripts
     """
     from minicrm import services
-    from minicrm.errors import UsageError
 
     run = Run(ctx)
     found = services.resolve_contact(run.store, contact)
     if not yes:
-        if not common.stdin_is_terminal():
-            raise UsageError(f"not deleting {found.name} (#{found.id}) without confirmation",
-                             "Add --yes to delete from a script")  # fmt: skip
-        if not typer.confirm(f"Delete {found.name} (#{found.id}) and all their history?", err=True):
-            note("Nothing deleted.")
-            raise typer.Exit(1)
+        common.confirm(f"Delete {found.name} (#{found.id}) and all their history?", f"{found.name} (#{found.id})",
+                       "delete")  # fmt: skip
     services.delete_contact(run.store, found)
     note(f"Deleted {found.name} (#{found.id}).")
 

@@ -246,7 +246,6 @@ def cadence(
     """
     from minicrm import insight, services
     from minicrm.errors import UsageError
-    from minicrm.models import Cadence
 
     run = Run(ctx, fmt, as_json)
     if tag is not None:

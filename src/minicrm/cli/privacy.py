@@ -91,17 +91,12 @@ def forget(
       minicrm forget 12 --yes                 # in scripts
     """
     from minicrm import privacy, services
-    from minicrm.errors import UsageError
 
     run = Run(ctx)
     found = services.resolve_contact(run.store, contact)
     if not yes:
-        if not common.stdin_is_terminal():
-            raise UsageError(f"not erasing {found.name} (#{found.id}) without confirmation",
-                             "Add --yes to erase from a script")  # fmt: skip
-        if not typer.confirm(f"Erase {found.name} (#{found.id}) for good? This cannot be undone", err=True):
-            note("Nothing erased.")
-            raise typer.Exit(1)
+        common.confirm(f"Erase {found.name} (#{found.id}) for good? This cannot be undone",
+                       f"{found.name} (#{found.id})", "erase")  # fmt: skip
     done = privacy.forget(run.store, run.now, found)
     kept = f"; {done.amounts_kept} amounts kept anonymously" if done.amounts_kept else ""
     note(f"Erased {done.name} (#{done.contact_id}){kept}. This cannot be undone: minicrm undo will not "

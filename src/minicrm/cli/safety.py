@@ -47,16 +47,12 @@ def restore(ctx: typer.Context, path: Annotated[str, typer.Argument(help="A back
       minicrm restore ~/.local/share/minicrm/minicrm-backup-20261117-180000.db
     """
     from minicrm import safety
-    from minicrm.errors import UsageError
 
     run = Run(ctx)
     safety.check_backup(path)
     if not yes:
-        if not common.stdin_is_terminal():
-            raise UsageError("not restoring without confirmation", "Add --yes to restore from a script")
-        if not typer.confirm(f"Replace {run.store.path} with {path}? (the current one is kept aside)", err=True):
-            note("Nothing restored.")
-            raise typer.Exit(1)
+        common.confirm(f"Replace {run.store.path} with {path}? (the current one is kept aside)",
+                       str(run.store.path), "restore")  # fmt: skip
     aside = safety.restore(run.store, run.now, path)
     note(f"Restored {path}. The replaced database is kept as {aside}.")
 

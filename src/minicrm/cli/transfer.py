@@ -388,18 +388,12 @@ def merge(
     """
     from minicrm import quality, services
     from minicrm.cli import common
-    from minicrm.errors import UsageError as Usage
 
     run = Run(ctx, fmt, as_json)
     kept, merged = services.resolve_contact(run.store, keep), services.resolve_contact(run.store, other)
     if kept.id != merged.id and not yes:
-        if not common.stdin_is_terminal():
-            raise Usage(f"not merging {merged.name} (#{merged.id}) into {kept.name} (#{kept.id}) without confirmation",
-                        "Add --yes to merge from a script")  # fmt: skip
-        if not typer.confirm(f"Merge {merged.name} (#{merged.id}) into {kept.name} (#{kept.id}) and delete "
-                             f"#{merged.id}?", err=True):  # fmt: skip
-            note("Nothing merged.")
-            raise typer.Exit(1)
+        common.confirm(f"Merge {merged.name} (#{merged.id}) into {kept.name} (#{kept.id}) and delete #{merged.id}?",
+                       f"{merged.name} (#{merged.id}) into {kept.name} (#{kept.id})", "merge")  # fmt: skip
     _, result = quality.merge_contacts(run.store, run.now, kept, merged)
     note(quality.describe_merge(result))
     run.one(result)
