@@ -14,8 +14,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def commands():
-    group = typer.main.get_command(app)
-    return {name: group.get_command(None, name) for name in group.list_commands(None)}
+    """Every command, sub-commands included ("deal add"), by name."""
+    found = {}
+
+    def walk(group, prefix):
+        for name in group.list_commands(None):
+            command = group.get_command(None, name)
+            if hasattr(command, "list_commands"):
+                walk(command, f"{prefix}{name} ")
+            else:
+                found[f"{prefix}{name}"] = command
+
+    walk(typer.main.get_command(app), "")
+    return found
 
 
 def test_the_brief_commands_all_exist():
@@ -29,6 +40,7 @@ def test_every_command_has_a_summary_and_an_example():
         summary = help_text.strip().splitlines()[0]
         assert summary and summary.endswith((".", ")")), name
         assert "Example:" in help_text and f"minicrm {name}" in help_text, name
+        assert "\\b" not in help_text, f"{name}: a literal \\b (click's no-rewrap marker is the character \\x08)"
 
 
 def test_cli_reference_is_current():

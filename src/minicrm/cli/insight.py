@@ -19,7 +19,7 @@ def referrals(
 ) -> None:  # fmt: skip
     """Who referred whom, newest first.
 
-    \\b
+    \b
     Example:
       minicrm log priya referral "Introduced Jonas" --referred jonas
       minicrm referrals
@@ -57,7 +57,7 @@ def deal_add(
 ) -> None:  # fmt: skip
     """Add a deal; prints it, id first.
 
-    \\b
+    \b
     Example:
       minicrm deal add jonas "Website relaunch" --value 8000 --stage proposal --close "Dec 15"
     """
@@ -78,7 +78,7 @@ def deal_list(
 ) -> None:  # fmt: skip
     """List deals by close date.
 
-    \\b
+    \b
     Example:
       minicrm deal list --open
       minicrm deal list --contact jonas --json
@@ -103,7 +103,7 @@ def deal_move(
     Winning a deal logs it as an order (its value the amount), so the
     lifecycle rules apply to its contact.
 
-    \\b
+    \b
     Example:
       minicrm deal move 3 won
     """
@@ -125,7 +125,7 @@ def deal_pipeline(ctx: typer.Context, fmt: FormatOption = None, as_json: JsonOpt
 
     Weighted value = value × the stage's probability (see docs/insight.md).
 
-    \\b
+    \b
     Example:
       minicrm deal pipeline
     """
@@ -153,7 +153,7 @@ def customers(
     From orders with an amount: lifetime value, order count, average order,
     median gap between orders (see docs/insight.md for the RFM rules).
 
-    \\b
+    \b
     Example:
       minicrm customers --limit 10
       minicrm customers --group champions --json
@@ -176,7 +176,7 @@ def at_risk(
 
     At risk: no order for more than twice their own median gap between orders.
 
-    \\b
+    \b
     Example:
       minicrm at-risk
       minicrm at-risk --limit 5 --json | jq -r '.[].contact_name'
@@ -203,7 +203,7 @@ def report(
     month, top customers, the at-risk list, stale contacts, due counts and the
     pipeline. --format json gives every number; tsv/csv one number a row.
 
-    \\b
+    \b
     Example:
       minicrm report
       minicrm report --since 2026-10-01 --until 2026-12-31 --json
@@ -238,7 +238,7 @@ def cadence(
     them as "get in touch". A contact's own cadence beats their tags'; with
     several tagged cadences the shortest applies.
 
-    \\b
+    \b
     Example:
       minicrm cadence ann 30d
       minicrm cadence --tag vip 14d
@@ -292,7 +292,7 @@ def segment_save(
 
     Saving an existing name replaces it.
 
-    \\b
+    \b
     Example:
       minicrm segment save quiet-vips --tag vip --stale 30
       minicrm due --segment quiet-vips
@@ -308,7 +308,7 @@ def segment_save(
 def segment_list(ctx: typer.Context, fmt: FormatOption = None, as_json: JsonOption = False) -> None:
     """Saved segments and how many match now.
 
-    \\b
+    \b
     Example:
       minicrm segment list
     """
@@ -324,7 +324,7 @@ def segment_list(ctx: typer.Context, fmt: FormatOption = None, as_json: JsonOpti
 def segment_rm(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Segment name")]) -> None:
     """Delete a saved segment (contacts stay).
 
-    \\b
+    \b
     Example:
       minicrm segment rm quiet-vips
     """
@@ -352,7 +352,7 @@ def score(
     Without CONTACT: the weights (change them with --set). minicrm list
     --sort score ranks contacts by it.
 
-    \\b
+    \b
     Example:
       minicrm score --explain ann
       minicrm score --set recency=40 --set tag:vip=10
@@ -402,7 +402,7 @@ def occasion_add(
 
     minicrm due shows it from LEAD days before, with last year's order.
 
-    \\b
+    \b
     Example:
       minicrm occasion add ann birthday --lead 14d --note "custom cake"
       minicrm occasion add tom 06-21 --label anniversary --lead 7d
@@ -418,7 +418,7 @@ def occasion_add(
 def occasion_list(ctx: typer.Context, fmt: FormatOption = None, as_json: JsonOption = False) -> None:
     """Occasions by their next date.
 
-    \\b
+    \b
     Example:
       minicrm occasion list
     """
@@ -433,7 +433,7 @@ def occasion_list(ctx: typer.Context, fmt: FormatOption = None, as_json: JsonOpt
 def occasion_rm(ctx: typer.Context, occasion_id: Annotated[int, typer.Argument(metavar="ID", help="Occasion id")]) -> None:
     """Delete an occasion.
 
-    \\b
+    \b
     Example:
       minicrm occasion rm 3
     """
