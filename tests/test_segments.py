@@ -86,3 +86,21 @@ def test_a_segment_can_filter_on_current_consent(cli):
     cli.ok("remind", "ann", "newsletter", "--on", "today")
     cli.ok("remind", "bob", "newsletter", "--on", "today")
     assert [i["contact_name"] for i in cli.ok("due", "--segment", "mailable", "--json").json()] == ["Ann"]
+
+
+def test_export_takes_a_segment(cli, tmp_path):
+    import json
+
+    cli.ok("add", "Ann", "--tag", "vip")
+    cli.ok("add", "Bob")
+    cli.ok("log", "ann", "call", "hello Ann")
+    cli.ok("log", "bob", "call", "hello Bob")
+    cli.ok("remind", "ann", "Ann's reminder", "--on", "tomorrow")
+    cli.ok("remind", "bob", "Bob's reminder", "--on", "tomorrow")
+    cli.ok("segment", "save", "vips", "--tag", "vip")
+    lines = [json.loads(line) for line in cli.ok("export", "all", "--to", "ndjson", "--segment", "vips").stdout.splitlines()]
+    assert [(r["type"], r.get("name") or r.get("text")) for r in lines] == [
+        ("contact", "Ann"), ("interaction", "hello Ann"), ("reminder", "Ann's reminder")]
+    ics = cli.ok("export", "reminders", "--to", "ics", "--segment", "vips").stdout
+    assert "Ann's reminder" in ics and "Bob's reminder" not in ics
+    assert cli("export", "--segment", "nope").exit_code == 3

@@ -406,7 +406,7 @@ def _segment_name(name: str) -> str:
 def save_segment(store: Store, now: datetime, name: str, **filters: object) -> Segment:
     """Save the filters of ``minicrm list`` under ``name`` (replacing a segment of that name)."""
     clean = _segment_name(name)
-    query = services._contact_query(now, **filters)  # checks and normalises every filter
+    query = services.contact_query(now, **filters)  # checks and normalises every filter
     saved = {"tags": list(query.tags), "stage": query.stage, "org": query.org, "search": query.search,
              "stale_days": filters.get("stale_days"), "consent": query.consent}  # fmt: skip
     saved = {k: v for k, v in saved.items() if v not in (None, [], "")}
@@ -449,7 +449,7 @@ def delete_segment(store: Store, name: str) -> None:
 
 def in_segment(store: Store, now: datetime, items: list[DueItem], name: str) -> list[DueItem]:
     """The due items whose contact is in the segment (evaluated now)."""
-    query = services._contact_query(now, **segment_filters(store, name))
+    query = services.contact_query(now, **segment_filters(store, name))
     members = store.contacts_matching(query, [item.contact_id for item in items])
     return [item for item in items if item.contact_id in members]
 

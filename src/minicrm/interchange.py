@@ -17,7 +17,7 @@ import csv
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from itertools import islice
 from typing import IO, Any
@@ -662,32 +662,40 @@ def import_records(store: Store, now: datetime, records: Iterable[tuple[int, Any
 # ------------------------------------------------------------------ export
 
 
-def export_records(store: Store, what: str, today: date) -> Iterator[tuple[str, Any, dict]]:
+def export_records(store: Store, what: str, today: date,
+                   only: ContactQuery | None = None) -> Iterator[tuple[str, Any, dict]]:  # fmt: skip
     """``(type, record, extra)`` for every record of ``what``, in id order, streamed.
 
     ``extra`` holds what the record type does not carry but a faithful copy
     needs: a contact's stage history; the contact uid of an interaction or
-    reminder; a reminder's anchor and scheduled days.
+    reminder; a reminder's anchor and scheduled days. ``only`` (a segment's
+    query) keeps the contacts it selects, and their interactions and reminders.
     """
     if what not in EXPORT_KINDS:
         raise UsageError(f"cannot export {what!r}", f"Use one of: {', '.join(EXPORT_KINDS)}")
+    query = replace(only, sort="id", descending=False, limit=None) if only else ContactQuery(sort="id")
+    members = {c.id for c in store.list_contacts(query)} if only else None
     if what in ("contacts", "all"):
-        contacts = store.list_contacts(ContactQuery(sort="id"))
+        contacts = store.list_contacts(query)
         while chunk := list(islice(contacts, 500)):
             histories = store.stage_histories([c.id for c in chunk])
             for contact in chunk:
                 yield "contact", contact, {"stage_history": histories.get(contact.id, [])}
     if what in ("interactions", "all"):
         for interaction, contact_uid in store.export_interactions():
-            yield "interaction", interaction, {"contact_uid": contact_uid}
+            if members is None or interaction.contact_id in members:
+                yield "interaction", interaction, {"contact_uid": contact_uid}
     if what in ("reminders", "all"):
         for reminder, contact_uid, anchor, scheduled in store.export_reminders(today=today):
-            yield "reminder", reminder, {"contact_uid": contact_uid, "anchor_on": anchor, "scheduled_on": scheduled}
+            if members is None or reminder.contact_id in members:
+                yield "reminder", reminder, {"contact_uid": contact_uid, "anchor_on": anchor, "scheduled_on": scheduled}
 
 
-def open_reminders(store: Store) -> Iterator[Reminder]:
-    """Every open reminder, in id order, streamed (for the calendar export)."""
-    return (reminder for reminder, _, _, _ in store.export_reminders(open_only=True))
+def open_reminders(store: Store, only: ContactQuery | None = None) -> Iterator[Reminder]:
+    """Every open reminder, in id order, streamed (for the calendar export); ``only`` as above."""
+    members = {c.id for c in store.list_contacts(replace(only, limit=None))} if only else None
+    return (reminder for reminder, _, _, _ in store.export_reminders(open_only=True)
+            if members is None or reminder.contact_id in members)  # fmt: skip
 
 
 RECORD_TYPES: dict[str, type] = {"contacts": Contact, "interactions": Interaction, "reminders": Reminder}

@@ -344,7 +344,7 @@ def delete_contact(store: Store, contact: Contact) -> None:
         store.delete_contact(contact.id)
 
 
-def _contact_query(now: datetime, *, tags: Sequence[str] = (), stage: str | None = None,
+def contact_query(now: datetime, *, tags: Sequence[str] = (), stage: str | None = None,
                    org: str | None = None, search: str | None = None, stale_days: int | None = None,
                    sort: str = "name", limit: int | None = None,
                    consent: str | None = None) -> ContactQuery:  # fmt: skip
@@ -371,12 +371,12 @@ def _contact_query(now: datetime, *, tags: Sequence[str] = (), stage: str | None
 
 
 def list_contacts(store: Store, now: datetime, **filters: object) -> Iterator[Contact]:
-    """Contacts matching the filters of ``minicrm list`` (see ``_contact_query``)."""
-    return store.list_contacts(_contact_query(now, **filters))
+    """Contacts matching the filters of ``minicrm list`` (see ``contact_query``)."""
+    return store.list_contacts(contact_query(now, **filters))
 
 
 def count_contacts(store: Store, now: datetime, **filters: object) -> int:
-    return store.count_contacts(_contact_query(now, **filters))
+    return store.count_contacts(contact_query(now, **filters))
 
 
 def show_contact(store: Store, now: datetime, contact: Contact, recent: int = 10) -> ContactDetail:

@@ -85,6 +85,8 @@ def export(
         help="csv, json, ndjson, vcf or ics [default: from -o's extension, else json]")] = None,
     output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
         help="Write to FILE (created readable by you alone) instead of standard output")] = None,
+    segment: Annotated[str | None, typer.Option("--segment", metavar="NAME",
+        help="Only the contacts of this saved segment, with their interactions and reminders")] = None,
 ) -> None:  # fmt: skip
     """Export records for backup or another tool.
 
@@ -114,12 +116,17 @@ def export(
     if fmt == "ics" and kind != "reminders":
         raise UsageError("iCalendar holds reminders only", "Use: minicrm export reminders --to ics")
     run = Run(ctx)
-    records = interchange.export_records(run.store, kind, run.now.date())
+    only = None
+    if segment:
+        from minicrm import insight, services
+
+        only = services.contact_query(run.now, **insight.segment_filters(run.store, segment))
+    records = interchange.export_records(run.store, kind, run.now.date(), only)
     with _output(output) as out:
         if fmt == "ics":
             from minicrm import cards
 
-            out.write(cards.ics_text(interchange.open_reminders(run.store), run.now))
+            out.write(cards.ics_text(interchange.open_reminders(run.store, only), run.now))
         elif fmt == "vcf":
             from minicrm import cards
 
