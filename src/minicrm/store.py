@@ -92,7 +92,7 @@ SORTS = {
     "stage": "CASE c.stage " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STAGES)) + " END",
     "created": "c.created_at",
     "updated": "c.updated_at",
-    "last_contact": "last_contact_at",
+    "last_contact": "c.last_contact_at",
     "score": "score",  # highest first; computed by Store._score_sql (insight, issue 5)
 }
 
@@ -197,9 +197,9 @@ class Store:
 
     # ------------------------------------------------------------ contacts
 
+    # last_contact_at is kept by triggers on interactions (migration m003_insight).
     _CONTACT_COLUMNS = """c.id, c.uid, c.name, c.org, c.stage, c.birthday, c.note, c.fields,
-        c.created_at, c.updated_at,
-        (SELECT max(i.occurred_at) FROM interactions i WHERE i.contact_id = c.id) AS last_contact_at"""
+        c.created_at, c.updated_at, c.last_contact_at"""
 
     def insert_contact(self, *, name: str, org: str | None, stage: str, birthday: str | None,
                        note: str | None, fields: dict[str, str], emails: Sequence[str],
@@ -353,10 +353,7 @@ class Store:
                 params.extend([_like(query.search.casefold())] * 5)
         if query.stale_before:
             cutoff = to_utc_text(query.stale_before)
-            where.append(
-                "c.created_at < ? AND NOT EXISTS (SELECT 1 FROM interactions i"
-                " WHERE i.contact_id = c.id AND i.occurred_at >= ?)"
-            )
+            where.append("c.created_at < ? AND (c.last_contact_at IS NULL OR c.last_contact_at < ?)")
             params.extend([cutoff, cutoff])
         if query.consent:
             where.append(f"c.id IN ({_GRANTED})")
