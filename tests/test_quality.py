@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import pytest
 from hypothesis import example, given, settings
@@ -95,20 +93,3 @@ def test_add_edit_and_import_apply_the_same_rules(cli, tmp_path):
 
 def test_names_are_trimmed(cli):
     assert cli.ok("add", "  Ann   Lee  ", "--json").json()["name"] == "Ann   Lee"
-
-
-def test_due_does_not_load_the_validators(tmp_path):
-    code = (
-        "import sys\n"
-        "from minicrm.cli import app\n"
-        "try:\n"
-        "    app(['--db', sys.argv[1], 'due'], prog_name='minicrm')\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print(','.join(m for m in ('email_validator', 'phonenumbers', 'rapidfuzz', 'vobject', 'icalendar')"
-        " if m in sys.modules))\n"
-    )
-    env = {"PATH": "/usr/bin:/bin", "TTY_COMPATIBLE": "0", "MINICRM_NOW": "2026-11-18T09:30"}
-    db = str(tmp_path / "crm.db")
-    out = subprocess.run([sys.executable, "-c", code, db], check=True, env=env, capture_output=True, text=True)
-    assert out.stdout.strip() == ""
