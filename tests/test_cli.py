@@ -9,6 +9,7 @@ import sys
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import minicrm.cli
 from minicrm import __version__
 
 
@@ -20,6 +21,29 @@ def test_bare_minicrm_shows_help_and_succeeds(cli):
 
 def test_version(cli):
     assert cli.ok("--version").stdout.strip() == f"minicrm {__version__}"
+
+
+def test_the_command_registry_matches_the_commands_declared():
+    """COMMANDS lists every command declared in a command module, under the module that
+    declares it, with the summary the command's own help starts with."""
+    import importlib
+    import pkgutil
+
+    declared = {}
+    for module in pkgutil.iter_modules(minicrm.cli.__path__):
+        app = getattr(importlib.import_module(f"minicrm.cli.{module.name}"), "app", None)
+        if app is not None and app is not minicrm.cli.app:
+            for info in [*app.registered_commands, *app.registered_groups]:
+                declared[info.name] = module.name
+    assert declared == {name: module for name, (module, _) in minicrm.cli.COMMANDS.items()}
+    for name, (_, summary) in minicrm.cli.COMMANDS.items():
+        assert minicrm.cli.build_command(name).get_short_help_str(limit=200) == summary, name
+
+
+def test_root_help_lists_every_command_with_its_summary(cli):
+    listed = cli.ok("--help").stdout.split("Commands:\n", 1)[1]
+    for name, (_, summary) in minicrm.cli.COMMANDS.items():
+        assert f"  {name.ljust(10)} {summary}" in listed
 
 
 def test_python_dash_m_works(tmp_path):

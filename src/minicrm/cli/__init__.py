@@ -1,18 +1,26 @@
 """The command line: the root app, global options and the one error boundary.
 
-Commands live in one module per area (contacts, activity, reminders, demo) and
-register themselves on ``app`` when imported at the bottom of this file. They
-import services, store and render lazily where those are heavy, so that
+Commands live in one module per area (contacts, activity, reminders, ...), each
+declaring them on a Typer of its own named ``app``. ``COMMANDS`` below says which
+module holds which command; the root group imports that module and has Typer
+convert that one command only when it is invoked. Converting all of them took
+35-40 ms on every run (see docs/performance.md). The command modules import
+services, store and render lazily where those are heavy, so that
 ``minicrm --help`` and ``minicrm due`` pay only for what they use.
+
+To add a command: declare it in its module with ``@app.command("name")`` and add a
+line to ``COMMANDS``; tests/test_cli.py fails until both agree.
 """
 
 from __future__ import annotations
 
 import errno
+import importlib
 import os
 import re
 import sqlite3
 import sys
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any
 
 import typer
@@ -23,8 +31,98 @@ from minicrm import __version__
 from minicrm.errors import MiniCrmError
 
 
+# Every root command: the module of minicrm.cli that declares it, and the summary
+# `minicrm --help` shows (the first sentence of the command's own help), in the
+# order `minicrm --help` lists them.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "add": ("contacts", "Create a contact; prints it, id first."),
+    "list": ("contacts", "List contacts."),
+    "show": ("contacts", "Show a contact with reminders and activity."),
+    "edit": ("contacts", "Change a contact's fields."),
+    "rm": ("contacts", "Delete a contact and their history."),
+    "stage": ("contacts", "Move a contact to a lifecycle stage."),
+    "log": ("activity", "Record an interaction; prints it, id first."),
+    "history": ("activity", "Interactions, newest first."),
+    "remind": ("reminders", "Set a follow-up reminder, maybe recurring."),
+    "due": ("reminders", "The day's work, most urgent first."),
+    "done": ("reminders", "Complete reminders."),
+    "snooze": ("reminders", "Postpone a reminder."),
+    "demo": ("demo", "Fill an empty database with sample data."),
+    "export": ("transfer", "Export records for backup or another tool."),
+    "import": ("transfer", "Import contacts, interactions and reminders."),
+    "search": ("transfer", "Search contacts and interaction texts."),
+    "dupes": ("transfer", "List contacts that are likely duplicates."),
+    "merge": ("transfer", "Merge a duplicate contact into another."),
+    "backup": ("safety", "Copy the database safely, even while in use."),
+    "restore": ("safety", "Replace the database with a backup."),
+    "doctor": ("safety", "Check the database; exit 1 if it is unwell."),
+    "audit": ("safety", "What changed, when and by whom, newest first."),
+    "undo": ("safety", "Revert the last change (or the last N)."),
+    "consent": ("privacy", "Record or show consent for a purpose."),
+    "access": ("privacy", "Everything held about one person, as JSON."),
+    "forget": ("privacy", "Erase a person for good (cannot be undone)."),
+    "referrals": ("insight", "Who referred whom, newest first."),
+    "customers": ("insight", "Customers by value, with rhythm and RFM group."),
+    "at-risk": ("insight", "Customers gone quiet, most valuable first."),
+    "report": ("insight", "The Monday overview: funnel, revenue, risk."),
+    "cadence": ("insight", "Keep in touch with a contact or a tag every PERIOD."),
+    "score": ("insight", "A contact's score, or the weights behind it."),
+    "deal": ("insight", "Deals: what you sell, to whom, how far along."),
+    "segment": ("insight", "Segments: saved filters of list, re-evaluated at each use."),
+    "occasion": ("insight", "Occasions: birthdays and anniversaries, every year."),
+}
+
+
+def build_command(name: str) -> Any:
+    """The click command (or group, like ``deal``) for a root command, from its module.
+
+    Uses Typer's own converters, as ``typer.main.get_group`` does for every
+    command at once (typer is pinned <0.29, see pyproject.toml)."""
+    from typer.main import get_command_from_info, get_group_from_info
+
+    module = importlib.import_module(f"minicrm.cli.{COMMANDS[name][0]}")
+    for command in module.app.registered_commands:
+        if command.name == name:
+            return get_command_from_info(command, pretty_exceptions_short=True, rich_markup_mode=None)
+    for group in module.app.registered_groups:
+        if group.name == name:
+            return get_group_from_info(group, pretty_exceptions_short=True, rich_markup_mode=None,
+                                       suggest_commands=True)  # fmt: skip
+    raise LookupError(f"{module.__name__} declares no command {name!r}")
+
+
+class LazyCommands(Mapping[str, Any]):
+    """The root group's commands: all names known, each built on first lookup."""
+
+    def __init__(self) -> None:
+        self._built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            self._built[name] = build_command(name)
+        return self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS)
+
+
 class MiniCrmGroup(TyperGroup):
-    """Maps every exception to one line on stderr and an exit code, in one place."""
+    """The root group: commands built lazily, and every exception mapped to one line
+    on stderr and an exit code, in one place."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = LazyCommands()  # type: ignore[assignment]
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The command list of ``minicrm --help`` from COMMANDS, importing none of them."""
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, summary) for name, (_, summary) in COMMANDS.items()])
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if not args:  # `minicrm` alone: help, and success (click would exit 2)
@@ -141,6 +239,3 @@ def main() -> None:
         sys.stdout.write(f"minicrm {__version__}\n")
         return
     app(prog_name="minicrm")
-
-
-from minicrm.cli import contacts, activity, reminders, demo, transfer, safety, privacy, insight  # noqa: E402,F401  (registers commands)

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from minicrm.cli import app
 from minicrm.cli.common import AllOption, FormatOption, JsonOption, Run, note
+
+app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
 KIND_HELP = "call, email, meeting, note, order, message, visit, ticket or referral"
 

@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 
-from minicrm.cli import app
 from minicrm.cli import common
 from minicrm.cli.common import AllOption, FormatOption, JsonOption, Run, note
+
+app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
 ContactArg = Annotated[str, typer.Argument(metavar="CONTACT", help="An id, an exact email, or a name or part of one")]
 Emails = Annotated[list[str] | None, typer.Option("--email", "-e", help="Email address (repeatable)")]

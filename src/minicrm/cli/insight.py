@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
-from minicrm.cli import app
 from minicrm.cli.common import FormatOption, JsonOption, Run, note
+
+app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
 
 @app.command("referrals")

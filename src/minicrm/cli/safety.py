@@ -6,8 +6,10 @@ from typing import Annotated
 
 import typer
 
-from minicrm.cli import app, common
+from minicrm.cli import common
 from minicrm.cli.common import AllOption, FormatOption, JsonOption, Run, note
+
+app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (required when not on a terminal)")]
 

@@ -13,9 +13,10 @@ from typing import IO, Annotated, Any
 
 import typer
 
-from minicrm.cli import app
 from minicrm.cli.common import FormatOption, JsonOption, Run, default_region, note
 from minicrm.errors import UsageError
+
+app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
 _EXTENSIONS = {".csv": "csv", ".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".vcf": "vcf",
                ".vcard": "vcf", ".ics": "ics"}  # fmt: skip
