@@ -78,3 +78,15 @@ def test_piped_due_does_not_load_heavy_modules(tmp_path):
     subprocess.run([sys.executable, "-c", code, str(db)], check=True, env=env, capture_output=True)  # migrate once
     out = subprocess.run([sys.executable, "-c", code, str(db)], check=True, env=env, capture_output=True, text=True)
     assert out.stdout.strip() == ""
+
+
+def test_record_defaults_are_immutable():
+    """A record's default is one object shared by every record made without the field:
+    a list or dict there would leak changes from one record into all the others."""
+    import minicrm.models as models
+
+    records = [r for r in vars(models).values() if isinstance(r, type) and hasattr(r, "_field_defaults")]
+    assert len(records) > 20
+    for record in records:
+        for name, default in record._field_defaults.items():
+            assert not isinstance(default, (list, dict, set)), f"{record.__name__}.{name}"

@@ -318,7 +318,7 @@ def due_items(store: Store, now: datetime, *, overdue: bool = False, today: bool
     if "reminder" in wanted:
         for r in services.due(store, now, overdue=overdue, today=today, week=week):
             reason = _late_words(-(r.due_on - day).days) + (f", repeats {r.rule}" if r.rule else "")
-            fields_ = r.__dict__.copy()
+            fields_ = r._asdict()
             fields_.update(kind="reminder", item_id=r.id, reason=reason)
             raw.append((fields_, None))
 

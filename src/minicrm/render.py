@@ -1,6 +1,6 @@
 """Output: one writer per format, from one field list per record type.
 
-A record's dataclass fields (``models``) are its JSON keys, CSV header and TSV
+A record's fields (``models``) are its JSON keys, CSV header and TSV
 columns, in that order. Tables are for people and pick the columns worth
 reading; they are the only path that imports rich, so piped output never pays
 for it. User text is data, never markup: tables are built from ``rich.text.Text``
@@ -14,8 +14,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, fields, is_dataclass
-from functools import lru_cache
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from itertools import islice
@@ -80,18 +79,13 @@ def plain(value: Any) -> Any:
         return [plain(v) for v in value]
     if kind is dict:
         return {k: plain(v) for k, v in value.items()}
-    if is_dataclass(value):
+    if hasattr(kind, "_fields"):  # a record (models)
         return record_dict(value)
     return str(value)
 
 
-@lru_cache(maxsize=None)
-def _names(record_type: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(record_type))
-
-
 def record_dict(record: Any) -> dict[str, Any]:
-    return {name: plain(getattr(record, name)) for name in _names(type(record))}
+    return {name: plain(getattr(record, name)) for name in record._fields}
 
 
 def flat(value: Any) -> str:
@@ -134,7 +128,7 @@ def _json(value: Any, indent: int | None = None) -> str:
 
 def write_records(records: Iterable[Any], record_type: type, fmt: str, out: IO[str]) -> int:
     """Write records in a machine format, streaming. Returns how many were written."""
-    names = _names(record_type)
+    names = record_type._fields
     count = 0
     if fmt == "json":
         out.write("[")
