@@ -7,7 +7,10 @@ import io
 import json
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
+from minicrm import render
 from minicrm.models import Contact, DueItem, Interaction, field_names
 
 FORMATS = ["tsv", "csv", "json", "ndjson"]
@@ -150,3 +153,22 @@ def test_empty_results_in_every_format(cli):
     assert cli.ok("list", "--format", "ndjson").stdout == ""
     assert cli.ok("list", "--format", "tsv").stdout == ""
     assert cli.ok("list", "--format", "csv").stdout.strip() == ",".join(field_names(Contact))
+
+
+_CELL_TEXT = st.one_of(st.text("ab \t"), st.text("ab\\\n\r\x00\x1b\x85"), st.text())
+
+
+@given(st.lists(st.one_of(_CELL_TEXT, st.none(), st.integers(), st.tuples(_CELL_TEXT)), min_size=1, max_size=6))
+@example(["tab\there", "plain"])
+def test_a_tsv_row_has_one_cell_per_field_and_round_trips(values):
+    """Whatever the cells hold, a row splits back into exactly its cells, and unescaping
+    gives each cell's text with controls other than tab, newline and CR neutralised."""
+    line = render.tsv_row(tuple(values))
+    assert "\n" not in line and "\r" not in line
+    cells = line.split("\t")
+    assert len(cells) == len(values)
+    unescape = {"\\\\": "\\", "\\t": "\t", "\\n": "\n", "\\r": "\r"}
+    for cell, value in zip(cells, values):
+        text = render.flat(value)
+        expected = "".join(c if c in "\t\n\r" or not (ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0) else "\ufffd" for c in text)
+        assert _untsv(cell, unescape) == expected

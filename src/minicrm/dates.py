@@ -71,7 +71,8 @@ def to_utc_text(moment: datetime) -> str:
 
 
 def from_utc_text(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone()
+    """A stored instant (``to_utc_text``) as an aware datetime in the local time zone."""
+    return datetime.fromisoformat(text).astimezone()  # Python 3.11+ reads the Z
 
 
 @dataclass(frozen=True)

@@ -313,31 +313,31 @@ def due_items(store: Store, now: datetime, *, overdue: bool = False, today: bool
         overdue = today = True
     first = None if (overdue or week) else day
     last = day + timedelta(days=7) if week else day if today else day - timedelta(days=1)
-    raw: list[tuple[dict, Decimal | None]] = []  # DueItem fields, and a deal's value
+    raw: list[tuple[DueItem, Decimal | None, int]] = []  # an item, a deal's value, days late for urgency
 
     if "reminder" in wanted:
+        # a DueItem starts with a reminder's fields, in order (tests/test_json_contract.py)
         for r in services.due(store, now, overdue=overdue, today=today, week=week):
-            reason = _late_words(-(r.due_on - day).days) + (f", repeats {r.rule}" if r.rule else "")
-            fields_ = r._asdict()
-            fields_.update(kind="reminder", item_id=r.id, reason=reason)
-            raw.append((fields_, None))
+            late = (day - r.due_on).days
+            reason = _late_words(late) + (f", repeats {r.rule}" if r.rule else "")
+            raw.append((DueItem(*r, "reminder", r.id, reason), None, late))
 
     if "cadence" in wanted:
         for row in store.touches_due(_midnight(last + timedelta(days=1))):
-            touch_day = dates.local(dates.from_utc_text(row["next_touch_at"])).date()
+            touch_day = dates.from_utc_text(row["next_touch_at"]).date()
             if first is not None and touch_day < first:
                 continue
             state, late = _lateness(touch_day, day)
             since = row["last_contact_at"]
-            ago = (day - dates.local(dates.from_utc_text(since)).date()).days if since else None
+            ago = (day - dates.from_utc_text(since).date()).days if since else None
             said = f"last contact {dates.plural(ago, 'day')} ago" if ago is not None else "never contacted"
-            raw.append((dict(
+            raw.append((DueItem(
                 id=None, item_id=row["id"], uid=row["uid"], contact_id=row["id"], contact_name=row["name"],
                 contact_email=row["email"], contact_phone=row["phone"],
                 text=f"Get in touch (every {dates.plural(row['touch_days'], 'day')})", due_on=touch_day,
                 rule=f"every {dates.plural(row['touch_days'], 'day')}", state=state, days_late=max(late, 0),
                 kind="cadence", reason=f"{said}; cadence {row['touch_days']} days",
-            ), None))  # fmt: skip
+            ), None, late))  # fmt: skip
 
     if "deal" in wanted:
         deals = [d for d in store.deals_closing_by(last) if first is None or d.close_on >= first]
@@ -347,45 +347,46 @@ def due_items(store: Store, now: datetime, *, overdue: bool = False, today: bool
             email, phone = reach.get(d.contact_id, (None, None))
             word = "expected to close " + ("today" if late == 0 else f"{dates.plural(abs(late), 'day')} "
                                            + ("ago" if late > 0 else "from now"))  # fmt: skip
-            raw.append((dict(
+            raw.append((DueItem(
                 id=None, item_id=d.id, uid=d.uid, contact_id=d.contact_id, contact_name=d.contact_name,
                 contact_email=email, contact_phone=phone, text=f"Close the deal: {d.title} (deal {d.id})", due_on=d.close_on, state=state,
                 days_late=max(late, 0), created_at=d.created_at, updated_at=d.updated_at, kind="deal",
                 reason=f"{word}; {d.stage}, worth {d.value:,.2f}",
-            ), d.value))  # fmt: skip
+            ), d.value, late))  # fmt: skip
 
+    worth: dict[int, int] = {}  # lifetime cents of customers, where a query already gave them
     if "reorder" in wanted:
         # from the predicted day until one more usual gap has passed; after that they are at risk
-        rows = store.reorders_due(_midnight(last + timedelta(days=1)), _midnight(day))
-        reach = store.contact_reach([r["contact_id"] for r in rows])
-        for row in rows:
-            predicted = dates.local(dates.from_utc_text(row["reorder_at"])).date()
+        for row in store.reorders_due(_midnight(last + timedelta(days=1)), _midnight(day)):
+            worth[row["contact_id"]] = row["cents"]
+            predicted = dates.from_utc_text(row["reorder_at"]).date()
             if first is not None and predicted < first:
                 continue
             state, late = _lateness(predicted, day)
-            email, phone = reach.get(row["contact_id"], (None, None))
-            last_order = (day - dates.local(dates.from_utc_text(row["last_at"])).date()).days
+            last_order = (day - dates.from_utc_text(row["last_at"]).date()).days
             gap = f"{row['median_gap']:.1f}".rstrip("0").rstrip(".")
-            raw.append((dict(
+            raw.append((DueItem(
                 id=None, item_id=row["contact_id"], uid=row["uid"], contact_id=row["contact_id"],
                 contact_name=row["name"],
-                contact_email=email, contact_phone=phone, text=f"Likely to reorder (about every {gap} days)",
+                contact_email=row["email"], contact_phone=row["phone"], text=f"Likely to reorder (about every {gap} days)",
                 due_on=predicted, state=state, days_late=max(late, 0), kind="reorder",
                 reason=f"{row['orders']} orders, usually {gap} days apart; last order {dates.plural(last_order, 'day')} ago",
-            ), None))  # fmt: skip
+            ), None, late))  # fmt: skip
 
     if "occasion" in wanted:
-        raw.extend((item, None) for item in _occasion_items(store, now, last))
+        raw.extend((item, None, late) for item, late in _occasion_items(store, now, last))
 
-    values = store.lifetime_cents([item["contact_id"] for item, value in raw if value is None])
+    # Urgency counts a deal's value, else the customer's lifetime value, which the reason names.
+    worth.update(store.lifetime_cents([item.contact_id for item, value, _ in raw
+                                       if value is None and item.contact_id not in worth]))  # fmt: skip
     items = []
-    for item, value in raw:
-        if value is None and item["contact_id"] in values:
-            value = _cents(values[item["contact_id"]])
-            item["reason"] = f"{item['reason']}; customer worth {value:,.2f}"
-        late = item.pop("_late") if "_late" in item else (day - item["due_on"]).days  # occasions: from the notify day
-        item["urgency"] = urgency(item["kind"], late, value)
-        items.append(DueItem(**item))
+    for item, value, late in raw:
+        if value is None and item.contact_id in worth:
+            value = _cents(worth[item.contact_id])
+            items.append(item._replace(reason=f"{item.reason}; customer worth {value:,.2f}",
+                                       urgency=urgency(item.kind, late, value)))  # fmt: skip
+        else:
+            items.append(item._replace(urgency=urgency(item.kind, late, value)))
     items.sort(key=lambda i: (-i.urgency, i.due_on, i.due_time is not None, i.due_time or time(0),
                               DUE_KINDS.index(i.kind), i.item_id))  # fmt: skip
     return items
@@ -579,8 +580,9 @@ def delete_occasion(store: Store, occasion_id: int) -> None:
             raise NotFound(f"there is no occasion with id {occasion_id}", "See: minicrm occasion list")
 
 
-def _occasion_items(store: Store, now: datetime, last: date) -> list[dict]:
-    """Occasions inside their lead time by ``last``; passed ones roll to next year (written when possible)."""
+def _occasion_items(store: Store, now: datetime, last: date) -> list[tuple[DueItem, int]]:
+    """Occasions inside their lead time by ``last``, each with its days since the notify day;
+    passed ones roll to next year (written when possible)."""
     day = now.date()
     found, rolled = [], []
     for o in store.occasions_notifying_by(last):
@@ -609,11 +611,10 @@ def _occasion_items(store: Store, now: datetime, last: date) -> list[dict]:
             text, cents = order
             said = "last year: " + (text or "an order") + (f" ({_cents(cents):,.2f})" if cents is not None else "")
         email, phone = reach.get(o.contact_id, (None, None))
-        items.append(dict(
+        items.append((DueItem(
             id=None, item_id=o.id, uid=o.uid, contact_id=o.contact_id, contact_name=o.contact_name, contact_email=email,
             contact_phone=phone, text=f"{o.label.capitalize()} {when}" + (f": {o.note}" if o.note else ""),
             due_on=next_on, rule="yearly", state="today" if until == 0 else "upcoming", kind="occasion",
             reason=f"{o.label} on {next_on:%d %b}, reminding {dates.plural(o.lead_days, 'day')} ahead; {said}",
-            _late=(day - notify_on).days,
-        ))  # fmt: skip
+        ), (day - notify_on).days))  # fmt: skip
     return items

@@ -6,9 +6,9 @@ headers and TSV columns all follow it (see ``render``).
 Records are ``typing.NamedTuple`` classes rather than frozen dataclasses: just as
 immutable, but defining one costs ~0.1 ms against ~1 ms, because Python 3.11
 compiles six methods for every frozen dataclass. With 29 records that was
-~25 ms on every run of every command (docs/performance.md). Code reads a
-record's fields by name, never by position or by iterating over it; a default
-must be immutable (a tuple, not a list or dict).
+~25 ms on every run of every command (docs/performance.md). Only ``render``
+walks a record's fields in order, to write it; everything else reads them by
+name. A default must be immutable (a tuple, not a list or dict).
 """
 
 from __future__ import annotations

@@ -60,6 +60,7 @@ _CONTROL_CHARS = [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]
 _SCRUB = {code: "\ufffd" for code in _CONTROL_CHARS}
 _TSV_CELL = {**_SCRUB, ord("\\"): "\\\\", ord("\t"): "\\t", ord("\n"): "\\n", ord("\r"): "\\r"}
 _TSV_SPECIAL = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
+_TSV_SPECIAL_BUT_TAB = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\\]")
 
 
 def plain(value: Any) -> Any:
@@ -85,7 +86,7 @@ def plain(value: Any) -> Any:
 
 
 def record_dict(record: Any) -> dict[str, Any]:
-    return {name: plain(getattr(record, name)) for name in record._fields}
+    return dict(zip(record._fields, map(plain, record)))
 
 
 def flat(value: Any) -> str:
@@ -112,10 +113,16 @@ def scrub(text: str) -> str:
     return text.translate(_SCRUB) if _CONTROL.search(text) else text
 
 
-def tsv_cell(value: Any) -> str:
-    """One TSV cell: backslash, tab, newline and CR escaped; other controls neutralised."""
-    text = flat(value)
-    return text.translate(_TSV_CELL) if _TSV_SPECIAL.search(text) else text
+def tsv_row(record: Any) -> str:
+    """A record as one TSV line: backslash, tab, newline and CR escaped in each cell,
+    other controls neutralised. Most lines hold none of those, so the cells are
+    joined first and searched once; only a line that needs it is escaped cell by cell
+    (a tab inside a cell shows as one tab more than the separators)."""
+    cells = [flat(value) for value in record]
+    line = "\t".join(cells)
+    if line.count("\t") == len(cells) - 1 and not _TSV_SPECIAL_BUT_TAB.search(line):
+        return line
+    return "\t".join([c.translate(_TSV_CELL) if _TSV_SPECIAL.search(c) else c for c in cells])
 
 
 def _json(value: Any, indent: int | None = None) -> str:
@@ -128,7 +135,6 @@ def _json(value: Any, indent: int | None = None) -> str:
 
 def write_records(records: Iterable[Any], record_type: type, fmt: str, out: IO[str]) -> int:
     """Write records in a machine format, streaming. Returns how many were written."""
-    names = record_type._fields
     count = 0
     if fmt == "json":
         out.write("[")
@@ -143,12 +149,12 @@ def write_records(records: Iterable[Any], record_type: type, fmt: str, out: IO[s
         import csv
 
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(names)
+        writer.writerow(record_type._fields)
         for count, record in enumerate(records, start=1):
-            writer.writerow([scrub(flat(getattr(record, name))) for name in names])
+            writer.writerow([scrub(flat(value)) for value in record])
     elif fmt == "tsv":
         for count, record in enumerate(records, start=1):
-            out.write("\t".join([tsv_cell(getattr(record, name)) for name in names]) + "\n")
+            out.write(tsv_row(record) + "\n")
     else:
         raise ValueError(fmt)
     return count

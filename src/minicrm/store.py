@@ -1339,10 +1339,15 @@ class Store:
 
     def reorders_due(self, before: datetime, still: datetime) -> list[sqlite3.Row]:
         """Customers (3+ orders) whose predicted reorder is before ``before`` and who, at ``still``,
-        have been quiet for less than a further median gap (the reorder_at index)."""
+        have been quiet for less than a further median gap (the reorder_at index), with their
+        first email and phone."""
         return self._all(
             """SELECT s.contact_id, s.orders, s.cents, s.last_at, s.median_gap, s.reorder_at, c.uid, c.name,
-                      c.last_contact_at
+                      c.last_contact_at,
+                      (SELECT e.email FROM contact_emails e WHERE e.contact_id = c.id
+                       ORDER BY e.position LIMIT 1) AS email,
+                      (SELECT p.phone FROM contact_phones p WHERE p.contact_id = c.id
+                       ORDER BY p.position LIMIT 1) AS phone
                FROM customer_stats s JOIN contacts c ON c.id = s.contact_id
                WHERE s.reorder_at < ? AND julianday(s.reorder_at) + s.median_gap >= julianday(?)
                ORDER BY s.reorder_at, s.contact_id""",
