@@ -47,6 +47,26 @@ def test_due_table_reads_like_a_morning_list(cli, ann):
     assert table.index("Send invoice") < table.index("Call about cake")
 
 
+def test_due_table_gives_each_item_two_lines_and_fits_the_terminal(cli, ann):
+    """What to do and, dimmed beneath, why: cut with … rather than wrapped, so a
+    screenful of items is a screenful of lines, at any width, and no id is ever cut."""
+    import re
+
+    long = "Bring the big order list and ask about the wedding cake tasting next month " * 2
+    for n in range(40):
+        cli.ok("remind", ann, f"{n} {long}", "--on", f"{n + 100} days ago")
+    for columns in ("80", "100", "120", "160"):
+        table = cli.ok("due", tty=True, env={"COLUMNS": columns, "LINES": "30"}).stdout
+        lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in table.splitlines()]
+        assert all(len(line) <= int(columns) for line in lines), columns
+        rows = [line for line in lines if re.match(r"\s+\d+\s+(reminder\s+)?\d+ days late", line)]
+        assert len(rows) == (30 - 8) // 2  # a screenful of two-line items
+        assert [int(row.split()[0]) for row in rows] == list(range(40, 40 - len(rows), -1))  # whole ids
+        first = lines.index(rows[0])
+        assert "…" in lines[first] and "days late" in lines[first + 1] and lines[first + 2] == rows[1]
+        assert lines[-1] == f"{40 - len(rows)} more — use --all to see every row"
+
+
 def test_due_with_nothing_is_a_success(cli):
     result = cli.ok("due", "--json")
     assert result.json() == []

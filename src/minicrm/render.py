@@ -191,7 +191,10 @@ class Column:
     max_width: int | None = None
     min_width: int | None = None
     overflow: str = "fold"
-    priority: int = 1  # 1: always shown; 2: from 100 columns; 3: from 120 columns
+    priority: int = 1  # 1: always shown; 2: from 100 columns; 3: from 120 columns; 4: from 140 columns
+    # A share of the width the other columns leave. A column with one keeps each row on
+    # one line and cuts its text with "…" (the whole text is in --json and `show`).
+    flex: int = 0
 
 
 def _first(values: tuple[str, ...]) -> str:
@@ -309,16 +312,42 @@ def build_table(records: Iterable[Any], record_type: type, now: datetime, title:
     from rich import box
     from rich.table import Table
 
-    shown_priority = 3 if width >= 120 else 2 if width >= 100 else 1
+    shown_priority = 4 if width >= 140 else 3 if width >= 120 else 2 if width >= 100 else 1
     columns = [column for column in TABLES[record_type] if column.priority <= shown_priority]
+    rows = [[_cell(column.cell(record, now)) for column in columns] for record in records]
+    widths = _flex_widths(columns, rows, width)
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold")
-    for column in columns:
-        table.add_column(column.header, style=column.style, justify=column.justify, no_wrap=column.no_wrap,
-                         max_width=column.max_width, min_width=column.min_width,
-                         overflow=column.overflow)  # fmt: skip
-    for record in records:
-        table.add_row(*(_cell(column.cell(record, now)) for column in columns))
+    for column, fixed in zip(columns, widths):
+        table.add_column(column.header, style=column.style, justify=column.justify,
+                         no_wrap=column.no_wrap or bool(column.flex), width=fixed, max_width=column.max_width,
+                         min_width=column.min_width, overflow="ellipsis" if column.flex else column.overflow)  # fmt: skip
+    for row in rows:
+        table.add_row(*row)
     return table
+
+
+def _flex_widths(columns: list[Column], rows: list[list[Any]], width: int) -> list[int | None]:
+    """Widths for a table with flexible columns: every column as wide as its widest
+    cell (within its limits), except that the flexible ones share what the others
+    leave, so the table fits ``width`` and no other column is cut. None for a table
+    without flexible columns: rich lays it out, wrapping cells."""
+    if not any(column.flex for column in columns):
+        return [None] * len(columns)
+    from rich.cells import cell_len
+
+    widest = [max(cell_len(line) for cell in (column.header, *(row[i].plain for row in rows)) for line in cell.split("\n"))
+              for i, column in enumerate(columns)]  # fmt: skip
+    widths: list[int | None] = [None if column.flex else max(min(w, column.max_width or w), column.min_width or 0)
+                                for column, w in zip(columns, widest)]  # fmt: skip
+    # SIMPLE_HEAD draws an edge on each side and a separator between columns; padding is 1 each side
+    left = width - sum(w for w in widths if w) - (len(columns) + 1) - 2 * len(columns)
+    flexible = sorted((i for i, column in enumerate(columns) if column.flex), key=lambda i: widest[i] / columns[i].flex)
+    shares = sum(columns[i].flex for i in flexible)
+    for i in flexible:  # the narrowest first: what it does not need goes to the others
+        widths[i] = max(1, min(widest[i], left * columns[i].flex // shares))
+        left -= widths[i]
+        shares -= columns[i].flex
+    return widths
 
 
 def write_table(records: Iterable[Any], record_type: type, now: datetime, out: IO[str], *,
@@ -562,15 +591,23 @@ def write_report(rep: Report, now: datetime, out: IO[str]) -> None:
     if rep.at_risk:
         con.print(build_table(rep.at_risk, CustomerValue, now, "At risk", con.width))
     con.print(build_table(rep.pipeline, PipelineStage, now, "Pipeline", con.width))
+def _what_why(item: DueItem) -> Any:
+    """What to do, and on a dim second line why it is on the list."""
+    from rich.text import Text
+
+    cell = Text(scrub(item.text))
+    cell.append("\n" + scrub(item.reason), style="dim")
+    return cell
+
+
 TABLES[DueItem] = (
     Column("ID", lambda r, n: "" if r.id is None else str(r.id), style="dim", justify="right", no_wrap=True),
-    Column("Kind", lambda r, n: r.kind, style="magenta", no_wrap=True, priority=2),
+    Column("Kind", lambda r, n: r.kind, style="magenta", no_wrap=True, priority=4),
     Column("Due", _due, no_wrap=True),
     Column("Contact", lambda r, n: r.contact_name, style="bold", max_width=24, min_width=10),
-    Column("Reach", lambda r, n: r.contact_phone or r.contact_email, max_width=26, no_wrap=True,
+    Column("Reach", lambda r, n: r.contact_phone or r.contact_email, max_width=18, no_wrap=True,
            overflow="ellipsis", priority=3),
-    Column("What", lambda r, n: r.text, min_width=16),
-    Column("Why", lambda r, n: r.reason, style="dim", min_width=16, priority=2),
+    Column("What / why", lambda r, n: _what_why(r), flex=1),
     Column("Urgency", lambda r, n: str(r.urgency), justify="right", no_wrap=True),
 )
 TABLES[Cadence] = (

@@ -45,11 +45,11 @@ class Run:
     def table(self) -> bool:
         return self.fmt == "table"
 
-    def screenful(self) -> int:
-        """How many table rows fit on the terminal (at least 10)."""
+    def screenful(self, row_lines: int = 1) -> int:
+        """How many table rows of ``row_lines`` lines fit on the terminal (at least 10 lines)."""
         import shutil
 
-        return max(10, shutil.get_terminal_size((100, 30)).lines - 8)
+        return max(10, shutil.get_terminal_size((100, 30)).lines - 8) // row_lines
 
     def many(self, records: Iterable[Any], record_type: type, *, title: str | None = None,
              empty: str | None = None) -> None:  # fmt: skip
@@ -64,18 +64,19 @@ class Run:
     def listing(self, fetch: Callable[[int | None], Iterable[Any]], record_type: type, *,
                 limit: int | None = None, show_all: bool = False,
                 count: Callable[[], int] | None = None, title: str | None = None,
-                empty: str | None = None) -> None:  # fmt: skip
+                empty: str | None = None, row_lines: int = 1) -> None:  # fmt: skip
         """A listing: all of it in machine formats; a screenful in a table unless --all or --limit.
 
         ``fetch(n)`` returns at most n records (all when n is None); ``count()``
-        tells how many there are in all, for the "N more" line.
+        tells how many there are in all, for the "N more" line; ``row_lines`` is
+        how many lines a table row takes.
         """
         from minicrm import render
 
         if not self.table or show_all or limit is not None:
             self.many(fetch(limit), record_type, title=title, empty=empty)
             return
-        max_rows = self.screenful()
+        max_rows = self.screenful(row_lines)
         rows = list(fetch(max_rows + 1))
         total = None
         if len(rows) > max_rows:

@@ -71,7 +71,7 @@ def due(
         items = insight.in_segment(run.store, run.now, items, segment)
     states = [item.state for item in items]
     summary = ", ".join(f"{states.count(s)} {s}" for s in ("overdue", "today", "upcoming") if s in states)
-    run.listing(lambda n: items[:n], DueItem, show_all=all_, count=lambda: len(items),
+    run.listing(lambda n: items[:n], DueItem, show_all=all_, count=lambda: len(items), row_lines=2,
                 title=f"{run.now:%A %d %B}: {summary}",
                 empty="Nothing due this week." if week else "Nothing due. Plan ahead: minicrm due --week")  # fmt: skip
 
