@@ -118,7 +118,8 @@ def tsv_row(record: Any) -> str:
     other controls neutralised. Most lines hold none of those, so the cells are
     joined first and searched once; only a line that needs it is escaped cell by cell
     (a tab inside a cell shows as one tab more than the separators)."""
-    cells = [flat(value) for value in record]
+    # most cells are text or empty: those skip the call to flat()
+    cells = [value if type(value) is str else "" if value is None else flat(value) for value in record]
     line = "\t".join(cells)
     if line.count("\t") == len(cells) - 1 and not _TSV_SPECIAL_BUT_TAB.search(line):
         return line
