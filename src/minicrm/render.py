@@ -241,29 +241,29 @@ def _due(reminder: Reminder, now: datetime) -> Any:
 
 CONTACT_COLUMNS = (
     Column("ID", lambda c, n: str(c.id), style="dim", justify="right", no_wrap=True),
-    Column("Name", lambda c, n: c.name, style="bold", max_width=30, min_width=12),
-    Column("Organisation", lambda c, n: c.org, max_width=18, overflow="ellipsis", priority=2),
+    Column("Name", lambda c, n: c.name, style="bold", flex=3),
+    Column("Organisation", lambda c, n: c.org, flex=2, priority=2),
     Column("Stage", lambda c, n: c.stage, no_wrap=True),
-    Column("Email", lambda c, n: _first(c.emails), max_width=28, overflow="ellipsis"),
+    Column("Email", lambda c, n: _first(c.emails), flex=3),
     Column("Phone", lambda c, n: _first(c.phones), no_wrap=True, priority=2),
-    Column("Tags", lambda c, n: ", ".join(c.tags), style="cyan", max_width=20, min_width=6, priority=3),
+    Column("Tags", lambda c, n: ", ".join(c.tags), style="cyan", flex=2, priority=4),
     Column("Last contact", _ago, no_wrap=True),
 )
 INTERACTION_COLUMNS = (
     Column("ID", lambda i, n: str(i.id), style="dim", justify="right", no_wrap=True),
     Column("When", lambda i, n: _when(i.at, n), no_wrap=True),
-    Column("Contact", lambda i, n: i.contact_name, style="bold", max_width=24),
+    Column("Contact", lambda i, n: i.contact_name, style="bold", flex=1),
     Column("Kind", lambda i, n: i.kind, style="magenta", no_wrap=True),
     Column("Amount", lambda i, n: _money(i.amount), justify="right", no_wrap=True, priority=2),
-    Column("Text", lambda i, n: i.text, min_width=20),
+    Column("Text", lambda i, n: i.text, flex=3),
 )
 REMINDER_COLUMNS = (
     Column("ID", lambda r, n: str(r.id), style="dim", justify="right", no_wrap=True),
     Column("Due", _due, no_wrap=True),
-    Column("Contact", lambda r, n: r.contact_name, style="bold", max_width=24, min_width=10),
+    Column("Contact", lambda r, n: r.contact_name, style="bold", flex=1),
     Column("Reach", lambda r, n: r.contact_phone or r.contact_email, max_width=26, no_wrap=True,
            overflow="ellipsis", priority=2),
-    Column("Reminder", lambda r, n: r.text, min_width=20),
+    Column("Reminder", lambda r, n: r.text, flex=3),
     Column("Repeats", lambda r, n: r.rule, style="cyan", no_wrap=True, priority=2),
 )
 STAGE_COLUMNS = (
