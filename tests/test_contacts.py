@@ -148,6 +148,25 @@ def test_list_table_keeps_each_contact_on_one_line(cli):
         assert "…" in lines[2] and "never" in lines[2]  # cut, and the last column still there
 
 
+def test_list_table_leaves_out_a_flexible_column_with_nothing_in_it(cli):
+    cli.ok("add", "Ann", "--email", "ann@example.org")
+    assert "Organisation" not in cli.ok("list", tty=True).stdout
+    cli.ok("add", "Bob", "--org", "Acme")
+    assert "Organisation" in cli.ok("list", tty=True).stdout
+
+
+def test_show_keeps_every_text_whole(cli):
+    """Listings cut long texts to one line; show, about one contact, wraps them instead."""
+    cli.ok("add", "Ann")
+    text = "Wants a three-tier wedding cake with lemon curd, no nuts, delivered to the old mill on Saturday"
+    cli.ok("log", "ann", "call", text)
+    cli.ok("remind", "ann", text, "--on", "tomorrow")
+    table = cli.ok("show", "ann", tty=True, env={"COLUMNS": "80"}).stdout
+    words = " ".join(table.split())
+    assert "…" not in table
+    assert all(word in words for word in text.split())
+
+
 def test_edit_adds_and_removes_and_clears(cli):
     cli.ok("add", "Ann", "--tag", "new", "--org", "Acme", "--email", "a@x.example", "--field", "k=v")
     cli.ok("edit", "ann", "--tag", "vip", "--remove-tag", "new", "--email", "b@x.example",

@@ -241,8 +241,8 @@ def _due(reminder: Reminder, now: datetime) -> Any:
 
 CONTACT_COLUMNS = (
     Column("ID", lambda c, n: str(c.id), style="dim", justify="right", no_wrap=True),
-    Column("Name", lambda c, n: c.name, style="bold", flex=3),
-    Column("Organisation", lambda c, n: c.org, flex=2, priority=2),
+    Column("Name", lambda c, n: c.name, style="bold", flex=3, min_width=20),
+    Column("Organisation", lambda c, n: c.org, flex=2, priority=3),
     Column("Stage", lambda c, n: c.stage, no_wrap=True),
     Column("Email", lambda c, n: _first(c.emails), flex=3),
     Column("Phone", lambda c, n: _first(c.phones), no_wrap=True, priority=2),
@@ -252,7 +252,7 @@ CONTACT_COLUMNS = (
 INTERACTION_COLUMNS = (
     Column("ID", lambda i, n: str(i.id), style="dim", justify="right", no_wrap=True),
     Column("When", lambda i, n: _when(i.at, n), no_wrap=True),
-    Column("Contact", lambda i, n: i.contact_name, style="bold", flex=1),
+    Column("Contact", lambda i, n: i.contact_name, style="bold", flex=1, min_width=16),
     Column("Kind", lambda i, n: i.kind, style="magenta", no_wrap=True),
     Column("Amount", lambda i, n: _money(i.amount), justify="right", no_wrap=True, priority=2),
     Column("Text", lambda i, n: i.text, flex=3),
@@ -260,7 +260,7 @@ INTERACTION_COLUMNS = (
 REMINDER_COLUMNS = (
     Column("ID", lambda r, n: str(r.id), style="dim", justify="right", no_wrap=True),
     Column("Due", _due, no_wrap=True),
-    Column("Contact", lambda r, n: r.contact_name, style="bold", flex=1),
+    Column("Contact", lambda r, n: r.contact_name, style="bold", flex=1, min_width=16),
     Column("Reach", lambda r, n: r.contact_phone or r.contact_email, max_width=26, no_wrap=True,
            overflow="ellipsis", priority=2),
     Column("Reminder", lambda r, n: r.text, flex=3),
@@ -308,20 +308,28 @@ def _cell(value: Any) -> Any:
 
 
 def build_table(records: Iterable[Any], record_type: type, now: datetime, title: str | None = None,
-                width: int = 120) -> Any:  # fmt: skip
-    """A table of the columns that fit ``width``: less important ones go first."""
+                width: int = 120, cut: bool = True) -> Any:  # fmt: skip
+    """A table of the columns that fit ``width``: less important ones go first.
+
+    With ``cut``, flexible columns keep each row to its lines and cut long text with
+    "…" (a flexible column with nothing in it is left out); without, they wrap,
+    as ``show`` wants for one contact's texts."""
     from rich import box
     from rich.table import Table
 
     shown_priority = 4 if width >= 140 else 3 if width >= 120 else 2 if width >= 100 else 1
     columns = [column for column in TABLES[record_type] if column.priority <= shown_priority]
     rows = [[_cell(column.cell(record, now)) for column in columns] for record in records]
-    widths = _flex_widths(columns, rows, width)
+    if cut and rows:
+        keep = [i for i, column in enumerate(columns) if not column.flex or any(row[i].plain for row in rows)]
+        columns, rows = [columns[i] for i in keep], [[row[i] for i in keep] for row in rows]
+    widths = _flex_widths(columns, rows, width) if cut else [None] * len(columns)
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold")
     for column, fixed in zip(columns, widths):
-        table.add_column(column.header, style=column.style, justify=column.justify,
-                         no_wrap=column.no_wrap or bool(column.flex), width=fixed, max_width=column.max_width,
-                         min_width=column.min_width, overflow="ellipsis" if column.flex else column.overflow)  # fmt: skip
+        flex = bool(column.flex) and cut
+        table.add_column(column.header, style=column.style, justify=column.justify, no_wrap=column.no_wrap or flex,
+                         width=fixed, max_width=column.max_width, min_width=column.min_width,
+                         overflow="ellipsis" if flex else column.overflow)  # fmt: skip
     for row in rows:
         table.add_row(*row)
     return table
@@ -331,22 +339,33 @@ def _flex_widths(columns: list[Column], rows: list[list[Any]], width: int) -> li
     """Widths for a table with flexible columns: every column as wide as its widest
     cell (within its limits), except that the flexible ones share what the others
     leave, so the table fits ``width`` and no other column is cut. None for a table
-    without flexible columns: rich lays it out, wrapping cells."""
+    without flexible columns: rich lays it out, wrapping cells.
+
+    The flexible columns first get their widest cell up to their ``min_width`` or
+    their header (a name is worth more than a longer note, and a header is never
+    cut), then the rest by their ``flex`` shares,
+    a column taking no more than its widest cell and leaving the others the rest."""
     if not any(column.flex for column in columns):
         return [None] * len(columns)
     from rich.cells import cell_len
 
     widest = [max(cell_len(line) for cell in (column.header, *(row[i].plain for row in rows)) for line in cell.split("\n"))
               for i, column in enumerate(columns)]  # fmt: skip
-    widths: list[int | None] = [None if column.flex else max(min(w, column.max_width or w), column.min_width or 0)
+    widths: list[int | None] = [min(w, max(column.min_width or 0, cell_len(column.header))) if column.flex
+                                else max(min(w, column.max_width or w), column.min_width or 0)
                                 for column, w in zip(columns, widest)]  # fmt: skip
     # SIMPLE_HEAD draws an edge on each side and a separator between columns; padding is 1 each side
     left = width - sum(w for w in widths if w) - (len(columns) + 1) - 2 * len(columns)
-    flexible = sorted((i for i, column in enumerate(columns) if column.flex), key=lambda i: widest[i] / columns[i].flex)
+    if left < 0:  # not even the first helping fits: back to equal shares from nothing
+        left += sum(w for w, column in zip(widths, columns) if column.flex and w)
+        widths = [0 if column.flex else w for column, w in zip(columns, widths)]
+    flexible = sorted((i for i, column in enumerate(columns) if column.flex),
+                      key=lambda i: (widest[i] - widths[i]) / columns[i].flex)  # fmt: skip
     shares = sum(columns[i].flex for i in flexible)
-    for i in flexible:  # the narrowest first: what it does not need goes to the others
-        widths[i] = max(1, min(widest[i], left * columns[i].flex // shares))
-        left -= widths[i]
+    for i in flexible:  # the least wanting first: what it does not need goes to the others
+        extra = min(widest[i] - widths[i], max(0, left) * columns[i].flex // shares)
+        widths[i] = max(1, widths[i] + extra)
+        left -= extra
         shares -= columns[i].flex
     return widths
 
@@ -399,9 +418,9 @@ def write_detail(detail: ContactDetail, now: datetime, out: IO[str]) -> None:
             grid.add_row(_cell(label), _cell(value))
     con.print(grid)
     if detail.reminders:
-        con.print(build_table(detail.reminders, Reminder, now, "Open reminders", con.width))
+        con.print(build_table(detail.reminders, Reminder, now, "Open reminders", con.width, cut=False))
     if detail.interactions:
-        con.print(build_table(detail.interactions, Interaction, now, "Recent interactions", con.width))
+        con.print(build_table(detail.interactions, Interaction, now, "Recent interactions", con.width, cut=False))
     if len(detail.stage_history) > 1:
         con.print(build_table(detail.stage_history, StageChange, now, "Stage history", con.width))
 
