@@ -322,6 +322,41 @@ def ensure(contacts: int, seed: int = DEFAULT_SEED, now: str = DEFAULT_NOW, quie
     return path, meta
 
 
+# Numbers the phonenumbers library holds valid (import checks them; the database
+# generator above writes through the store and does not), from ranges wide enough
+# that 100,000 rows rarely share one (a shared phone is a duplicate to import).
+IMPORT_PHONES = [
+    lambda rng: f"+1 415 {rng.randint(2000000, 9999999)}",
+    lambda rng: f"+49 30 {rng.randint(1000000, 99999999)}",
+    lambda rng: f"+33 1 {rng.randint(10000000, 99999999)}",
+    lambda rng: f"+353 1 {rng.randint(1000000, 9999999)}",
+]
+
+
+def import_csv(rows: int, seed: int = DEFAULT_SEED) -> Path:
+    """A CSV of ``rows`` new contacts (name, email, phone, org, tags), as an export from
+    another address book holds them: the import benchmark's input, cached in bench/out/."""
+    path = OUT_DIR / f"import-g{GENERATOR_VERSION}-{rows}-s{seed}.csv"
+    if path.exists():
+        return path
+    import csv
+
+    rng = random.Random(seed + 1)
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["name", "email", "phone", "org", "tags"])
+        for i in range(rows):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            email = f"{_ascii(f'{first} {last}')}.import{i}@{rng.choice(DOMAINS)}" if rng.random() < 0.9 else ""
+            phone = rng.choice(IMPORT_PHONES)(rng) if rng.random() < 0.7 else ""
+            org = f"{rng.choice(ORG_WORDS)} {rng.choice(ORG_KINDS)}" if rng.random() < 0.6 else ""
+            writer.writerow([f"{first} {last}", email, phone, org, ", ".join(rng.sample(TAGS, rng.choice([0, 1, 2])))])
+    os.replace(partial, path)
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=1000, help="how many contacts (default 1000)")

@@ -55,6 +55,10 @@ TARGET_FLOOR = 4.0  # everyday commands, piped, against the stdlib sqlite3 floor
 TARGET_TERMINAL = 1.5  # a table on a terminal against the same command piped
 TARGET_RSS_MIB = 60.0  # every minicrm command
 TARGET_FLAT = 1.2  # "flat": the largest scale's median at most this times the smallest's
+TARGET_REPORT_MS = 1000.0  # `minicrm report` at the largest scale
+TARGET_IMPORT = 3.0  # `minicrm import` of IMPORT_ROWS CSV rows against executemany_floor.py
+TARGET_EXPORT_RSS_MIB = 100.0  # `minicrm export all --to ndjson` at the largest scale: streamed
+IMPORT_ROWS = 100_000
 
 # The "due today + overdue" query exactly as minicrm runs it (store._REMINDER_SELECT
 # with services.due's bounds), printed as TSV: what `minicrm due` cannot beat.
@@ -421,6 +425,89 @@ def _measure(runs: list[tuple[Case, dict, Path]], copies: list[Path], source: Pa
             "results": {k: asdict(v) for k, v in results.items()}}  # fmt: skip
 
 
+# ------------------------------------------------------------------ bulk work
+
+
+def run_bulk(contacts: int, args: argparse.Namespace, noise: Noise) -> dict:
+    """The issue's bulk targets, at the largest scale: report, import, export.
+
+    Each runs ``args.bulk_runs`` times in a row, through the RSS launcher (which adds
+    ~10 ms to a run of seconds), after an untimed preparation: the import and its
+    floor each get a fresh empty minicrm database before every run.
+    """
+    source, meta = generate.ensure(contacts, args.seed, args.now)
+    rows_csv = generate.import_csv(IMPORT_ROWS, args.seed)
+    print(f"\n== bulk work: report and export at {contacts:,} contacts, import of {IMPORT_ROWS:,} CSV rows ==",
+          file=sys.stderr)  # fmt: skip
+    reads = fresh_copy(source, f"bench-bulk-{contacts}.db")
+    template, target = OUT / "bench-import-empty.db", OUT / "bench-import.db"
+    exported = OUT / "bench-export.ndjson"
+    for path in (template, Path(f"{template}-wal"), Path(f"{template}-shm")):
+        path.unlink(missing_ok=True)
+    _, code, _, err = spawn([args.minicrm, "list"], child_env(template, args.now))  # an empty, migrated database
+    if code:
+        raise SystemExit(f"could not create {template}: {err.decode(errors='replace').strip()}")
+    empty = lambda: fresh_copy(template, target.name)  # noqa: E731
+    jobs = [
+        ("minicrm report", [args.minicrm, "report"], reads, None),
+        (f"floor: executemany of {IMPORT_ROWS:,} CSV rows",
+         [args.python, str(BENCH / "executemany_floor.py"), str(rows_csv), str(target)], target, empty),
+        (f"minicrm import ({IMPORT_ROWS:,}-row CSV)", [args.minicrm, "import", str(rows_csv)], target, empty),
+        ("minicrm export all --to ndjson", [args.minicrm, "export", "all", "--to", "ndjson", "-o", str(exported)],
+         reads, None),
+    ]  # fmt: skip
+    results = {}
+    try:
+        for name, argv, db, prepare in jobs:
+            env = child_env(db, args.now)
+            times, rss = [], []
+
+            def once() -> tuple[float, float]:
+                if prepare:
+                    prepare()
+                started = time.perf_counter()
+                peak = peak_rss(argv, env, args.python)
+                return (time.perf_counter() - started) * 1000, peak
+
+            busy = None
+            for n in range(args.bulk_runs):
+                (ms, peak), foreign = noise.measure(name, once)
+                times.append(ms)
+                rss.append(peak)
+                busy = foreign if busy is None else max(busy, foreign or 0)
+                print(f"  {name:<52} run {n + 1}/{args.bulk_runs}: {ms / 1000:6.2f} s, {peak:.0f} MiB", file=sys.stderr)
+            results[name] = {"name": name, "command": shlex.join(argv), "times_ms": [round(t, 1) for t in times],
+                             "median_ms": round(statistics.median(times), 1), "min_ms": round(min(times), 1),
+                             "max_ms": round(max(times), 1), "rss_mib": round(max(rss), 1), "foreign_cpu": busy}
+        export_lines = sum(1 for _ in exported.open("rb"))
+    finally:
+        for path in (reads, template, target):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        exported.unlink(missing_ok=True)
+    floor = results[f"floor: executemany of {IMPORT_ROWS:,} CSV rows"]["median_ms"]
+    results[f"minicrm import ({IMPORT_ROWS:,}-row CSV)"]["ratio"] = round(
+        results[f"minicrm import ({IMPORT_ROWS:,}-row CSV)"]["median_ms"] / floor, 2)
+    return {"contacts": contacts, "import_rows": IMPORT_ROWS, "export_lines": export_lines,
+            "interactions": meta["counts"]["interactions"], "results": results}  # fmt: skip
+
+
+def bulk_verdicts(bulk: dict) -> list[tuple[str, str, str, bool]]:
+    """(target, command, figure, met) for the bulk targets."""
+    found = []
+    for r in bulk["results"].values():
+        if r["name"] == "minicrm report":
+            found.append((f"≤ {TARGET_REPORT_MS / 1000:g} s @ {bulk['contacts']:,}", r["name"],
+                          f"{r['median_ms'] / 1000:.2f} s", r["median_ms"] <= TARGET_REPORT_MS))  # fmt: skip
+        elif "ratio" in r:
+            found.append((f"≤ {TARGET_IMPORT:g}× executemany", r["name"], f"{r['ratio']:.2f}×",
+                          r["ratio"] <= TARGET_IMPORT))  # fmt: skip
+        elif r["name"].startswith("minicrm export"):
+            found.append((f"peak RSS ≤ {TARGET_EXPORT_RSS_MIB:g} MiB @ {bulk['interactions']:,} interactions",
+                          r["name"], f"{r['rss_mib']:.1f} MiB", r["rss_mib"] <= TARGET_EXPORT_RSS_MIB))  # fmt: skip
+    return found
+
+
 # ------------------------------------------------------------------ machine
 
 
@@ -498,6 +585,8 @@ def verdicts(data: dict) -> list[tuple[str, str, str, bool]]:
             if g["everyday"]:
                 found.append((f"flat {int(scales[0]):,} → {int(scales[-1]):,} (≤ {TARGET_FLAT}×)", name,
                               f"{g['growth']:.2f}×", g["growth"] <= TARGET_FLAT))  # fmt: skip
+    if data.get("bulk"):
+        found += bulk_verdicts(data["bulk"])
     return found
 
 
@@ -572,6 +661,20 @@ def tables(data: dict, markdown: bool) -> str:
         out.append(table(["command", *(f"{int(s):,} ms" for s in scales), "growth", "flat (target)"], rows,
                          set(range(1, len(scales) + 2))))  # fmt: skip
         out.append("")
+    bulk = data.get("bulk")
+    if bulk:
+        out.append(f"{h}Bulk work: report and export at {bulk['contacts']:,} contacts "
+                   f"({bulk['interactions']:,} interactions, {bulk['export_lines']:,} lines exported), "
+                   f"import of {bulk['import_rows']:,} CSV rows into an empty database")  # fmt: skip
+        marks = {name: (figure, met) for _, name, figure, met in bulk_verdicts(bulk)}
+        rows = []
+        for r in bulk["results"].values():
+            figure, met = marks.get(r["name"], ("", None))
+            rows.append([f"`{r['name']}`" if markdown else r["name"], f"{r['median_ms'] / 1000:.2f}",
+                         f"{r['min_ms'] / 1000:.2f}", f"{r['max_ms'] / 1000:.2f}", f"{r['rss_mib']:.1f}",
+                         f"{figure} {_mark(met)}".strip()])  # fmt: skip
+        out.append(table(["command", "median s", "min", "max", "peak RSS MiB", "target figure"], rows, {1, 2, 3, 4}))
+        out.append("")
     found = verdicts(data)
     missed = [v for v in found if not v[3]]
     out.append(f"{h}Targets: {len(found) - len(missed)} of {len(found)} met")
@@ -621,16 +724,18 @@ def main() -> None:
                         help="at most this long in all waiting for other processes to finish (default 900)")
     parser.add_argument("--regenerate", action="store_true", help="rebuild the cached databases first")
     parser.add_argument("--keep-copies", action="store_true", help="keep the databases the commands ran on")
+    parser.add_argument("--bulk-runs", type=int, default=3,
+                        help="runs of report, import and export at the largest scale (default 3; 0 skips them)")
     args = parser.parse_args()
 
     if args.report:
         print(tables(json.loads(args.json.read_text()), args.markdown))
         return
     if args.quick:
-        args.scales, args.runs = "1000,10000", 5
+        args.scales, args.runs, args.bulk_runs = "1000,10000", 5, 0
     scales = [int(s.replace("_", "")) for s in args.scales.split(",") if s.strip()]
-    if args.runs < 1 or args.warmup < 0 or args.rss_runs < 1:
-        parser.error("--runs and --rss-runs need at least 1, --warmup at least 0")
+    if args.runs < 1 or args.warmup < 0 or args.rss_runs < 1 or args.bulk_runs < 0:
+        parser.error("--runs and --rss-runs need at least 1, --warmup and --bulk-runs at least 0")
     for tool in (args.python, args.minicrm):
         if not os.access(tool, os.X_OK):
             parser.error(f"{tool} is not there: create the venv (python -m venv .venv && .venv/bin/pip install -e .)")
@@ -646,7 +751,8 @@ def main() -> None:
                  "source_digest": source_digest(), "load_before": load(), "foreign_cpu_limit": args.foreign_cpu,
                  "targets": {"startup_vs_typer": TARGET_STARTUP, "everyday_vs_floor": TARGET_FLOOR,
                              "terminal_vs_piped": TARGET_TERMINAL, "rss_mib": TARGET_RSS_MIB,
-                             "flat_growth": TARGET_FLAT}},
+                             "flat_growth": TARGET_FLAT, "report_ms": TARGET_REPORT_MS,
+                             "import_vs_executemany": TARGET_IMPORT, "export_rss_mib": TARGET_EXPORT_RSS_MIB}},
         "scales": {},
     }  # fmt: skip
     # What the RSS launcher itself leaves as a floor (any figure near it is at most this).
@@ -662,6 +768,8 @@ def main() -> None:
         data["scales"][str(contacts)] = run_scale(contacts, args, harness, noise)
         # Saved after every scale, so a run that dies later still leaves what it measured.
         args.json.write_text(json.dumps({**data, "complete": False}, indent=2, ensure_ascii=False) + "\n")
+    if args.bulk_runs:
+        data["bulk"] = run_bulk(max(scales), args, noise)
     data["complete"] = True
     data["meta"]["remeasured"] = noise.retried
     data["meta"]["waited_seconds"] = noise.waited
