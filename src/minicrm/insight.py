@@ -8,7 +8,7 @@ prints, reads the clock or the environment: functions take ``store`` and ``now``
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -313,31 +313,47 @@ def due_items(store: Store, now: datetime, *, overdue: bool = False, today: bool
         overdue = today = True
     first = None if (overdue or week) else day
     last = day + timedelta(days=7) if week else day if today else day - timedelta(days=1)
-    raw: list[tuple[DueItem, Decimal | None, int]] = []  # an item, a deal's value, days late for urgency
+    items: list[DueItem] = []
+    # Urgency counts a deal's value, else the customer's lifetime value, which the reason then names.
+    worth: dict[int, int] = {}  # lifetime cents of the customers among the items' contacts
+
+    def look_up_worth(contact_ids: Iterable[int]) -> None:
+        worth.update(store.lifetime_cents([c for c in contact_ids if c not in worth]))
+
+    def valued(kind: str, late: int, contact_id: int, reason: str) -> tuple[str, int]:
+        """The reason, with what the customer is worth, and the urgency."""
+        if contact_id not in worth:
+            return reason, urgency(kind, late, None)
+        value = _cents(worth[contact_id])
+        return f"{reason}; customer worth {value:,.2f}", urgency(kind, late, value)
 
     if "reminder" in wanted:
-        # a DueItem starts with a reminder's fields, in order (tests/test_json_contract.py)
-        for r in services.due(store, now, overdue=overdue, today=today, week=week):
+        reminders = services.due(store, now, overdue=overdue, today=today, week=week)
+        look_up_worth(r.contact_id for r in reminders)
+        for r in reminders:
             late = (day - r.due_on).days
-            reason = _late_words(late) + (f", repeats {r.rule}" if r.rule else "")
-            raw.append((DueItem(*r, "reminder", r.id, reason), None, late))
+            why = _late_words(late) + (f", repeats {r.rule}" if r.rule else "")
+            # a DueItem starts with a reminder's fields, in order (tests/test_json_contract.py)
+            items.append(DueItem(*r, "reminder", r.id, *valued("reminder", late, r.contact_id, why)))
 
     if "cadence" in wanted:
-        for row in store.touches_due(_midnight(last + timedelta(days=1))):
-            touch_day = dates.from_utc_text(row["next_touch_at"]).date()
-            if first is not None and touch_day < first:
-                continue
+        touches = [(row, dates.from_utc_text(row["next_touch_at"]).date())
+                   for row in store.touches_due(_midnight(last + timedelta(days=1)))]  # fmt: skip
+        touches = [(row, touch_day) for row, touch_day in touches if first is None or touch_day >= first]
+        look_up_worth(row["id"] for row, _ in touches)
+        for row, touch_day in touches:
             state, late = _lateness(touch_day, day)
             since = row["last_contact_at"]
             ago = (day - dates.from_utc_text(since).date()).days if since else None
             said = f"last contact {dates.plural(ago, 'day')} ago" if ago is not None else "never contacted"
-            raw.append((DueItem(
+            reason, points = valued("cadence", late, row["id"], f"{said}; cadence {row['touch_days']} days")
+            items.append(DueItem(
                 id=None, item_id=row["id"], uid=row["uid"], contact_id=row["id"], contact_name=row["name"],
                 contact_email=row["email"], contact_phone=row["phone"],
                 text=f"Get in touch (every {dates.plural(row['touch_days'], 'day')})", due_on=touch_day,
                 rule=f"every {dates.plural(row['touch_days'], 'day')}", state=state, days_late=max(late, 0),
-                kind="cadence", reason=f"{said}; cadence {row['touch_days']} days",
-            ), None, late))  # fmt: skip
+                kind="cadence", reason=reason, urgency=points,
+            ))  # fmt: skip
 
     if "deal" in wanted:
         deals = [d for d in store.deals_closing_by(last) if first is None or d.close_on >= first]
@@ -347,46 +363,39 @@ def due_items(store: Store, now: datetime, *, overdue: bool = False, today: bool
             email, phone = reach.get(d.contact_id, (None, None))
             word = "expected to close " + ("today" if late == 0 else f"{dates.plural(abs(late), 'day')} "
                                            + ("ago" if late > 0 else "from now"))  # fmt: skip
-            raw.append((DueItem(
+            items.append(DueItem(
                 id=None, item_id=d.id, uid=d.uid, contact_id=d.contact_id, contact_name=d.contact_name,
                 contact_email=email, contact_phone=phone, text=f"Close the deal: {d.title} (deal {d.id})", due_on=d.close_on, state=state,
                 days_late=max(late, 0), created_at=d.created_at, updated_at=d.updated_at, kind="deal",
-                reason=f"{word}; {d.stage}, worth {d.value:,.2f}",
-            ), d.value, late))  # fmt: skip
+                reason=f"{word}; {d.stage}, worth {d.value:,.2f}", urgency=urgency("deal", late, d.value),
+            ))  # fmt: skip
 
-    worth: dict[int, int] = {}  # lifetime cents of customers, where a query already gave them
     if "reorder" in wanted:
         # from the predicted day until one more usual gap has passed; after that they are at risk
         for row in store.reorders_due(_midnight(last + timedelta(days=1)), _midnight(day)):
-            worth[row["contact_id"]] = row["cents"]
+            worth[row["contact_id"]] = row["cents"]  # the row has it: no lookup
             predicted = dates.from_utc_text(row["reorder_at"]).date()
             if first is not None and predicted < first:
                 continue
             state, late = _lateness(predicted, day)
             last_order = (day - dates.from_utc_text(row["last_at"]).date()).days
             gap = f"{row['median_gap']:.1f}".rstrip("0").rstrip(".")
-            raw.append((DueItem(
+            reason, points = valued("reorder", late, row["contact_id"], f"{row['orders']} orders, usually {gap} "
+                                    f"days apart; last order {dates.plural(last_order, 'day')} ago")  # fmt: skip
+            items.append(DueItem(
                 id=None, item_id=row["contact_id"], uid=row["uid"], contact_id=row["contact_id"],
                 contact_name=row["name"],
                 contact_email=row["email"], contact_phone=row["phone"], text=f"Likely to reorder (about every {gap} days)",
-                due_on=predicted, state=state, days_late=max(late, 0), kind="reorder",
-                reason=f"{row['orders']} orders, usually {gap} days apart; last order {dates.plural(last_order, 'day')} ago",
-            ), None, late))  # fmt: skip
+                due_on=predicted, state=state, days_late=max(late, 0), kind="reorder", reason=reason, urgency=points,
+            ))  # fmt: skip
 
     if "occasion" in wanted:
-        raw.extend((item, None, late) for item, late in _occasion_items(store, now, last))
+        occasions = _occasion_items(store, now, last)
+        look_up_worth(item.contact_id for item, _ in occasions)
+        for item, late in occasions:
+            reason, points = valued("occasion", late, item.contact_id, item.reason)
+            items.append(item._replace(reason=reason, urgency=points))
 
-    # Urgency counts a deal's value, else the customer's lifetime value, which the reason names.
-    worth.update(store.lifetime_cents([item.contact_id for item, value, _ in raw
-                                       if value is None and item.contact_id not in worth]))  # fmt: skip
-    items = []
-    for item, value, late in raw:
-        if value is None and item.contact_id in worth:
-            value = _cents(worth[item.contact_id])
-            items.append(item._replace(reason=f"{item.reason}; customer worth {value:,.2f}",
-                                       urgency=urgency(item.kind, late, value)))  # fmt: skip
-        else:
-            items.append(item._replace(urgency=urgency(item.kind, late, value)))
     items.sort(key=lambda i: (-i.urgency, i.due_on, i.due_time is not None, i.due_time or time(0),
                               DUE_KINDS.index(i.kind), i.item_id))  # fmt: skip
     return items
