@@ -343,8 +343,8 @@ def _flex_widths(columns: list[Column], rows: list[list[Any]], width: int) -> li
 
     The flexible columns first get their widest cell up to their ``min_width`` or
     their header (a name is worth more than a longer note, and a header is never
-    cut), then the rest by their ``flex`` shares,
-    a column taking no more than its widest cell and leaving the others the rest."""
+    cut), then the rest by their ``flex`` shares, a column taking no more than its
+    widest cell and leaving the others the rest."""
     if not any(column.flex for column in columns):
         return [None] * len(columns)
     from rich.cells import cell_len
