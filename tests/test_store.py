@@ -179,3 +179,17 @@ def test_a_copy_made_with_vacuum_into_gets_wal_back(cli, isolated, tmp_path):
     assert sqlite3.connect(copy).execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     assert cli.ok("--db", str(copy), "list").rows()[0][2] == "Ann"
     assert sqlite3.connect(copy).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_reminder_rows_have_the_columns_store_reminder_unpacks(tmp_path):
+    """Store._reminder reads a row by position, so the select's first 17 columns must stay
+    in this order (a column added in the middle would shift every field after it)."""
+    from datetime import datetime
+
+    from minicrm.store import Store
+
+    store = open_store(tmp_path / "crm.db", datetime(2026, 11, 18, 9, 30).astimezone())
+    columns = [d[0] for d in store.conn.execute(Store._REMINDER_SELECT + " LIMIT 0").description]
+    assert columns == ["id", "uid", "contact_id", "contact_name", "email", "phone", "text", "due_on", "due_time",
+                       "rule", "anchor_on", "scheduled_on", "snoozed", "status", "done_at", "created_at",
+                       "updated_at"]  # fmt: skip

@@ -123,6 +123,14 @@ def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
+def _reach(contact_id: str) -> str:
+    """The SQL of a contact's first email and first phone (columns ``email`` and ``phone``),
+    for the contact whose id is the SQL expression ``contact_id``: two primary-key lookups."""
+    return (f"(SELECT e.email FROM contact_emails e WHERE e.contact_id = {contact_id} ORDER BY e.position LIMIT 1)"
+            f" AS email, (SELECT p.phone FROM contact_phones p WHERE p.contact_id = {contact_id}"
+            " ORDER BY p.position LIMIT 1) AS phone")  # fmt: skip
+
+
 def _instant(text: str | None) -> datetime | None:
     return from_utc_text(text) if text else None
 
@@ -444,11 +452,7 @@ class Store:
 
     # ------------------------------------------------------------ reminders
 
-    _REMINDER_SELECT = """SELECT r.id, r.uid, r.contact_id, c.name AS contact_name,
-        (SELECT e.email FROM contact_emails e WHERE e.contact_id = r.contact_id
-         ORDER BY e.position LIMIT 1) AS contact_email,
-        (SELECT p.phone FROM contact_phones p WHERE p.contact_id = r.contact_id
-         ORDER BY p.position LIMIT 1) AS contact_phone,
+    _REMINDER_SELECT = f"""SELECT r.id, r.uid, r.contact_id, c.name AS contact_name, {_reach("r.contact_id")},
         r.text, r.due_on, r.due_time, r.rule, r.anchor_on, r.scheduled_on, r.snoozed, r.status,
         r.done_at, r.created_at, r.updated_at
         FROM reminders r JOIN contacts c ON c.id = r.contact_id"""
@@ -1276,9 +1280,8 @@ class Store:
 
     def touches_due(self, before: datetime, limit: int | None = None) -> list[sqlite3.Row]:
         """Contacts whose next touch is before ``before`` (the next_touch_at index), most overdue first."""
-        sql = """SELECT c.id, c.uid, c.name, c.touch_days, c.next_touch_at, c.last_contact_at, c.created_at,
-                    (SELECT e.email FROM contact_emails e WHERE e.contact_id = c.id ORDER BY e.position LIMIT 1) AS email,
-                    (SELECT p.phone FROM contact_phones p WHERE p.contact_id = c.id ORDER BY p.position LIMIT 1) AS phone
+        sql = f"""SELECT c.id, c.uid, c.name, c.touch_days, c.next_touch_at, c.last_contact_at, c.created_at,
+                    {_reach("c.id")}
                  FROM contacts c WHERE c.next_touch_at < ? ORDER BY c.next_touch_at, c.id"""
         params: list[object] = [to_utc_text(before)]
         if limit is not None:
@@ -1293,10 +1296,7 @@ class Store:
             chunk = list(contact_ids[start:start + 500])
             marks = ",".join("?" * len(chunk))
             for row in self._all(
-                f"""SELECT c.id,
-                    (SELECT e.email FROM contact_emails e WHERE e.contact_id = c.id ORDER BY e.position LIMIT 1),
-                    (SELECT p.phone FROM contact_phones p WHERE p.contact_id = c.id ORDER BY p.position LIMIT 1)
-                    FROM contacts c WHERE c.id IN ({marks})""", chunk):  # fmt: skip
+                f"SELECT c.id, {_reach('c.id')} FROM contacts c WHERE c.id IN ({marks})", chunk):
                 found[row[0]] = (row[1], row[2])
         return found
 
@@ -1347,12 +1347,8 @@ class Store:
         have been quiet for less than a further median gap (the reorder_at index), with their
         first email and phone."""
         return self._all(
-            """SELECT s.contact_id, s.orders, s.cents, s.last_at, s.median_gap, s.reorder_at, c.uid, c.name,
-                      c.last_contact_at,
-                      (SELECT e.email FROM contact_emails e WHERE e.contact_id = c.id
-                       ORDER BY e.position LIMIT 1) AS email,
-                      (SELECT p.phone FROM contact_phones p WHERE p.contact_id = c.id
-                       ORDER BY p.position LIMIT 1) AS phone
+            f"""SELECT s.contact_id, s.orders, s.cents, s.last_at, s.median_gap, s.reorder_at, c.uid, c.name,
+                      c.last_contact_at, {_reach("c.id")}
                FROM customer_stats s JOIN contacts c ON c.id = s.contact_id
                WHERE s.reorder_at < ? AND julianday(s.reorder_at) + s.median_gap >= julianday(?)
                ORDER BY s.reorder_at, s.contact_id""",
