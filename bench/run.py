@@ -479,7 +479,8 @@ def run_bulk(contacts: int, args: argparse.Namespace, noise: Noise) -> dict:
             results[name] = {"name": name, "command": shlex.join(argv), "times_ms": [round(t, 1) for t in times],
                              "median_ms": round(statistics.median(times), 1), "min_ms": round(min(times), 1),
                              "max_ms": round(max(times), 1), "rss_mib": round(max(rss), 1), "foreign_cpu": busy}
-        export_lines = sum(1 for _ in exported.open("rb"))
+        with exported.open("rb") as lines:
+            export_lines = sum(1 for _ in lines)
     finally:
         for path in (reads, template, target):
             for suffix in ("", "-wal", "-shm"):

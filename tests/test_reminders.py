@@ -67,6 +67,17 @@ def test_due_table_gives_each_item_two_lines_and_fits_the_terminal(cli, ann):
         assert lines[-1] == f"{40 - len(rows)} more — use --all to see every row"
 
 
+def test_due_table_on_a_narrow_terminal_wraps_rather_than_cutting_ids(cli, ann):
+    import re
+
+    for n in range(3):
+        cli.ok("remind", ann, f"Call about the wedding cake tasting {n}", "--on", f"{n + 100} days ago")
+    table = cli.ok("due", tty=True, env={"COLUMNS": "45"}).stdout
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in table.splitlines()]
+    assert all(len(line) <= 45 for line in lines)
+    assert [line.split()[0] for line in lines if re.match(r"\s+\d+\s+\d+ days late", line)] == ["3", "2", "1"]
+
+
 def test_due_with_nothing_is_a_success(cli):
     result = cli.ok("due", "--json")
     assert result.json() == []

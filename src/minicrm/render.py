@@ -319,11 +319,14 @@ def build_table(records: Iterable[Any], record_type: type, now: datetime, title:
 
     shown_priority = 4 if width >= 140 else 3 if width >= 120 else 2 if width >= 100 else 1
     columns = [column for column in TABLES[record_type] if column.priority <= shown_priority]
-    rows = [[_cell(column.cell(record, now)) for column in columns] for record in records]
+    rows = [[_cell(_one_line(column.cell(record, now)) if cut and column.flex else column.cell(record, now))
+             for column in columns] for record in records]  # fmt: skip
     if cut and rows:
         keep = [i for i, column in enumerate(columns) if not column.flex or any(row[i].plain for row in rows)]
         columns, rows = [columns[i] for i in keep], [[row[i] for i in keep] for row in rows]
-    widths = _flex_widths(columns, rows, width) if cut else [None] * len(columns)
+    widths = _flex_widths(columns, rows, width) if cut else None
+    if widths is None:  # no flexible column, or no room for them on a narrow terminal: rich wraps
+        cut, widths = False, [None] * len(columns)
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold")
     for column, fixed in zip(columns, widths):
         flex = bool(column.flex) and cut
@@ -335,32 +338,41 @@ def build_table(records: Iterable[Any], record_type: type, now: datetime, title:
     return table
 
 
-def _flex_widths(columns: list[Column], rows: list[list[Any]], width: int) -> list[int | None]:
+def _one_line(value: Any) -> Any:
+    """A text on one line, for a cell that is cut rather than wrapped."""
+    return value.replace("\n", " ") if isinstance(value, str) else value
+
+
+def _flex_widths(columns: list[Column], rows: list[list[Any]], width: int) -> list[int | None] | None:
     """Widths for a table with flexible columns: every column as wide as its widest
     cell (within its limits), except that the flexible ones share what the others
     leave, so the table fits ``width`` and no other column is cut. None for a table
-    without flexible columns: rich lays it out, wrapping cells.
+    without flexible columns, or where the others leave the flexible ones less than
+    their headers: rich lays it out then, wrapping cells.
 
     The flexible columns first get their widest cell up to their ``min_width`` or
     their header (a name is worth more than a longer note, and a header is never
     cut), then the rest by their ``flex`` shares, a column taking no more than its
     widest cell and leaving the others the rest."""
     if not any(column.flex for column in columns):
-        return [None] * len(columns)
+        return None
     from rich.cells import cell_len
 
     widest = [max(cell_len(line) for cell in (column.header, *(row[i].plain for row in rows)) for line in cell.split("\n"))
               for i, column in enumerate(columns)]  # fmt: skip
-    widths: list[int | None] = [min(w, max(column.min_width or 0, cell_len(column.header))) if column.flex
+    widths: list[int | None] = [min(w, cell_len(column.header)) if column.flex
                                 else max(min(w, column.max_width or w), column.min_width or 0)
                                 for column, w in zip(columns, widest)]  # fmt: skip
     # SIMPLE_HEAD draws an edge on each side and a separator between columns; padding is 1 each side
     left = width - sum(w for w in widths if w) - (len(columns) + 1) - 2 * len(columns)
-    if left < 0:  # not even the first helping fits: back to equal shares from nothing
-        left += sum(w for w, column in zip(widths, columns) if column.flex and w)
-        widths = [0 if column.flex else w for column, w in zip(columns, widths)]
-    flexible = sorted((i for i, column in enumerate(columns) if column.flex),
-                      key=lambda i: (widest[i] - widths[i]) / columns[i].flex)  # fmt: skip
+    if left < 0:  # not even the headers fit
+        return None
+    flexible = [i for i, column in enumerate(columns) if column.flex]
+    for i in flexible:  # the first helping, up to min_width
+        extra = min(max(0, min(widest[i], columns[i].min_width or 0) - widths[i]), left)
+        widths[i] += extra
+        left -= extra
+    flexible.sort(key=lambda i: (widest[i] - widths[i]) / columns[i].flex)
     shares = sum(columns[i].flex for i in flexible)
     for i in flexible:  # the least wanting first: what it does not need goes to the others
         extra = min(widest[i] - widths[i], max(0, left) * columns[i].flex // shares)
@@ -372,11 +384,12 @@ def _flex_widths(columns: list[Column], rows: list[list[Any]], width: int) -> li
 
 def write_table(records: Iterable[Any], record_type: type, now: datetime, out: IO[str], *,
                 max_rows: int | None = None, total: int | None = None, title: str | None = None,
-                empty: str | None = None) -> int:  # fmt: skip
+                empty: str | None = None, cut: bool = True) -> int:  # fmt: skip
     """A rich table of at most ``max_rows`` rows, then a line saying what was left out.
 
     ``total`` is how many records there are in all, when known; without it a
-    table cut at ``max_rows`` says only that there are more.
+    table cut at ``max_rows`` says only that there are more. ``cut``: as in
+    ``build_table``.
     """
     records = iter(records)
     shown = list(islice(records, max_rows)) if max_rows is not None else list(records)
@@ -385,7 +398,7 @@ def write_table(records: Iterable[Any], record_type: type, now: datetime, out: I
             console(sys.stderr).print(empty, style="dim")
         return 0
     con = console(out)
-    con.print(build_table(shown, record_type, now, title, con.width))
+    con.print(build_table(shown, record_type, now, title, con.width, cut))
     if max_rows is not None and (total is not None and total > len(shown) or next(records, None) is not None):
         more = f"{total - len(shown)} more" if total is not None else "More rows"
         con.print(f"{more} — use --all to see every row", style="dim")
@@ -430,7 +443,7 @@ def write_record_table(record: Any, now: datetime, out: IO[str]) -> None:
     if isinstance(record, ContactDetail):
         write_detail(record, now, out)
     else:
-        write_table([record], type(record), now, out)
+        write_table([record], type(record), now, out, cut=False)  # what was just written, whole
 
 
 # ------------------------------------------------------------------ interchange (issue 4)
@@ -611,12 +624,14 @@ def write_report(rep: Report, now: datetime, out: IO[str]) -> None:
     if rep.at_risk:
         con.print(build_table(rep.at_risk, CustomerValue, now, "At risk", con.width))
     con.print(build_table(rep.pipeline, PipelineStage, now, "Pipeline", con.width))
+
+
 def _what_why(item: DueItem) -> Any:
     """What to do, and on a dim second line why it is on the list."""
     from rich.text import Text
 
-    cell = Text(scrub(item.text))
-    cell.append("\n" + scrub(item.reason), style="dim")
+    cell = Text(scrub(_one_line(item.text)))
+    cell.append("\n" + scrub(_one_line(item.reason)), style="dim")
     return cell
 
 
