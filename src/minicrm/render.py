@@ -331,7 +331,8 @@ def build_table(records: Iterable[Any], record_type: type, now: datetime, title:
     for column, fixed in zip(columns, widths):
         flex = bool(column.flex) and cut
         table.add_column(column.header, style=column.style, justify=column.justify, no_wrap=column.no_wrap or flex,
-                         width=fixed, max_width=column.max_width, min_width=column.min_width,
+                         width=fixed, max_width=column.max_width,
+                         min_width=None if column.flex else column.min_width,  # a flexible one's: see _flex_widths
                          overflow="ellipsis" if flex else column.overflow)  # fmt: skip
     for row in rows:
         table.add_row(*row)
