@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,6 +49,10 @@ class Result:
     def rows(self) -> list[list[str]]:
         """TSV output as rows of cells."""
         return [line.split("\t") for line in self.stdout.splitlines()]
+
+    def screen(self) -> list[str]:
+        """A table's lines as a terminal shows them: colour and style codes removed."""
+        return [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in self.stdout.splitlines()]
 
 
 class Cli:

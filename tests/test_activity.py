@@ -99,14 +99,11 @@ def test_interactions_are_instants_shown_in_local_time(cli, ann, monkeypatch):
 
 
 def test_a_listing_keeps_a_multi_line_text_on_one_line_and_a_confirmation_shows_it_whole(cli, ann):
-    import re
-
     text = "Called about the spring wedding order.\nThree tiers, lemon curd, no nuts; delivery to the mill"
     logged = cli.ok("log", ann, "call", text, tty=True, env={"COLUMNS": "80"}).stdout
     assert all(word in " ".join(logged.split()) for word in text.split())  # what was written, whole
     cli.ok("log", ann, "email", "Sent the quote")
-    table = cli.ok("history", tty=True, env={"COLUMNS": "80"}).stdout
-    rows = [re.sub(r"\x1b\[[0-9;]*m", "", line).strip() for line in table.splitlines()]
+    rows = [line.strip() for line in cli.ok("history", tty=True, env={"COLUMNS": "80"}).screen()]
     rows = [row for row in rows if row and row[0].isdigit()]
     assert len(rows) == 2 and "Sent the quote" in rows[0] and "Called about the spring" in rows[1]
     assert "…" in rows[1]

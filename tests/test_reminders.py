@@ -56,8 +56,7 @@ def test_due_table_gives_each_item_two_lines_and_fits_the_terminal(cli, ann):
     for n in range(40):
         cli.ok("remind", ann, f"{n} {long}", "--on", f"{n + 100} days ago")
     for columns in ("80", "100", "120", "160"):
-        table = cli.ok("due", tty=True, env={"COLUMNS": columns, "LINES": "30"}).stdout
-        lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in table.splitlines()]
+        lines = cli.ok("due", tty=True, env={"COLUMNS": columns, "LINES": "30"}).screen()
         assert all(len(line) <= int(columns) for line in lines), columns
         rows = [line for line in lines if re.match(r"\s+\d+\s+(reminder\s+)?\d+ days late", line)]
         assert len(rows) == (30 - 8) // 2  # a screenful of two-line items
@@ -72,8 +71,7 @@ def test_due_table_on_a_narrow_terminal_wraps_rather_than_cutting_ids(cli, ann):
 
     for n in range(3):
         cli.ok("remind", ann, f"Call about the wedding cake tasting {n}", "--on", f"{n + 100} days ago")
-    table = cli.ok("due", tty=True, env={"COLUMNS": "45"}).stdout
-    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in table.splitlines()]
+    lines = cli.ok("due", tty=True, env={"COLUMNS": "45"}).screen()
     assert all(len(line) <= 45 for line in lines)
     assert [line.split()[0] for line in lines if re.match(r"\s+\d+\s+\d+ days late", line)] == ["3", "2", "1"]
 
