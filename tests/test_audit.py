@@ -201,21 +201,21 @@ def test_trust_queries_use_indexes(store, now):
     """The audit, undo, consent and forget queries find rows through indexes, not by scanning."""
     import re
 
-    from minicrm import privacy, safety, services
+    from minicrm.services import activity, audit, contacts, privacy
 
     scan = re.compile(r"^SCAN (audit|a|changes|c|consents|k|l|erased)\b")
-    people = [services.add_contact(store, now, f"Person {n}", emails=[f"p{n}@x.example"]) for n in range(30)]
+    people = [contacts.add(store, now, f"Person {n}", emails=[f"p{n}@x.example"]) for n in range(30)]
     for person in people:
         privacy.record_consent(store, now, person, "grant", "sms")
-        services.log_interaction(store, now, person, "call", "hi")
+        activity.log(store, now, person, "call", "hi")
     statements: list[str] = []
     store.conn.set_trace_callback(statements.append)
     try:
-        list(safety.audit(store, people[7], limit=50))
-        list(services.list_contacts(store, now, consent="sms", limit=10))
+        list(audit.entries(store, people[7], limit=50))
+        list(contacts.find(store, now, consent="sms", limit=10))
         privacy.consent_history(store, people[7])
-        safety.undo(store, 1)
-        services.add_contact(store, now, "New", emails=["new@x.example"], phones=["+1 415 555 0100"])
+        audit.undo(store, 1)
+        contacts.add(store, now, "New", emails=["new@x.example"], phones=["+1 415 555 0100"])
     finally:
         store.conn.set_trace_callback(None)
     checked = 0

@@ -61,12 +61,12 @@ def test_usage_errors_exit_2_with_one_line(cli):
 
 
 def test_a_bug_is_reported_in_one_line_without_a_traceback(cli, monkeypatch):
-    from minicrm import services
+    from minicrm.services import agenda
 
     def broken(*args, **kwargs):
         raise ValueError("boom")
 
-    monkeypatch.setattr(services, "due", broken)
+    monkeypatch.setattr(agenda, "due_items", broken)
     monkeypatch.setenv("MINICRM_DEBUG", "0")
     result = cli("due")
     assert result.exit_code == 1
@@ -75,12 +75,12 @@ def test_a_bug_is_reported_in_one_line_without_a_traceback(cli, monkeypatch):
 
 
 def test_ctrl_c_exits_130(cli, monkeypatch):
-    from minicrm import services
+    from minicrm.services import agenda
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(services, "due", interrupted)
+    monkeypatch.setattr(agenda, "due_items", interrupted)
     assert cli("due").exit_code == 130
 
 

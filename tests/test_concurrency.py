@@ -22,15 +22,16 @@ MINICRM = Path(sys.executable).parent / "minicrm"
 WRITER = textwrap.dedent(
     """
     import sys
-    from minicrm import dates, services
+    from minicrm import dates
+    from minicrm.services import activity, contacts
     from minicrm.store import open_store
 
     db, who, rows = sys.argv[1], sys.argv[2], int(sys.argv[3])
     now = dates.now()
     store = open_store(db, now)
-    contact = services.add_contact(store, now, f"Writer {who}")
+    contact = contacts.add(store, now, f"Writer {who}")
     for n in range(rows):
-        services.log_interaction(store, now, contact, "note", f"{who} row {n}")
+        activity.log(store, now, contact, "note", f"{who} row {n}")
     print("ok")
     """
 )
@@ -39,7 +40,8 @@ WRITER = textwrap.dedent(
 BULK = textwrap.dedent(
     """
     import sys, time
-    from minicrm import dates, services
+    from minicrm import dates
+    from minicrm.services import activity, contacts
     from minicrm.store import open_store
 
     db = sys.argv[1]
@@ -47,7 +49,7 @@ BULK = textwrap.dedent(
     store = open_store(db, now)
     with store.write():
         for n in range(100_000):
-            services.add_contact(store, now, f"Bulk {n}", emails=[f"bulk{n}@x.example"], note="x" * 200)
+            contacts.add(store, now, f"Bulk {n}", emails=[f"bulk{n}@x.example"], note="x" * 200)
             if n == 3000:
                 print("ready", flush=True)
     print("finished", flush=True)
@@ -154,16 +156,16 @@ def test_a_full_database_gives_one_line_and_no_damage(store, now):
     """max_page_count: the database may not grow, as when the disk is full."""
     import pytest
 
-    from minicrm import services
+    from minicrm.services import contacts
     from minicrm.errors import StoreError
 
-    services.add_contact(store, now, "Ann")
+    contacts.add(store, now, "Ann")
     pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
     store.conn.execute(f"PRAGMA max_page_count = {pages}")
     with pytest.raises(StoreError) as raised:
-        services.add_contact(store, now, "Bob", note="word " * 20_000)
+        contacts.add(store, now, "Bob", note="word " * 20_000)
     assert "\n" not in str(raised.value) and "full" in str(raised.value)
-    assert [c.name for c in services.list_contacts(store, now)] == ["Ann"]
+    assert [c.name for c in contacts.find(store, now)] == ["Ann"]
     assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from test_query_plans import busy_store, plans_of  # noqa: F401  (a fixture)
 
-from minicrm import insight, services
+from minicrm.services import activity, agenda, cadence, deals, report
 
 SCAN = re.compile(r"^SCAN (interactions|reminders|contacts|deals|customer_stats|stage_changes|contact_\w+|[a-z])\b")
 
@@ -45,15 +45,15 @@ def assert_no_scan(plans):
 
 
 CHECKED = {
-    "due": lambda s, now: insight.due_items(s, now),
-    "due --kind reorder": lambda s, now: insight.due_items(s, now, kinds=["reorder"]),
-    "due --kind occasion": lambda s, now: insight.due_items(s, now, kinds=["occasion"]),
-    "due --week": lambda s, now: insight.due_items(s, now, week=True),
-    "due --kind cadence": lambda s, now: insight.due_items(s, now, kinds=["cadence"]),
-    "log": lambda s, now: services.log_interaction(s, now, s.get_contact(42), "order", "x", amount="3"),
-    "cadence": lambda s, now: insight.set_cadence(s, now, "14d", contact=s.get_contact(42)),
+    "due": lambda s, now: agenda.due_items(s, now),
+    "due --kind reorder": lambda s, now: agenda.due_items(s, now, kinds=["reorder"]),
+    "due --kind occasion": lambda s, now: agenda.due_items(s, now, kinds=["occasion"]),
+    "due --week": lambda s, now: agenda.due_items(s, now, week=True),
+    "due --kind cadence": lambda s, now: agenda.due_items(s, now, kinds=["cadence"]),
+    "log": lambda s, now: activity.log(s, now, s.get_contact(42), "order", "x", amount="3"),
+    "cadence": lambda s, now: cadence.change(s, now, "14d", contact=s.get_contact(42)),
     "report's lists": lambda s, now: s.customer_values(now, at_risk=True, limit=10, scored=False),
-    "deal list --open": lambda s, now: insight.list_deals(s, open_only=True),
+    "deal list --open": lambda s, now: deals.find(s, open_only=True),
 }
 
 
@@ -63,14 +63,14 @@ def test_insight_queries_use_indexes(insight_store, now, name):
 
 
 def test_due_finds_cadence_items_through_the_next_touch_index(insight_store, now):
-    plans = plans_of(insight_store, lambda: insight.due_items(insight_store, now, kinds=["cadence"]))
+    plans = plans_of(insight_store, lambda: agenda.due_items(insight_store, now, kinds=["cadence"]))
     steps = [step for steps in plans.values() for step in steps]
     assert any("contacts_next_touch" in step for step in steps), steps
-    assert insight.due_items(insight_store, now, kinds=["cadence"]), "the fixture should have overdue contacts"
+    assert agenda.due_items(insight_store, now, kinds=["cadence"]), "the fixture should have overdue contacts"
 
 
 def test_the_report_scans_no_big_table(insight_store, now):
-    plans = plans_of(insight_store, lambda: insight.report(insight_store, now))
+    plans = plans_of(insight_store, lambda: report.build(insight_store, now))
     for sql, steps in plans.items():
         scans = [step for step in steps if re.match(r"^SCAN (interactions|reminders|contacts|stage_changes)\b", step)
                  and "COVERING INDEX" not in step]

@@ -8,7 +8,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from minicrm.errors import InvalidValue
-from minicrm.services import normalise_email, normalise_phone
+from minicrm.services.values import normalise_email, normalise_phone
 
 
 @pytest.mark.parametrize("typed, stored", [

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 
-from minicrm import services
+from minicrm.services import activity, agenda, contacts, reminders
 
 FULL_SCAN = re.compile(r"^SCAN (interactions|reminders|i|r|contact_emails|contact_phones|contact_tags)\b")
 
@@ -54,19 +54,19 @@ def assert_indexed(plans):
 
 
 EVERYDAY = {
-    "due": lambda s, now: services.due(s, now),
-    "due --week": lambda s, now: services.due(s, now, week=True),
-    "show by id": lambda s, now: services.show_contact(s, now, services.resolve_contact(s, "42")),
-    "show by email": lambda s, now: services.show_contact(s, now, services.resolve_contact(s, "p42@x.example")),
-    "show by exact name": lambda s, now: services.resolve_contact(s, "person 42"),
-    "list --limit 50": lambda s, now: list(services.list_contacts(s, now, limit=50)),
-    "list --tag": lambda s, now: list(services.list_contacts(s, now, tags=["t"], limit=50)),
-    "history CONTACT": lambda s, now: list(services.history(s, now, s.get_contact(42))),
-    "history --since": lambda s, now: list(services.history(s, now, since="3 days ago")),
-    "log": lambda s, now: services.log_interaction(s, now, s.get_contact(42), "call", "x"),
-    "remind": lambda s, now: services.add_reminder(s, now, s.get_contact(42), "x", "tomorrow"),
-    "done": lambda s, now: services.complete(s, now, [7]),
-    "snooze": lambda s, now: services.snooze(s, now, 8, "tomorrow"),
+    "due": lambda s, now: agenda.due_items(s, now, kinds=["reminder"]),
+    "due --week": lambda s, now: agenda.due_items(s, now, week=True, kinds=["reminder"]),
+    "show by id": lambda s, now: contacts.show(s, now, contacts.resolve(s, "42")),
+    "show by email": lambda s, now: contacts.show(s, now, contacts.resolve(s, "p42@x.example")),
+    "show by exact name": lambda s, now: contacts.resolve(s, "person 42"),
+    "list --limit 50": lambda s, now: list(contacts.find(s, now, limit=50)),
+    "list --tag": lambda s, now: list(contacts.find(s, now, tags=["t"], limit=50)),
+    "history CONTACT": lambda s, now: list(activity.history(s, now, s.get_contact(42))),
+    "history --since": lambda s, now: list(activity.history(s, now, since="3 days ago")),
+    "log": lambda s, now: activity.log(s, now, s.get_contact(42), "call", "x"),
+    "remind": lambda s, now: reminders.add(s, now, s.get_contact(42), "x", "tomorrow"),
+    "done": lambda s, now: reminders.complete(s, now, [7]),
+    "snooze": lambda s, now: reminders.snooze(s, now, 8, "tomorrow"),
 }
 
 
@@ -76,6 +76,6 @@ def test_everyday_queries_use_indexes(busy_store, now, name):
 
 
 def test_the_due_query_uses_the_open_reminders_index(busy_store, now):
-    plans = plans_of(busy_store, lambda: services.due(busy_store, now))
+    plans = plans_of(busy_store, lambda: agenda.due_items(busy_store, now, kinds=["reminder"]))
     steps = [step for steps in plans.values() for step in steps]
     assert any("reminders_open_due" in step for step in steps), steps

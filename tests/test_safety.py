@@ -48,17 +48,18 @@ def test_backup_to_a_path_or_folder_and_never_over_a_file(cli, tmp_path):
 WRITER = textwrap.dedent(
     """
     import sys
-    from minicrm import dates, services
+    from minicrm import dates
+    from minicrm.services import activity, contacts
     from minicrm.store import open_store
 
     now = dates.now()
     store = open_store(sys.argv[1], now)
-    contact = services.resolve_contact(store, "ann")
+    contact = contacts.resolve(store, "ann")
     print("go", flush=True)
     for n in range(1, 301):
         with store.write():  # two statements that must always agree
-            services.log_interaction(store, now, contact, "note", f"row {n}")
-            services.edit_contact(store, now, contact, note=str(n))
+            activity.log(store, now, contact, "note", f"row {n}")
+            contacts.edit(store, now, contact, note=str(n))
     """
 )
 

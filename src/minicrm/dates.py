@@ -108,6 +108,11 @@ class When:
         return datetime.combine(self.day, time(23, 59, 59)).astimezone()
 
 
+def midnight(day: date) -> datetime:
+    """The first moment of a local calendar day, as an aware instant."""
+    return datetime.combine(day, time(0, 0)).astimezone()
+
+
 def _count(text: str) -> int:
     if text in ("a", "an", "one"):
         return 1

@@ -2,7 +2,7 @@
 
 Readers turn a file into ``(line, raw)`` pairs in minicrm's own vocabulary
 (the JSON keys of ``export``); the importer checks every raw record with the
-same rules as ``add`` (``services.validate_contact``...) and writes in bulk
+same rules as ``add`` (``services.contacts.validate``...) and writes in bulk
 inside one transaction. A bad record never stops the reading: it becomes a
 ``Reject`` with its line number and reason, and the import then either fails
 as a whole (nothing written) or, with ``skip_invalid``, keeps the good ones.
@@ -22,9 +22,11 @@ from datetime import date, datetime, time
 from itertools import islice
 from typing import IO, Any
 
-from minicrm import dates, services
+from minicrm import dates
 from minicrm.errors import InvalidValue, MiniCrmError, UsageError
-from minicrm.models import KINDS, STAGES, Contact, ImportAction, Interaction, Reminder, SearchHit
+from minicrm.models import KINDS, STAGES, Contact, ImportAction, Interaction, Reminder
+from minicrm.services import contacts, privacy
+from minicrm.services.values import choose, clean_block, clean_line, parse_amount, parse_fields
 from minicrm.store import ContactQuery, Store, new_uid
 
 IMPORT_FORMATS = ("csv", "json", "ndjson", "vcf")
@@ -450,20 +452,20 @@ class Importer:
         custom = raw.get("fields") or {}
         if not isinstance(custom, dict):
             raise InvalidValue("the fields are not an object of KEY: VALUE")
-        values = services.validate_contact(
+        values = contacts.validate(
             name, emails=emails, phones=phones, org=org, tags=_texts(raw.get("tags"), "tags"),
             stage=_text(raw.get("stage"), "stage"), birthday=_text(raw.get("birthday"), "birthday"),
             note=_text(raw.get("note"), "note"),
-            fields=services.parse_fields(f"{k}={'' if v is None else v}" for k, v in custom.items()),
+            fields=parse_fields(f"{k}={'' if v is None else v}" for k, v in custom.items()),
             region=self.region,
         )  # fmt: skip
-        uid = services.clean_line(raw.get("uid") or "", "uid", required=False)
+        uid = clean_line(raw.get("uid") or "", "uid", required=False)
         created = _instant(raw.get("created_at"), "created_at", self.now)
         updated = _instant(raw.get("updated_at"), "updated_at", created)
         history = self._history(raw.get("stage_history"), values["stage"], created)
 
         if self.erased and self.erased.intersection(
-            services.erasure_hashes(self.store, values["emails"], values["phones"])
+            privacy.erasure_hashes(self.store, values["emails"], values["phones"])
         ):
             self._note(line, "skip", "contact", uid, values["name"],
                        "erased at their request; --include-erased brings them back")  # fmt: skip
@@ -481,7 +483,7 @@ class Importer:
                 return
             self._flush_contacts()
             current = self.store.get_contact(existing)
-            changed = services.edit_contact(
+            changed = contacts.edit(
                 self.store, self.now, current, name=values["name"] if named else None, emails=values["emails"],
                 phones=values["phones"], org=values["org"], tags=values["tags"],
                 stage=values["stage"] if raw.get("stage") else None, birthday=values["birthday"],
@@ -511,10 +513,10 @@ class Importer:
         history = []
         for change in raw:
             old = change.get("from_stage")
-            history.append((services.choose(old, STAGES, "stage") if old else None,
-                            services.choose(_text(change.get("to_stage"), "stage") or "", STAGES, "stage"),
+            history.append((choose(old, STAGES, "stage") if old else None,
+                            choose(_text(change.get("to_stage"), "stage") or "", STAGES, "stage"),
                             _instant(change.get("at"), "stage change time", created),
-                            services.choose(change.get("source") or "import", ("add", "user", "rule", "import"),
+                            choose(change.get("source") or "import", ("add", "user", "rule", "import"),
                                             "stage change source")))  # fmt: skip
         return history
 
@@ -559,13 +561,13 @@ class Importer:
         if self._erased_owner(line, raw, "interaction"):
             return
         contact_id = self._owner(raw)
-        uid = services.clean_line(raw.get("uid") or "", "uid", required=False)
-        kind = services.choose(_text(raw.get("kind"), "kind") or "", KINDS, "kind of interaction")
+        uid = clean_line(raw.get("uid") or "", "uid", required=False)
+        kind = choose(_text(raw.get("kind"), "kind") or "", KINDS, "kind of interaction")
         at = _instant(raw.get("at"), "time")
         if at is None:
             raise InvalidValue("the interaction has no time (at)")
-        text = services.clean_block(_text(raw.get("text"), "text"), "text")
-        amount = services.parse_amount(_text(raw.get("amount"), "amount"))
+        text = clean_block(_text(raw.get("text"), "text"), "text")
+        amount = parse_amount(_text(raw.get("amount"), "amount"))
         created = _instant(raw.get("created_at"), "created_at", self.now)
         label = raw.get("contact_name") or str(contact_id)
         if self._known("interactions", uid):
@@ -583,8 +585,8 @@ class Importer:
         if self._erased_owner(line, raw, "reminder"):
             return
         contact_id = self._owner(raw)
-        uid = services.clean_line(raw.get("uid") or "", "uid", required=False)
-        text = services.clean_line(_text(raw.get("text"), "text") or "", "reminder text", limit=1000)
+        uid = clean_line(raw.get("uid") or "", "uid", required=False)
+        text = clean_line(_text(raw.get("text"), "text") or "", "reminder text", limit=1000)
         due_on = _day(raw.get("due_on"), "due_on")
         due_time = raw.get("due_time")
         try:
@@ -592,7 +594,7 @@ class Importer:
         except (TypeError, ValueError):
             raise InvalidValue(f"the due_time {due_time!r} is not HH:MM") from None
         rule = str(dates.parse_rule(raw["rule"])) if raw.get("rule") else None
-        status = services.choose(raw.get("status") or "open", ("open", "done"), "reminder status")
+        status = choose(raw.get("status") or "open", ("open", "done"), "reminder status")
         created = _instant(raw.get("created_at"), "created_at", self.now)
         label = raw.get("contact_name") or str(contact_id)
         if self._known("reminders", uid):
@@ -699,47 +701,3 @@ def open_reminders(store: Store, only: ContactQuery | None = None) -> Iterator[R
 
 
 RECORD_TYPES: dict[str, type] = {"contacts": Contact, "interactions": Interaction, "reminders": Reminder}
-
-
-# ------------------------------------------------------------------ search
-
-
-def search(store: Store, text: str, limit: int = 50) -> list[SearchHit]:
-    """Contacts (names, organisations, notes, emails, phones, tags, fields: any 3+ characters)
-    then interactions (every word, as a prefix), each group best first."""
-    query = " ".join(str(text).split())
-    if not query:
-        raise InvalidValue("the search text is empty", 'Give some text, e.g. minicrm search "rye bread"')
-    if limit < 1:
-        raise InvalidValue("--limit takes a number (1 or more)", "E.g. --limit 20")
-    words = re.findall(r"\w+", query)
-    if len(query) < 3 and not words:
-        raise InvalidValue(f"{query!r} is too short to search for", "Give at least 3 characters or a word")
-    found = store.search_contacts(query, limit)
-    digits = re.sub(r"\D", "", query)
-    if re.fullmatch(r"[\d\s+\-().]+", query) and len(digits) >= 3 and digits != query:  # a phone, as typed
-        seen = {row[0] for row in found}
-        found += [row for row in store.search_contacts(digits, limit) if row[0] not in seen]
-        query = digits if not any(query.casefold() in " ".join(t.split()).casefold()
-                                  for row in found for t in row[3].values()) else query  # fmt: skip
-    hits = [SearchHit("contact", cid, cid, name, None, round(rank, 3), _snippet(texts, query))
-            for cid, name, rank, texts in found[:limit]]  # fmt: skip
-    hits += [SearchHit("interaction", iid, cid, name, at, round(rank, 3), snippet)
-             for iid, cid, name, at, rank, snippet in store.search_interactions(words, limit)]  # fmt: skip
-    return hits
-
-
-def _snippet(texts: dict[str, str], query: str, context: int = 30) -> str:
-    """Where ``query`` occurs in a contact's texts: ``org: «Acme» GmbH`` (the first column that has it)."""
-    folded = query.casefold()
-    for column, text in texts.items():
-        flat = " ".join(text.split())
-        at = flat.casefold().find(folded)
-        if at < 0 or len(flat.casefold()) != len(flat):  # (casefold can change lengths: then search as is)
-            at = flat.find(query) if at < 0 else at
-        if at < 0:
-            continue
-        start, end = max(0, at - context), min(len(flat), at + len(query) + context)
-        return (f"{column}: " + ("…" if start else "") + flat[start:at] + "«" + flat[at:at + len(query)] + "»"
-                + flat[at + len(query):end] + ("…" if end < len(flat) else ""))  # fmt: skip
-    return next(iter(texts.values()), "")[: 2 * context]

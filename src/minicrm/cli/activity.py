@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from minicrm.cli.common import AllOption, FormatOption, JsonOption, Run, note
+from minicrm.cli.common import AllOption, ContactArg, FormatOption, JsonOption, Run, note
 
 app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
@@ -17,7 +17,7 @@ KIND_HELP = "call, email, meeting, note, order, message, visit, ticket or referr
 @app.command("log")
 def log(
     ctx: typer.Context,
-    contact: Annotated[str, typer.Argument(metavar="CONTACT", help="An id, an exact email, or a name or part of one")],
+    contact: ContactArg,
     kind: Annotated[str, typer.Argument(metavar="KIND", help=KIND_HELP)],
     text: Annotated[str | None, typer.Argument(metavar="[TEXT]",
         help="What happened; - reads it from standard input")] = None,
@@ -38,15 +38,15 @@ def log(
       minicrm log priya referral "Introduced Jonas" --referred jonas
       mail-body | minicrm log bob@acme.test email -
     """
-    from minicrm import services
+    from minicrm.services import activity, contacts
 
     run = Run(ctx, fmt, as_json)
-    found = services.resolve_contact(run.store, contact)
-    other = services.resolve_contact(run.store, referred) if referred else None
+    found = contacts.resolve(run.store, contact)
+    other = contacts.resolve(run.store, referred) if referred else None
     if text == "-":
         text = sys.stdin.read()
-    logged = services.log_interaction(run.store, run.now, found, kind, text, at=at, amount=amount, referred=other)
-    stage = services.resolve_contact(run.store, str(found.id)).stage
+    logged = activity.log(run.store, run.now, found, kind, text, at=at, amount=amount, referred=other)
+    stage = contacts.resolve(run.store, str(found.id)).stage
     if stage != found.stage:
         note(f"{found.name} moved from {found.stage} to {stage}.")
     run.one(logged)
@@ -69,16 +69,39 @@ def history(
       minicrm history ann
       minicrm history --kind order --since "30 days ago" --format csv > orders.csv
     """
-    from minicrm import services
+    from minicrm.services import activity, contacts
     from minicrm.errors import InvalidValue
     from minicrm.models import Interaction
 
     run = Run(ctx, fmt, as_json)
     if limit is not None and limit < 0:
         raise InvalidValue("--limit takes a number (0 or more)", "E.g. --limit 50")
-    found = services.resolve_contact(run.store, contact) if contact else None
+    found = contacts.resolve(run.store, contact) if contact else None
     run.listing(
-        lambda n: services.history(run.store, run.now, found, kinds=kind or (), since=since, until=until, limit=n),
+        lambda n: activity.history(run.store, run.now, found, kinds=kind or (), since=since, until=until, limit=n),
         Interaction, limit=limit, show_all=all_,
         empty='No interactions found. Log one: minicrm log CONTACT call "what was said"',
     )
+
+
+@app.command("referrals")
+def referrals(
+    ctx: typer.Context,
+    contact: Annotated[str | None, typer.Argument(metavar="[CONTACT]",
+        help="Only referrals made by or naming this contact")] = None,
+    fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Who referred whom, newest first.
+
+    \b
+    Example:
+      minicrm log priya referral "Introduced Jonas" --referred jonas
+      minicrm referrals
+      minicrm referrals jonas --json
+    """
+    from minicrm.models import Referral
+    from minicrm.services import activity
+
+    run = Run(ctx, fmt, as_json)
+    run.many(activity.referrals(run.store, contact), Referral,
+             empty="No referrals yet. Log one: minicrm log A referral --referred B")  # fmt: skip

@@ -13,6 +13,8 @@ FormatOption = Annotated[str | None, typer.Option("--format", "-f", metavar="FOR
     help="table, tsv, csv, json or ndjson [default: table on a terminal, tsv in a pipe]")]  # fmt: skip
 JsonOption = Annotated[bool, typer.Option("--json", help="Shorthand for --format json")]
 AllOption = Annotated[bool, typer.Option("--all", "-a", help="Show every row in a table, not a screenful")]
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (required when not on a terminal)")]
+ContactArg = Annotated[str, typer.Argument(metavar="CONTACT", help="An id, an exact email, or a name or part of one")]
 
 
 class Run:

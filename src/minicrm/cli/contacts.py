@@ -7,11 +7,10 @@ from typing import Annotated
 import typer
 
 from minicrm.cli import common
-from minicrm.cli.common import AllOption, FormatOption, JsonOption, Run, note
+from minicrm.cli.common import AllOption, ContactArg, FormatOption, JsonOption, Run, YesOption, note
 
 app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
-ContactArg = Annotated[str, typer.Argument(metavar="CONTACT", help="An id, an exact email, or a name or part of one")]
 Emails = Annotated[list[str] | None, typer.Option("--email", "-e", help="Email address (repeatable)")]
 Phones = Annotated[list[str] | None, typer.Option("--phone", "-p",
     help="Phone number (repeatable), stored as +<country><number>; without +, $MINICRM_REGION's country")]  # fmt: skip
@@ -43,13 +42,13 @@ def add(
       minicrm add "Ann Lee" --email ann@example.com --tag gluten-free --birthday 05-17
       id=$(minicrm add "Bob Stone" --org Acme | cut -f1)
     """
-    from minicrm import services
+    from minicrm.services import contacts
 
     run = Run(ctx, fmt, as_json)
-    contact = services.add_contact(run.store, run.now, name, emails=email or (), phones=phone or (),
-                                   org=org, tags=tag or (), stage=stage, birthday=birthday,
-                                   note=note_, fields=field or (), region=common.default_region(),
-                                   force=force)  # fmt: skip
+    contact = contacts.add(run.store, run.now, name, emails=email or (), phones=phone or (),
+                           org=org, tags=tag or (), stage=stage, birthday=birthday,
+                           note=note_, fields=field or (), region=common.default_region(),
+                           force=force)  # fmt: skip
     run.one(contact)
 
 
@@ -78,20 +77,20 @@ def list_(
       minicrm list --tag vip --stale 30
       minicrm list --sort=-last_contact --limit 20 --json | jq '.[].name'
     """
-    from minicrm import services
     from minicrm.models import Contact
+    from minicrm.services import contacts
 
     run = Run(ctx, fmt, as_json)
     filters = dict(tags=tag or (), stage=stage, org=org, search=search, stale_days=stale, consent=consent)
     filtered = any([tag, stage, org, search, stale is not None, consent, segment])
     if segment:
-        from minicrm import insight
+        from minicrm.services import segments
 
-        filters = insight.merge_filters(insight.segment_filters(run.store, segment), filters)
+        filters = segments.merge_filters(segments.saved_filters(run.store, segment), filters)
     run.listing(
-        lambda n: services.list_contacts(run.store, run.now, sort=sort, limit=n, **filters),
+        lambda n: contacts.find(run.store, run.now, sort=sort, limit=n, **filters),
         Contact, limit=limit, show_all=all_,
-        count=lambda: services.count_contacts(run.store, run.now, **filters),
+        count=lambda: contacts.count(run.store, run.now, **filters),
         empty="No contacts match." if filtered
         else 'No contacts yet. Add one: minicrm add "Ann Lee" --email ann@example.com',
     )  # fmt: skip
@@ -108,11 +107,11 @@ def show(ctx: typer.Context, contact: ContactArg, fmt: FormatOption = None, as_j
       minicrm show ann
       minicrm show 12 --json | jq .reminders
     """
-    from minicrm import services
+    from minicrm.services import contacts
 
     run = Run(ctx, fmt, as_json)
-    found = services.resolve_contact(run.store, contact)
-    run.one(services.show_contact(run.store, run.now, found))
+    found = contacts.resolve(run.store, contact)
+    run.one(contacts.show(run.store, run.now, found))
 
 
 @app.command("edit")
@@ -139,11 +138,11 @@ def edit(
     Example:
       minicrm edit ann --tag vip --remove-tag new --phone "+44 20 7946 0958"
     """
-    from minicrm import services
+    from minicrm.services import contacts
 
     run = Run(ctx, fmt, as_json)
-    found = services.resolve_contact(run.store, contact)
-    changed = services.edit_contact(
+    found = contacts.resolve(run.store, contact)
+    changed = contacts.edit(
         run.store, run.now, found, name=name, emails=email or (), remove_emails=remove_email or (),
         phones=phone or (), remove_phones=remove_phone or (), org=org, tags=tag or (),
         remove_tags=remove_tag or (), stage=stage, birthday=birthday, note=note_, fields=field or (),
@@ -155,7 +154,7 @@ def edit(
 @app.command("rm")
 def rm(
     ctx: typer.Context, contact: ContactArg,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (required when not on a terminal)")] = False,
+    yes: YesOption = False,
 ) -> None:  # fmt: skip
     """Delete a contact and their history.
 
@@ -166,14 +165,14 @@ def rm(
       minicrm rm 12            # asks on a terminal
       minicrm rm 12 --yes      # in scripts
     """
-    from minicrm import services
+    from minicrm.services import contacts
 
     run = Run(ctx)
-    found = services.resolve_contact(run.store, contact)
+    found = contacts.resolve(run.store, contact)
     if not yes:
         common.confirm(f"Delete {found.name} (#{found.id}) and all their history?", f"{found.name} (#{found.id})",
                        "delete")  # fmt: skip
-    services.delete_contact(run.store, found)
+    contacts.delete(run.store, found)
     note(f"Deleted {found.name} (#{found.id}).")
 
 
@@ -192,11 +191,11 @@ def stage_(
     Example:
       minicrm stage ann purchase
     """
-    from minicrm import services
+    from minicrm.services import contacts
 
     run = Run(ctx, fmt, as_json)
-    found = services.resolve_contact(run.store, contact)
-    changed, moved = services.set_stage(run.store, run.now, found, stage)
+    found = contacts.resolve(run.store, contact)
+    changed, moved = contacts.set_stage(run.store, run.now, found, stage)
     if not moved:
         note(f"{changed.name} is already at {changed.stage}.")
     run.one(changed)

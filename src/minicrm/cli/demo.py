@@ -25,11 +25,11 @@ def demo(
     Example:
       minicrm demo --db /tmp/try.db && minicrm --db /tmp/try.db due
     """
-    from minicrm import sample
+    from minicrm.services import demo
 
     if db:
         ctx.obj.db_path = db
     run = Run(ctx)
-    counts = sample.fill(run.store, run.now)
+    counts = demo.fill(run.store, run.now)
     note(f"Added {counts['contacts']} contacts, {counts['interactions']} interactions and "
          f"{counts['reminders']} reminders to {run.store.path}.\nTry: minicrm due")  # fmt: skip

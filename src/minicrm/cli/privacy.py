@@ -8,11 +8,10 @@ from typing import Annotated
 import typer
 
 from minicrm.cli import common
-from minicrm.cli.common import FormatOption, JsonOption, Run, note
+from minicrm.cli.common import ContactArg, FormatOption, JsonOption, Run, YesOption, note
 
 app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
-ContactArg = Annotated[str, typer.Argument(metavar="CONTACT", help="An id, an exact email, or a name or part of one")]
 
 
 @app.command("consent")
@@ -38,12 +37,12 @@ def consent(
       minicrm consent ann revoke sms --at yesterday
       minicrm consent ann
     """
-    from minicrm import privacy, services
+    from minicrm.services import contacts, privacy
     from minicrm.errors import UsageError
     from minicrm.models import Consent
 
     run = Run(ctx, fmt, as_json)
-    found = services.resolve_contact(run.store, contact)
+    found = contacts.resolve(run.store, contact)
     if action is None:
         if source is not None or at is not None:
             raise UsageError("--source and --at go with grant or revoke", "E.g. minicrm consent ann grant sms")
@@ -67,17 +66,18 @@ def access(ctx: typer.Context, contact: ContactArg) -> None:
     Example:
       minicrm access ann@example.com > ann-lee-access.json
     """
-    from minicrm import privacy, render, services
+    from minicrm import render
+    from minicrm.services import contacts, privacy
 
     run = Run(ctx, "json")
-    found = services.resolve_contact(run.store, contact)
+    found = contacts.resolve(run.store, contact)
     render.write_one(privacy.access_report(run.store, run.now, found), "json", sys.stdout)
 
 
 @app.command("forget")
 def forget(
     ctx: typer.Context, contact: ContactArg,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (required when not on a terminal)")] = False,
+    yes: YesOption = False,
 ) -> None:  # fmt: skip
     """Erase a person for good (cannot be undone).
 
@@ -92,10 +92,10 @@ def forget(
       minicrm forget ann@example.com          # asks on a terminal
       minicrm forget 12 --yes                 # in scripts
     """
-    from minicrm import privacy, services
+    from minicrm.services import contacts, privacy
 
     run = Run(ctx)
-    found = services.resolve_contact(run.store, contact)
+    found = contacts.resolve(run.store, contact)
     if not yes:
         common.confirm(f"Erase {found.name} (#{found.id}) for good? This cannot be undone",
                        f"{found.name} (#{found.id})", "erase")  # fmt: skip

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from minicrm.cli.common import AllOption, FormatOption, JsonOption, Run
+from minicrm.cli.common import ContactArg, FormatOption, JsonOption, Run
 
 app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
@@ -14,7 +14,7 @@ app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes t
 @app.command("remind")
 def remind(
     ctx: typer.Context,
-    contact: Annotated[str, typer.Argument(metavar="CONTACT", help="An id, an exact email, or a name or part of one")],
+    contact: ContactArg,
     text: Annotated[str, typer.Argument(metavar="TEXT", help="What to do")],
     on: Annotated[str, typer.Option("--on", metavar="WHEN", help="When it is due: tomorrow 9am, fri, 2026-12-01...")],
     every: Annotated[str | None, typer.Option("--every", metavar="RULE",
@@ -30,50 +30,11 @@ def remind(
       minicrm remind ann "Call about the cake" --on "tomorrow 10am"
       minicrm remind ann "Birthday cake" --on "May 3" --every yearly
     """
-    from minicrm import services
+    from minicrm.services import contacts, reminders
 
     run = Run(ctx, fmt, as_json)
-    found = services.resolve_contact(run.store, contact)
-    run.one(services.add_reminder(run.store, run.now, found, text, on, every))
-
-
-@app.command("due")
-def due(
-    ctx: typer.Context,
-    overdue: Annotated[bool, typer.Option("--overdue", help="Only items past their day")] = False,
-    today: Annotated[bool, typer.Option("--today", help="Only items due today")] = False,
-    week: Annotated[bool, typer.Option("--week", help="Everything due in the next 7 days, overdue included")] = False,
-    kind: Annotated[list[str] | None, typer.Option("--kind", "-k",
-        help="Only this kind (repeatable): reminder, cadence, deal, reorder or occasion")] = None,
-    segment: Annotated[str | None, typer.Option("--segment", metavar="NAME",
-        help="Only contacts in this saved segment")] = None,
-    all_: AllOption = False, fmt: FormatOption = None, as_json: JsonOption = False,
-) -> None:  # fmt: skip
-    """The day's work, most urgent first.
-
-    Reminders, contacts past their keep-in-touch cadence, deals past their
-    close date, customers likely to reorder and occasions inside their lead
-    time, ranked by urgency (how late, how valuable; see docs/insight.md),
-    each with the reason it is there.
-
-    \b
-    Example:
-      minicrm due
-      minicrm due --week --kind reminder
-      minicrm due --json | jq -r '.[] | "\\(.contact_name): \\(.text) (\\(.reason))"'
-    """
-    from minicrm import insight
-    from minicrm.models import DueItem
-
-    run = Run(ctx, fmt, as_json)
-    items = insight.due_items(run.store, run.now, overdue=overdue, today=today, week=week, kinds=kind or ())
-    if segment:
-        items = insight.in_segment(run.store, run.now, items, segment)
-    states = [item.state for item in items]
-    summary = ", ".join(f"{states.count(s)} {s}" for s in ("overdue", "today", "upcoming") if s in states)
-    run.listing(lambda n: items[:n], DueItem, show_all=all_, count=lambda: len(items), row_lines=2,
-                title=f"{run.now:%A %d %B}: {summary}",
-                empty="Nothing due this week." if week else "Nothing due. Plan ahead: minicrm due --week")  # fmt: skip
+    found = contacts.resolve(run.store, contact)
+    run.one(reminders.add(run.store, run.now, found, text, on, every))
 
 
 @app.command("done")
@@ -90,11 +51,11 @@ def done(
     Example:
       minicrm done 4 7
     """
-    from minicrm import services
     from minicrm.models import Reminder
+    from minicrm.services import reminders
 
     run = Run(ctx, fmt, as_json)
-    run.many(services.complete(run.store, run.now, ids), Reminder)
+    run.many(reminders.complete(run.store, run.now, ids), Reminder)
 
 
 @app.command("snooze")
@@ -112,7 +73,7 @@ def snooze(
     Example:
       minicrm snooze 4 --until "mon 9am"
     """
-    from minicrm import services
+    from minicrm.services import reminders
 
     run = Run(ctx, fmt, as_json)
-    run.one(services.snooze(run.store, run.now, reminder_id, until))
+    run.one(reminders.snooze(run.store, run.now, reminder_id, until))

@@ -1,20 +1,42 @@
 """People's rights over their data: consent, access, erasure.
 
-Like ``services``: takes the store and an explicit ``now``, returns models,
-never prints, never reads the clock or the environment.
+An erased person is remembered only by salted hashes of their emails and phones,
+so that adding or importing them again is noticed. Takes the store and an
+explicit ``now``, returns models, never prints, never reads the clock or the
+environment.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from minicrm import dates
-from minicrm.errors import InvalidValue
+from minicrm.errors import Conflict, InvalidValue
 from minicrm.models import AccessReport, Consent, Contact, Erasure
-from minicrm.services import choose, clean_line, erasure_hashes, normalise_purpose
+from minicrm.services.values import choose, clean_line, normalise_purpose
 from minicrm.store import Store
 
 PLACEHOLDER = "(erased people)"
+
+
+def erasure_hashes(store: Store, emails: Iterable[str] = (), phones: Iterable[str] = ()) -> list[str]:
+    """Salted hashes by which an erased person is remembered (emails lower-case, phones digits only)."""
+    import hashlib
+
+    salt = store.privacy_salt()
+    keys = [f"email:{e.strip().lower()}" for e in emails]
+    keys += [f"phone:{''.join(ch for ch in p if ch.isdigit())}" for p in phones]
+    return [hashlib.sha256(f"{salt}:{key}".encode()).hexdigest() for key in keys]
+
+
+def check_not_erased(store: Store, emails: Sequence[str], phones: Sequence[str]) -> None:
+    for kind, values in (("email", emails), ("phone", phones)):
+        for value in values:
+            args = ([value], []) if kind == "email" else ([], [value])
+            if store.erased_hashes(erasure_hashes(store, *args)):
+                raise Conflict(f"the {kind} {value} belongs to a person erased at their request",
+                               "Add them again only if they asked to come back: add --force")  # fmt: skip
 
 
 def record_consent(store: Store, now: datetime, contact: Contact, action: str, purpose: str, *,
@@ -38,7 +60,7 @@ def consent_history(store: Store, contact: Contact) -> list[Consent]:
 
 def access_report(store: Store, now: datetime, contact: Contact) -> AccessReport:
     """Everything minicrm holds about one person."""
-    from minicrm import safety
+    from minicrm.services import audit
 
     today = now.date()
     return AccessReport(
@@ -48,7 +70,7 @@ def access_report(store: Store, now: datetime, contact: Contact) -> AccessReport
         reminders=tuple(store.reminders_of(contact.id, today)),
         consent=tuple(store.consent_history(contact.id)),
         stage_history=tuple(store.stage_history(contact.id)),
-        audit=tuple(safety.audit(store, contact)),
+        audit=tuple(audit.entries(store, contact)),
     )
 
 

@@ -1,21 +1,18 @@
-"""Keeping the data safe: backup, restore, doctor (and, below, the audit trail and undo).
+"""Keeping the data safe: backup, restore and doctor.
 
-Like ``services``: takes the store and an explicit ``now``, returns models,
-never prints, never reads the clock or the environment.
+Takes the store and an explicit ``now``, returns models, never prints, never
+reads the clock or the environment.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from minicrm import migrations
-from minicrm.errors import Conflict, InvalidValue, StoreError
-from minicrm.models import AuditEntry, Change, Contact, HealthCheck
-from minicrm.store import Store, open_readonly
-
+from minicrm.errors import InvalidValue, StoreError
+from minicrm.models import HealthCheck
+from minicrm.store import Store, migrations, open_readonly
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -117,68 +114,3 @@ def doctor(store: Store) -> list[HealthCheck]:
     checks += [HealthCheck(f"size {name}", True, _size(size)) for name, size in store.file_sizes().items()]
     checks += [HealthCheck(f"rows {table}", True, str(count)) for table, count in health["counts"].items()]
     return checks
-
-
-# ------------------------------------------------------------------ audit trail and undo
-
-_QUIET = {"id", "uid", "name_fold", "created_at", "updated_at", "position", "contact_id"}
-
-
-def _short(value: object, width: int = 40) -> str:
-    text = "∅" if value is None else str(value)
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def summarise(action: str, old: dict | None, new: dict | None) -> str:
-    """A one-line description of a row change, for people."""
-    if action == "update":
-        parts = [f"{k}: {_short(old.get(k))} → {_short(v)}" for k, v in new.items()
-                 if k not in _QUIET and old.get(k) != v]  # fmt: skip
-        return "; ".join(parts) or "(no visible change)"
-    image = new if action == "insert" else old
-    parts = [f"{k}={_short(v)}" for k, v in image.items() if k not in _QUIET and v not in (None, "", "{}")]
-    return ", ".join(parts[:4])
-
-
-def _change(row) -> Change:  # noqa: ANN001  (a store row)
-    from minicrm.dates import from_utc_text
-
-    return Change(id=row["id"], at=from_utc_text(row["at"]), user=row["user"], command=row["command"],
-                  rows=row["rows"], undoable=bool(row["undoable"]))  # fmt: skip
-
-
-def audit(store: Store, contact: Contact | None = None, limit: int | None = None) -> Iterator[AuditEntry]:
-    """What changed, newest first; only what touched ``contact`` when given."""
-    import json
-
-    from minicrm.dates import from_utc_text
-
-    if limit is not None and limit < 0:
-        raise InvalidValue("--limit takes a number (0 or more)", "E.g. --limit 50")
-    limit = min(limit, 2**63 - 1) if limit is not None else None
-    for row in store.audit_entries(contact_id=contact.id if contact else None, limit=limit):
-        old = json.loads(row["old"]) if row["old"] else None
-        new = json.loads(row["new"]) if row["new"] else None
-        yield AuditEntry(change_id=row["change_id"], at=from_utc_text(row["at"]), user=row["user"],
-                         command=row["command"], table=row["tbl"], action=row["action"],
-                         contact_id=row["contact_id"], summary=summarise(row["action"], old, new),
-                         old=old, new=new)  # fmt: skip
-
-
-def undo(store: Store, count: int = 1) -> list[Change]:
-    """Revert the last ``count`` changes, newest first, as one new change (which ``undo`` can revert)."""
-    if count < 1:
-        raise InvalidValue(f"cannot undo {count} changes", "Give a number of changes, 1 or more")
-    with store.write():
-        recent = [_change(row) for row in store.recent_changes(min(count, 2**63 - 1), before=store.change_id)]
-        if not recent:
-            raise Conflict("there is nothing to undo", "See: minicrm audit")
-        if len(recent) < count:
-            raise Conflict(f"there are only {len(recent)} changes to undo", f"Try: minicrm undo {len(recent)}")
-        final = [change for change in recent if not change.undoable]
-        if final:
-            raise Conflict(f"change {final[0].id} ({final[0].command or 'an erasure'}) can never be undone, "
-                           "and undo goes back in order", "Erasures by minicrm forget are final")  # fmt: skip
-        store.revert([change.id for change in recent])
-    return recent

@@ -119,9 +119,9 @@ def export(
     run = Run(ctx)
     only = None
     if segment:
-        from minicrm import insight, services
+        from minicrm.services import contacts, segments
 
-        only = services.contact_query(run.now, **insight.segment_filters(run.store, segment))
+        only = contacts.query(run.now, **segments.saved_filters(run.store, segment))
     records = interchange.export_records(run.store, kind, run.now.date(), only)
     with _output(output) as out:
         if fmt == "ics":
@@ -324,84 +324,3 @@ def render_progress(binary: Any) -> bool:
 def _tell_rejects(report: Any) -> None:
     for reject in report.rejects:
         note(f"{report.where(reject)}: {reject.reason}")
-
-
-@app.command("search")
-def search(
-    ctx: typer.Context,
-    text: Annotated[str, typer.Argument(help="Words or part of a name, email, phone, note...")],
-    limit: Annotated[int, typer.Option("--limit", "-l", help="At most this many of each kind")] = 50,
-    fmt: FormatOption = None, as_json: JsonOption = False,
-) -> None:  # fmt: skip
-    """Search contacts and interaction texts.
-
-    Contacts match on any 3 characters of their name, organisation, note,
-    emails, phones, tags or fields; interactions on every word (as a prefix).
-    Best matches first, with the matching part marked «like this».
-
-    \b
-    Example:
-      minicrm search sourdough
-      minicrm search "acme" --json | jq '.[] | select(.kind == "contact") | .id'
-    """
-    from minicrm import interchange
-    from minicrm.models import SearchHit
-
-    run = Run(ctx, fmt, as_json)
-    hits = interchange.search(run.store, text, limit)
-    run.many(hits, SearchHit, empty=f'Nothing matches "{text}".')
-
-
-@app.command("dupes")
-def dupes(
-    ctx: typer.Context,
-    threshold: Annotated[int, typer.Option("--threshold", metavar="0-100",
-        help="How similar two names at one organisation must be")] = 85,
-    fmt: FormatOption = None, as_json: JsonOption = False,
-) -> None:  # fmt: skip
-    """List contacts that are likely duplicates.
-
-    Pairs that share an email or a phone, or have very similar names at the
-    same organisation; each with the reason. Merge them with minicrm merge.
-
-    \b
-    Example:
-      minicrm dupes
-      minicrm dupes --json | jq -r '.[] | "\\(.id) \\(.other_id)"'
-    """
-    from minicrm import quality
-    from minicrm.models import DuplicatePair
-
-    run = Run(ctx, fmt, as_json)
-    run.many(quality.find_duplicates(run.store, threshold=threshold), DuplicatePair, empty="No likely duplicates.")
-
-
-@app.command("merge")
-def merge(
-    ctx: typer.Context,
-    keep: Annotated[str, typer.Argument(metavar="KEEP", help="The contact to keep (id, email or name)")],
-    other: Annotated[str, typer.Argument(metavar="OTHER", help="The contact merged into KEEP, then deleted")],
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (required when not on a terminal)")] = False,
-    fmt: FormatOption = None, as_json: JsonOption = False,
-) -> None:  # fmt: skip
-    """Merge a duplicate contact into another.
-
-    Moves OTHER's interactions, reminders, stage history, emails, phones, tags
-    and fields onto KEEP, fills KEEP's empty organisation, birthday and note,
-    then deletes OTHER; all in one transaction. Prints what it did.
-
-    \b
-    Example:
-      minicrm merge 12 31 --yes
-    """
-    from minicrm import quality, services
-    from minicrm.cli import common
-
-    run = Run(ctx, fmt, as_json)
-    kept, merged = services.resolve_contact(run.store, keep), services.resolve_contact(run.store, other)
-    if kept.id != merged.id and not yes:
-        common.confirm(f"Merge {merged.name} (#{merged.id}) into {kept.name} (#{kept.id}) and delete #{merged.id}?",
-                       f"{merged.name} (#{merged.id}) into {kept.name} (#{kept.id})", "merge")  # fmt: skip
-    _, result = quality.merge_contacts(run.store, run.now, kept, merged)
-    note(quality.describe_merge(result))
-    run.one(result)

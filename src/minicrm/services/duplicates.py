@@ -17,7 +17,7 @@ from minicrm.store import Store
 NAME_SIMILARITY = 85  # 0-100: "Jon Smith"/"John Smith" 95, "Ann Lee"/"Anne Lee" 93, "Ann Lee"/"Bob Lee" 60
 
 
-def find_duplicates(store: Store, *, threshold: int = NAME_SIMILARITY) -> list[DuplicatePair]:
+def find(store: Store, *, threshold: int = NAME_SIMILARITY) -> list[DuplicatePair]:
     """Every pair of likely duplicate contacts, with all the reasons it is one."""
     if not 0 < threshold <= 100:
         raise InvalidValue(f"--threshold {threshold} is not between 1 and 100", "E.g. --threshold 85")
@@ -54,7 +54,7 @@ def find_duplicates(store: Store, *, threshold: int = NAME_SIMILARITY) -> list[D
             for (a, b), why in sorted(reasons.items(), key=lambda item: (-scores[item[0]], item[0]))]  # fmt: skip
 
 
-def merge_contacts(store: Store, now: datetime, keep: Contact, other: Contact) -> tuple[Contact, MergeResult]:
+def merge(store: Store, now: datetime, keep: Contact, other: Contact) -> tuple[Contact, MergeResult]:
     """Move OTHER's interactions, reminders, stage history, emails, phones, tags and fields onto KEEP,
     fill KEEP's empty organisation, birthday and note from OTHER, and delete OTHER: one transaction."""
     if keep.id == other.id:
@@ -87,7 +87,7 @@ def merge_contacts(store: Store, now: datetime, keep: Contact, other: Contact) -
     return merged, result
 
 
-def describe_merge(result: MergeResult) -> str:
+def describe(result: MergeResult) -> str:
     """One line for a person: what the merge did."""
 
     def count(n: int, word: str) -> str:

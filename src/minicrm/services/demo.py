@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from minicrm import services
+from minicrm.services import activity, cadence, contacts, deals, reminders
 from minicrm.errors import Conflict
 from minicrm.store import Store
 
@@ -82,19 +82,18 @@ def fill(store: Store, now: datetime) -> dict[str, int]:
     with store.write():
         created = {}
         for name, options in CONTACTS:
-            created[name.split()[0]] = services.add_contact(store, now - timedelta(days=120), name, **options)
+            created[name.split()[0]] = contacts.add(store, now - timedelta(days=120), name, **options)
         for who, kind, days, hour, text, amount in INTERACTIONS:
             at = (now - timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
-            services.log_interaction(store, now, created[who], kind, text, at=at.strftime("%Y-%m-%d %H:%M"),
-                                     amount=amount)  # fmt: skip
+            activity.log(store, now, created[who], kind, text, at=at.strftime("%Y-%m-%d %H:%M"),
+                         amount=amount)  # fmt: skip
         for who, text, days, clock, rule in REMINDERS:
             on = (now + timedelta(days=days)).strftime("%Y-%m-%d") + (f" {clock}" if clock else "")
-            services.add_reminder(store, now, created[who], text, on, rule)
-        from minicrm import insight  # deals and cadence (issue 5)
+            reminders.add(store, now, created[who], text, on, rule)
 
         for who, title, value, stage, days in DEALS:
             close = (now + timedelta(days=days)).strftime("%Y-%m-%d")
-            insight.add_deal(store, now, created[who], title, value, stage, close)
-        insight.set_cadence(store, now, "14d", tag="regular")
-        insight.set_cadence(store, now, "30d", contact=created["Lena"])
+            deals.add(store, now, created[who], title, value, stage, close)
+        cadence.change(store, now, "14d", tag="regular")
+        cadence.change(store, now, "30d", contact=created["Lena"])
     return {"contacts": len(CONTACTS), "interactions": len(INTERACTIONS), "reminders": len(REMINDERS)}

@@ -1,0 +1,61 @@
+"""Customer commands: customers, at-risk."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from minicrm.cli.common import FormatOption, JsonOption, Run
+
+app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
+
+
+@app.command("customers")
+def customers(
+    ctx: typer.Context,
+    group: Annotated[str | None, typer.Option("--group", "-g",
+        help="Only this RFM group: champions, loyal, new, at-risk, hibernating or lost")] = None,
+    sort: Annotated[str, typer.Option("--sort", help="value, orders or recent")] = "value",
+    limit: Annotated[int | None, typer.Option("--limit", "-l", help="At most this many")] = None,
+    fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Customers by value, with rhythm and RFM group.
+
+    From orders with an amount: lifetime value, order count, average order,
+    median gap between orders (see docs/insight.md for the RFM rules).
+
+    \b
+    Example:
+      minicrm customers --limit 10
+      minicrm customers --group champions --json
+    """
+    from minicrm.models import CustomerValue
+    from minicrm.services import customers
+
+    run = Run(ctx, fmt, as_json)
+    run.many(customers.find(run.store, run.now, group=group, sort=sort, limit=limit), CustomerValue,
+             empty="No customers yet: log an order with --amount")  # fmt: skip
+
+
+@app.command("at-risk")
+def at_risk(
+    ctx: typer.Context,
+    limit: Annotated[int | None, typer.Option("--limit", "-l", help="At most this many")] = None,
+    fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Customers gone quiet, most valuable first.
+
+    At risk: no order for more than twice their own median gap between orders.
+
+    \b
+    Example:
+      minicrm at-risk
+      minicrm at-risk --limit 5 --json | jq -r '.[].contact_name'
+    """
+    from minicrm.models import CustomerValue
+    from minicrm.services import customers
+
+    run = Run(ctx, fmt, as_json)
+    run.many(customers.at_risk(run.store, run.now, limit), CustomerValue, title="At risk",
+             empty="Nobody is at risk.")  # fmt: skip

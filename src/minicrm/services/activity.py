@@ -1,0 +1,110 @@
+"""Activity: logging interactions, reading the history, referrals, and the lifecycle rules.
+
+The lifecycle rules are the stage moves that logging an interaction implies
+(documented in docs/insight.md):
+
+- an order that is the contact's first order moves them to ``purchase``;
+- an order that is their second order moves them to ``retention``;
+- a referral they made moves them to ``advocacy``;
+- a won deal is logged as an order, so it counts for the first two rules.
+
+A rule only ever moves a contact forward (awareness → … → advocacy), and it
+fires only for the event being logged: a stage set by hand with ``minicrm
+stage`` stays until a later event's rule moves it forward again, and the
+third and later orders move nobody. Every move is kept in ``stage_changes``
+with source ``rule``.
+
+Nothing here prints, reads the clock or the environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+from minicrm import dates
+from minicrm.errors import InvalidValue
+from minicrm.models import KINDS, STAGES, Contact, Interaction, Referral
+from minicrm.services.values import MAX_ID, choose, clean_block, parse_amount
+from minicrm.store import Store
+
+ORDER_STAGES = {1: "purchase", 2: "retention"}  # n-th order -> stage
+
+
+def log(store: Store, now: datetime, contact: Contact, kind: str, text: str | None = None,
+        *, at: str | None = None, amount: str | None = None,
+        referred: Contact | None = None) -> Interaction:  # fmt: skip
+    """Record an interaction and apply the lifecycle rules (``apply_rules``) in the same transaction."""
+    clean_kind = choose(kind, KINDS, "kind of interaction")
+    clean_text = clean_block(text, "text")
+    moment = dates.parse_when(at, now, prefer="past").instant(now) if at else now
+    if moment.date() > now.date():
+        raise InvalidValue(f"--at {at} is in the future; log what has happened",
+                           "For what is still to come, set a reminder: minicrm remind")  # fmt: skip
+    value = parse_amount(amount)
+    if referred is not None:
+        if clean_kind != "referral":
+            raise InvalidValue("--referred goes with a referral", f"Use: minicrm log {contact.id} referral --referred ...")
+        if referred.id == contact.id:
+            raise InvalidValue(f"{contact.name} cannot refer themselves", "Name the contact they introduced")
+    with store.write():
+        interaction_id = store.insert_interaction(
+            contact_id=contact.id, kind=clean_kind, at=moment, text=clean_text, amount=value, created=now
+        )
+        if referred is not None:
+            store.set_referred(interaction_id, referred.id)
+        apply_rules(store, now, contact.id, clean_kind)
+    return store.get_interaction(interaction_id)
+
+
+def history(store: Store, now: datetime, contact: Contact | None = None, *, kinds: Sequence[str] = (),
+            since: str | None = None, until: str | None = None,
+            limit: int | None = None) -> Iterator[Interaction]:  # fmt: skip
+    start = dates.parse_when(since, now, prefer="past").start() if since else None
+    end = dates.parse_when(until, now, prefer="past").end() if until else None
+    if start and end and start > end:
+        raise InvalidValue("--since is later than --until", "Swap them")
+    return store.list_interactions(
+        contact_id=contact.id if contact else None,
+        kinds=[choose(k, KINDS, "kind of interaction") for k in kinds],
+        since=start,
+        until=end,
+        limit=min(limit, MAX_ID) if limit is not None else None,
+    )
+
+
+def referrals(store: Store, contact: str | None = None) -> list[Referral]:
+    """Referrals, newest first: all, or those made by or naming ``contact``."""
+    from minicrm.services import contacts
+
+    found = contacts.resolve(store, contact) if contact else None
+    return store.referrals(found.id if found else None)
+
+
+def rule_target(store: Store, contact_id: int, kind: str) -> tuple[str, str] | None:
+    """The stage a just-logged interaction calls for, and why; None when no rule applies."""
+    if kind == "order":
+        count = store.order_count(contact_id)
+        stage = ORDER_STAGES.get(count)
+        if stage:
+            return stage, "first order" if count == 1 else "second order"
+    elif kind == "referral":
+        return "advocacy", "made a referral"
+    return None
+
+
+def apply_rules(store: Store, now: datetime, contact_id: int, kind: str) -> tuple[str, str, str] | None:
+    """Apply the rules for an interaction just logged (inside the caller's transaction).
+
+    Returns (from_stage, to_stage, reason) when the contact moved, else None.
+    """
+    target = rule_target(store, contact_id, kind)
+    if target is None:
+        return None
+    stage, reason = target
+    current = store.contact_stage(contact_id)
+    if current is None or STAGES.index(stage) <= STAGES.index(current):
+        return None  # never backwards, nothing to do when already there
+    store.update_contact(contact_id, now, stage=stage)
+    store.insert_stage_change(contact_id, current, stage, now, "rule")
+    return current, stage, reason

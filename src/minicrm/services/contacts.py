@@ -1,0 +1,210 @@
+"""Contacts: resolving a CONTACT reference, adding, editing, staging, deleting, listing, showing.
+
+Every function takes the store and an explicit ``now`` where time matters, and
+returns models; nothing here prints, reads the clock or the environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime, timedelta
+
+from minicrm import dates
+from minicrm.errors import Ambiguous, Conflict, InvalidValue, NotFound
+from minicrm.models import STAGES, Contact, ContactDetail
+from minicrm.services import privacy
+from minicrm.services.values import (MAX_DAYS, MAX_ID, choose, clean_block, clean_line, normalise_email,
+                                     normalise_phone, normalise_purpose, normalise_tag, parse_fields, unique)
+from minicrm.store import SORTS, ContactQuery, Store
+
+
+def _check_emails_free(store: Store, emails: Iterable[str], contact_id: int | None = None) -> None:
+    for email in emails:
+        owners = [owner for owner in store.contact_ids_by_email(email) if owner != contact_id]
+        if owners:
+            other = store.get_contact(owners[0])
+            raise Conflict(f"{email} already belongs to contact {other.id} ({other.name})",
+                           f"Use: minicrm edit {other.id} ...")  # fmt: skip
+
+
+def resolve(store: Store, ref: str) -> Contact:
+    """Find the one contact ``ref`` means: an id, an exact email, or a name or part of one."""
+    text = str(ref).strip()
+    if not text:
+        raise InvalidValue("the contact is empty", "Give an id, an email or a name")
+    if text.isascii() and text.isdigit():
+        contact = store.get_contact(int(text)) if int(text) <= MAX_ID else None
+        if contact is None:
+            raise NotFound(f"there is no contact with id {text}", "Try: minicrm list")
+        return contact
+    if "@" in text:
+        ids = store.contact_ids_by_email(text.lower())
+        if len(ids) == 1:
+            return store.get_contact(ids[0])
+    folded = text.casefold()
+    candidates = store.contacts_named(folded, exact=True, limit=11)
+    if not candidates:
+        candidates = store.contacts_named(folded, exact=False, limit=11)
+    if len(candidates) == 1:
+        return store.get_contact(candidates[0][0])
+    if not candidates:
+        raise NotFound(f'no contact matches "{text}"', f'Try: minicrm list --search "{text}"')
+    shown = ", ".join(f"{cid} {name}" for cid, name in candidates[:10])
+    more = " and more" if len(candidates) > 10 else ""
+    raise Ambiguous(f'"{text}" matches several contacts: {shown}{more}', "Use the id")
+
+
+def validate(name: str, *, emails: Sequence[str] = (), phones: Sequence[str] = (),
+             org: str | None = None, tags: Sequence[str] = (), stage: str | None = None,
+             birthday: str | None = None, note: str | None = None,
+             fields: dict[str, str | None] | None = None, region: str | None = None,
+             today: date | None = None) -> dict:  # fmt: skip
+    """A contact's values checked and normalised: the rules ``add`` and ``import`` share.
+
+    ``today`` (when given) refuses birthdays in the future.
+    """
+    return dict(
+        name=clean_line(name, "name"),
+        org=clean_line(org, "organisation", required=False) if org is not None else None,
+        stage=choose(stage, STAGES, "stage") if stage else STAGES[0],
+        birthday=dates.parse_birthday(birthday, today) if birthday else None,
+        note=clean_block(note, "note"),
+        fields={k: v for k, v in (fields or {}).items() if v is not None},
+        emails=unique(normalise_email(e) for e in emails),
+        phones=unique(normalise_phone(p, region) for p in phones),
+        tags=unique(normalise_tag(t) for t in tags),
+    )
+
+
+def add(store: Store, now: datetime, name: str, *, emails: Sequence[str] = (),
+        phones: Sequence[str] = (), org: str | None = None, tags: Sequence[str] = (),
+        stage: str | None = None, birthday: str | None = None, note: str | None = None,
+        fields: Sequence[str] = (), region: str | None = None, force: bool = False) -> Contact:  # fmt: skip
+    """Create a contact. Refuses an email or phone of an erased person unless ``force``."""
+    values = validate(name, emails=emails, phones=phones, org=org, tags=tags, stage=stage,
+                      birthday=birthday, note=note, fields=parse_fields(fields), region=region,
+                      today=now.date())  # fmt: skip
+    with store.write():
+        _check_emails_free(store, values["emails"])
+        if not force:
+            privacy.check_not_erased(store, values["emails"], values["phones"])
+        contact_id = store.insert_contact(at=now, **values)
+        store.insert_stage_change(contact_id, None, values["stage"], now, "add")
+    return store.get_contact(contact_id)
+
+
+def edit(store: Store, now: datetime, contact: Contact, *, name: str | None = None,
+         emails: Sequence[str] = (), remove_emails: Sequence[str] = (),
+         phones: Sequence[str] = (), remove_phones: Sequence[str] = (),
+         org: str | None = None, tags: Sequence[str] = (), remove_tags: Sequence[str] = (),
+         stage: str | None = None, birthday: str | None = None, note: str | None = None,
+         fields: Sequence[str] = (), region: str | None = None) -> Contact:  # fmt: skip
+    """Change what is given. An empty ``org``, ``birthday`` or ``note`` clears it."""
+    columns: dict[str, object] = {}
+    if name is not None:
+        columns["name"] = clean_line(name, "name")
+    if org is not None:
+        columns["org"] = clean_line(org, "organisation", required=False)
+    if birthday is not None:
+        columns["birthday"] = dates.parse_birthday(birthday, now.date()) if birthday.strip() else None
+    if note is not None:
+        columns["note"] = clean_block(note, "note")
+    if fields:
+        merged = dict(contact.fields)
+        for key, value in parse_fields(fields).items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        columns["fields"] = merged
+
+    def merge(current: Sequence[str], add: Iterable[str], remove: Iterable[str], what: str) -> list[str] | None:
+        add, remove = list(add), list(remove)
+        if not add and not remove:
+            return None
+        missing = [value for value in remove if value not in current]
+        if missing:
+            raise InvalidValue(f"{contact.name} has no {what} {missing[0]!r}",
+                               f"Their {what}s: {', '.join(current) or 'none'}")  # fmt: skip
+        return unique([v for v in current if v not in remove] + add)
+
+    new_emails = merge(contact.emails, map(normalise_email, emails), map(normalise_email, remove_emails), "email")
+    new_phones = merge(contact.phones, [normalise_phone(p, region) for p in phones],
+                       [normalise_phone(p, region) for p in remove_phones], "phone")
+    new_tags = merge(contact.tags, map(normalise_tag, tags), map(normalise_tag, remove_tags), "tag")
+    new_stage = choose(stage, STAGES, "stage") if stage else None
+    with store.write():
+        if new_emails:
+            _check_emails_free(store, new_emails, contact.id)
+        if columns or any(v is not None for v in (new_emails, new_phones, new_tags)):
+            store.update_contact(contact.id, now, **columns)
+            store.replace_lists(contact.id, emails=new_emails, phones=new_phones, tags=new_tags)
+        if new_stage and new_stage != contact.stage:
+            change_stage(store, now, contact.id, contact.stage, new_stage, "user")
+    return store.get_contact(contact.id)
+
+
+def change_stage(store: Store, now: datetime, contact_id: int, old: str, new: str, source: str) -> None:
+    store.update_contact(contact_id, now, stage=new)
+    store.insert_stage_change(contact_id, old, new, now, source)
+
+
+def set_stage(store: Store, now: datetime, contact: Contact, stage: str) -> tuple[Contact, bool]:
+    """Move a contact to ``stage`` (history kept). Returns the contact and whether it moved."""
+    new = choose(stage, STAGES, "stage")
+    if new == contact.stage:
+        return contact, False
+    with store.write():
+        change_stage(store, now, contact.id, contact.stage, new, "user")
+    return store.get_contact(contact.id), True
+
+
+def delete(store: Store, contact: Contact) -> None:
+    with store.write():
+        store.delete_contact(contact.id)
+
+
+def query(now: datetime, *, tags: Sequence[str] = (), stage: str | None = None,
+          org: str | None = None, search: str | None = None, stale_days: int | None = None,
+          sort: str = "name", limit: int | None = None,
+          consent: str | None = None) -> ContactQuery:  # fmt: skip
+    descending = sort.startswith("-")
+    key = sort.lstrip("-").replace("-", "_")
+    if key not in SORTS:
+        raise InvalidValue(f"cannot sort by {sort!r}", f"Use one of: {', '.join(SORTS)} (prefix - to reverse)")
+    if stale_days is not None and not 0 <= stale_days <= MAX_DAYS:
+        raise InvalidValue(f"--stale takes a number of days (0 to {MAX_DAYS})", "E.g. --stale 30")
+    if limit is not None and limit < 0:
+        raise InvalidValue("--limit takes a number (0 or more)", "E.g. --limit 50")
+    return ContactQuery(
+        tags=tuple(normalise_tag(t) for t in tags),
+        stage=choose(stage, STAGES, "stage") if stage else None,
+        org=org.strip() if org else None,
+        search=search.strip() if search and search.strip() else None,
+        stale_before=(now - timedelta(days=stale_days)) if stale_days is not None else None,
+        sort=key,
+        descending=descending,
+        limit=min(limit, MAX_ID) if limit is not None else None,
+        consent=normalise_purpose(consent) if consent else None,
+        now=now,
+    )
+
+
+def find(store: Store, now: datetime, **filters: object) -> Iterator[Contact]:
+    """Contacts matching the filters of ``minicrm list`` (see ``contact_query``)."""
+    return store.list_contacts(query(now, **filters))
+
+
+def count(store: Store, now: datetime, **filters: object) -> int:
+    return store.count_contacts(query(now, **filters))
+
+
+def show(store: Store, now: datetime, contact: Contact, recent: int = 10) -> ContactDetail:
+    today = now.date()
+    return ContactDetail(
+        contact=contact,
+        interactions=tuple(store.list_interactions(contact_id=contact.id, limit=recent)),
+        reminders=tuple(store.open_reminders(contact_id=contact.id, today=today)),
+        stage_history=tuple(store.stage_history(contact.id)),
+        consent=tuple(store.current_consent(contact.id)),
+    )

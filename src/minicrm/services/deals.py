@@ -1,0 +1,84 @@
+"""Deals: what is being sold, to whom, and how far along; the pipeline.
+
+Winning a deal logs an order (``activity.log``), so the lifecycle rules apply.
+Nothing here prints, reads the clock or the environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from minicrm import dates
+from minicrm.errors import InvalidValue, NotFound
+from minicrm.models import DEAL_PROBABILITY, DEAL_STAGES, Contact, Deal, PipelineStage
+from minicrm.services import activity, contacts
+from minicrm.services.values import choose, clean_line, parse_amount
+from minicrm.store import Store
+
+
+def add(store: Store, now: datetime, contact: Contact, title: str, value: str | None = None,
+        stage: str | None = None, close: str | None = None) -> Deal:  # fmt: skip
+    """A new deal. Adding one already won logs it as an order, as ``move`` does."""
+    clean_title = clean_line(title, "deal title")
+    amount = parse_amount(value) if value not in (None, "") else Decimal("0.00")
+    if amount < 0:
+        raise InvalidValue(f"the deal value {value!r} is negative", "Give a value of 0 or more, e.g. --value 2400")
+    clean_stage = choose(stage, DEAL_STAGES, "deal stage") if stage else "lead"
+    close_on = dates.parse_when(close, now, prefer="future").day if close else None
+    with store.write():
+        deal_id = store.insert_deal(contact_id=contact.id, title=clean_title, value=amount, stage=clean_stage,
+                                    close_on=close_on, created=now)  # fmt: skip
+        if clean_stage == "won":
+            _log_win(store, now, store.get_deal(deal_id))
+    return store.get_deal(deal_id)
+
+
+def _log_win(store: Store, now: datetime, deal: Deal) -> None:
+    """A won deal is an order: logged as one (its value the amount), so the lifecycle rules apply."""
+    activity.log(store, now, store.get_contact(deal.contact_id), "order",
+                 f"Won deal #{deal.id}: {deal.title}", amount=str(deal.value))  # fmt: skip
+
+
+def get(store: Store, deal_id: int) -> Deal:
+    deal = store.get_deal(deal_id)
+    if deal is None:
+        raise NotFound(f"there is no deal with id {deal_id}", "Try: minicrm deal list")
+    return deal
+
+
+def move(store: Store, now: datetime, deal_id: int, stage: str) -> Deal:
+    """Move a deal to another stage. Winning it logs an order (once per win)."""
+    deal = get(store, deal_id)
+    new = choose(stage, DEAL_STAGES, "deal stage")
+    if new == deal.stage:
+        return deal
+    with store.write():
+        store.move_deal(deal.id, new, now)
+        if new == "won":
+            _log_win(store, now, deal)
+    return store.get_deal(deal.id)
+
+
+def find(store: Store, *, stages: Sequence[str] = (), contact: str | None = None,
+         open_only: bool = False) -> list[Deal]:  # fmt: skip
+    wanted = [choose(s, DEAL_STAGES, "deal stage") for s in stages]
+    if open_only:
+        wanted = [s for s in (wanted or DEAL_STAGES) if s not in ("won", "lost")] or ["-"]
+    found = contacts.resolve(store, contact) if contact else None
+    return store.list_deals(stages=wanted, contact_id=found.id if found else None)
+
+
+def pipeline(store: Store) -> list[PipelineStage]:
+    """Count, value and probability-weighted value per deal stage (every stage, in order)."""
+    totals = store.pipeline()
+    rows = []
+    for stage in DEAL_STAGES:
+        count, cents = totals.get(stage, (0, 0))
+        value = Decimal(cents) / 100
+        probability = DEAL_PROBABILITY[stage]
+        weighted = (value * Decimal(str(probability))).quantize(Decimal("0.01"))
+        rows.append(PipelineStage(stage=stage, count=count, value=value.quantize(Decimal("0.01")),
+                                  probability=probability, weighted_value=weighted))  # fmt: skip
+    return rows

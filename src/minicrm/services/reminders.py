@@ -1,0 +1,71 @@
+"""Reminders: setting, completing (a recurring one rolls to its next date) and snoozing.
+
+The morning list that shows them is ``agenda``. Nothing here prints, reads the
+clock or the environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from minicrm import dates
+from minicrm.errors import Conflict, InvalidValue, NotFound
+from minicrm.models import Contact, Reminder
+from minicrm.services.values import MAX_ID, clean_line, unique
+from minicrm.store import Store
+
+
+def add(store: Store, now: datetime, contact: Contact, text: str, on: str,
+        every: str | None = None) -> Reminder:  # fmt: skip
+    clean_text = clean_line(text, "reminder text", limit=1000)
+    when = dates.parse_when(on, now, prefer="future")
+    rule = str(dates.parse_rule(every)) if every else None
+    with store.write():
+        reminder_id = store.insert_reminder(
+            contact_id=contact.id, text=clean_text, due_on=when.day, due_time=when.time, rule=rule, created=now
+        )
+    return store.get_reminders([reminder_id], today=now.date())[reminder_id]
+
+
+def _found(store: Store, ids: Iterable[int]) -> list[Reminder]:
+    wanted = unique(ids)
+    found = store.get_reminders([i for i in wanted if 0 <= i <= MAX_ID])
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise NotFound(f"there is no reminder with id {missing[0]}", "Try: minicrm due --week")
+    return [found[i] for i in wanted]
+
+
+def complete(store: Store, now: datetime, ids: Iterable[int]) -> list[Reminder]:
+    """Mark reminders done; a recurring one rolls forward to its next date instead."""
+    today = now.date()
+    reminders = _found(store, ids)
+    with store.write():
+        for reminder in reminders:
+            if reminder.status == "done":
+                raise Conflict(f"reminder {reminder.id} is already done", "See: minicrm due")
+            anchor, scheduled = store.reminder_schedule(reminder.id)
+            store.add_completion(reminder.id, scheduled, now)
+            if reminder.rule:
+                following = dates.next_occurrence(anchor, dates.parse_rule(reminder.rule), max(scheduled, today))
+                store.update_reminder(reminder.id, now, due_on=following, scheduled_on=following, snoozed=False)
+            else:
+                store.update_reminder(reminder.id, now, status="done", done_at=now)
+    updated = store.get_reminders([r.id for r in reminders], today=today)
+    return [updated[r.id] for r in reminders]
+
+
+def snooze(store: Store, now: datetime, reminder_id: int, until: str) -> Reminder:
+    """Postpone a reminder; its recurrence still counts from the original date."""
+    (reminder,) = _found(store, [reminder_id])
+    if reminder.status == "done":
+        raise Conflict(f"reminder {reminder.id} is already done", "Only open reminders can be snoozed")
+    when = dates.parse_when(until, now, prefer="future")
+    if when.day < now.date() or (when.time and when.start() <= now):
+        raise InvalidValue(f"{until!r} is in the past", "Snooze to a later time, e.g. --until tomorrow")
+    with store.write():
+        store.update_reminder(
+            reminder.id, now, due_on=when.day, due_time=when.time or reminder.due_time, snoozed=True
+        )
+    return store.get_reminders([reminder.id], today=now.date())[reminder.id]

@@ -1,0 +1,71 @@
+"""Segments: saved filters of ``minicrm list``, evaluated afresh at each use."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from minicrm.errors import InvalidValue, NotFound
+from minicrm.models import DueItem, Segment
+from minicrm.services import contacts
+from minicrm.store import Store
+
+_SEGMENT_NAME = re.compile(r"^[\w][\w.\-]{0,49}$")
+
+
+def _segment_name(name: str) -> str:
+    clean = str(name).strip().lower()
+    if not _SEGMENT_NAME.match(clean):
+        raise InvalidValue(f"{name!r} is not a segment name", "Use one word: letters, digits, - _ or .")
+    return clean
+
+
+def save(store: Store, now: datetime, name: str, **filters: object) -> Segment:
+    """Save the filters of ``minicrm list`` under ``name`` (replacing a segment of that name)."""
+    clean = _segment_name(name)
+    query = contacts.query(now, **filters)  # checks and normalises every filter
+    saved = {"tags": list(query.tags), "stage": query.stage, "org": query.org, "search": query.search,
+             "stale_days": filters.get("stale_days"), "consent": query.consent}  # fmt: skip
+    saved = {k: v for k, v in saved.items() if v not in (None, [], "")}
+    if not saved:
+        raise InvalidValue("a segment needs at least one filter", "E.g. minicrm segment save vips --tag vip")
+    with store.write():
+        store.save_segment(clean, saved, now)
+    return Segment(name=clean, filters=saved, contacts=contacts.count(store, now, **saved), created_at=now)
+
+
+def saved_filters(store: Store, name: str) -> dict:
+    found = store.get_segment(_segment_name(name))
+    if found is None:
+        raise NotFound(f"there is no segment named {name!r}", "See: minicrm segment list")
+    return found[0]
+
+
+def merge_filters(saved: dict, given: dict) -> dict:
+    """A segment's filters with those typed on the command line: tags add up, the others override."""
+    merged = dict(saved)
+    for key, value in given.items():
+        if key == "tags":
+            merged["tags"] = list(dict.fromkeys([*saved.get("tags", []), *(value or [])]))
+        elif value is not None:
+            merged[key] = value
+    return merged
+
+
+def find(store: Store, now: datetime) -> list[Segment]:
+    return [Segment(name=name, filters=filters, contacts=contacts.count(store, now, **filters),
+                    created_at=created) for name, filters, created in store.segments()]  # fmt: skip
+
+
+def delete(store: Store, name: str) -> None:
+    clean = _segment_name(name)
+    with store.write():
+        if not store.delete_segment(clean):
+            raise NotFound(f"there is no segment named {name!r}", "See: minicrm segment list")
+
+
+def in_segment(store: Store, now: datetime, items: list[DueItem], name: str) -> list[DueItem]:
+    """The due items whose contact is in the segment (evaluated now)."""
+    query = contacts.query(now, **saved_filters(store, name))
+    members = store.contacts_matching(query, [item.contact_id for item in items])
+    return [item for item in items if item.contact_id in members]

@@ -1,0 +1,168 @@
+"""Input values, checked and normalised: the rules every entry point shares.
+
+Names, texts, emails, phones, tags, amounts and ``KEY=VALUE`` fields are checked
+here, so that ``add``, ``edit``, ``import`` and every other command apply the same
+rules. Each function returns the clean value or raises ``InvalidValue``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from decimal import Decimal, InvalidOperation
+
+from minicrm.errors import InvalidValue
+
+MAX_LINE = 200  # names, organisations, reminder texts
+MAX_BLOCK = 100_000  # notes and interaction texts
+MAX_AMOUNT = Decimal("1e12")
+MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger id or count matches nothing
+MAX_DAYS = 100 * 366
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_TAG = re.compile(r"^[^\s,]+$")
+_FIELD_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
+
+
+def clean_line(value: str, what: str, *, required: bool = True, limit: int = MAX_LINE) -> str | None:
+    """A one-line text field: trimmed, no control characters, not too long."""
+    text = str(value).strip() if value is not None else ""
+    if _LINE_CONTROL.search(text):
+        raise InvalidValue(f"the {what} contains a control character (such as a tab, newline or escape)",
+                           f"Type the {what} as plain text")  # fmt: skip
+    if not text:
+        if required:
+            raise InvalidValue(f"the {what} is empty", f"Give a {what}")
+        return None
+    if len(text) > limit:
+        raise InvalidValue(f"the {what} is {len(text)} characters long", f"Keep it to {limit}")
+    return text
+
+
+def clean_block(value: str | None, what: str) -> str | None:
+    """A multi-line text (note, interaction text): tabs and newlines allowed."""
+    if value is None:
+        return None
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+    if _CONTROL.search(text):
+        raise InvalidValue(f"the {what} contains a control character (such as an escape or NUL)",
+                           f"Remove it from the {what}")  # fmt: skip
+    if len(text) > MAX_BLOCK:
+        raise InvalidValue(f"the {what} is {len(text)} characters long", f"Keep it to {MAX_BLOCK}")
+    return text or None
+
+
+# An address this pattern accepts is one email-validator accepts and normalises to
+# itself with the domain lowercased (tests/test_quality.py checks the agreement):
+# plain ASCII dot-atoms and host names (no "xn--"-style label: those are IDNA and
+# email-validator turns them into Unicode), not a special-use domain. Everything else
+# goes through email-validator, which costs ~40 us an address.
+_SIMPLE_EMAIL = re.compile(
+    r"^(?=.{1,64}@)[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?=.{4,253}$)(?:(?![a-z0-9]{2}--)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+)
+_SPECIAL_USE = ("arpa", "invalid", "local", "localhost", "onion", "test")
+
+
+def normalise_email(value: str) -> str:
+    """A valid address, normalised (email-validator) and lowercased: ``Ann@Example.COM`` -> ``ann@example.com``."""
+    text = str(value).strip()
+    email = text.lower()
+    if len(email) <= 254 and _SIMPLE_EMAIL.match(email) and email.rsplit(".", 1)[1] not in _SPECIAL_USE:
+        return email
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        checked = validate_email(text, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError as error:
+        reason = str(error).rstrip(".")
+        raise InvalidValue(f"{value!r} is not an email address ({reason})",
+                           "Use the form name@example.com") from None  # fmt: skip
+    return checked.normalized.lower()
+
+
+def normalise_phone(value: str, region: str | None = None) -> str:
+    """A valid phone number in E.164 (``+442079460958``), an extension as ``;ext=12``.
+
+    ``region`` (ISO country code, e.g. ``GB``) is the country of numbers written
+    without a ``+`` country code; without it such numbers are refused.
+    """
+    import phonenumbers
+
+    text = " ".join(str(value).split())
+    if len(text) > 40 or sum(ch.isdigit() for ch in text) < 3 or _LINE_CONTROL.search(text):
+        raise InvalidValue(f"{value!r} is not a phone number", "Write it with its country code, e.g. +44 20 7946 0958")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    if region and region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise InvalidValue(f"{region!r} is not a country for phone numbers",
+                           "Use a two-letter code such as GB, US or DE (MINICRM_REGION or --region)")  # fmt: skip
+    try:
+        number = phonenumbers.parse(text, region.upper() if region else None)
+    except phonenumbers.NumberParseException as error:
+        if error.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
+            raise InvalidValue(f"{value!r} has no country code",
+                               "Write it as +<country> <number>, or set MINICRM_REGION (e.g. GB)") from None  # fmt: skip
+        raise InvalidValue(f"{value!r} is not a phone number",
+                           "Write it with its country code, e.g. +44 20 7946 0958") from None  # fmt: skip
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidValue(f"{value!r} is not a valid phone number",
+                           "Check the digits and the country code, e.g. +44 20 7946 0958")  # fmt: skip
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return f"{e164};ext={number.extension}" if number.extension else e164
+
+
+def normalise_tag(value: str) -> str:
+    tag = str(value).strip().lower()
+    if not tag or len(tag) > 50 or not _TAG.match(tag) or _LINE_CONTROL.search(tag):
+        raise InvalidValue(f"{value!r} is not a tag", "Tags are single words without commas, e.g. gluten-free")
+    return tag
+
+
+def normalise_purpose(value: str) -> str:
+    """A consent purpose: one lower-case word, e.g. email-marketing or sms."""
+    purpose = str(value).strip().lower()
+    if not purpose or len(purpose) > 50 or not _TAG.match(purpose) or _LINE_CONTROL.search(purpose):
+        raise InvalidValue(f"{value!r} is not a consent purpose", "Use one word, e.g. email-marketing or sms")
+    return purpose
+
+
+def choose(value: str, options: Sequence[str], what: str) -> str:
+    """``value`` as one of ``options``: exact, or a unique prefix, case-insensitive."""
+    key = str(value).strip().lower()
+    if key in options:
+        return key
+    matches = [option for option in options if key and option.startswith(key)]
+    if len(matches) == 1:
+        return matches[0]
+    raise InvalidValue(f"{value!r} is not a {what}", f"Use one of: {', '.join(options)}")
+
+
+def parse_amount(value: str | float | Decimal | None) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        amount = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        raise InvalidValue(f"{value!r} is not an amount", "Use a number such as 12.50") from None
+    if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
+        raise InvalidValue(f"{value!r} is not an amount", "Use a number such as 12.50")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise InvalidValue(f"{value!r} has more than two decimals", "Round it to cents, e.g. 12.50")
+    return amount.quantize(Decimal("0.01"))
+
+
+def parse_fields(pairs: Iterable[str]) -> dict[str, str | None]:
+    """``KEY=VALUE`` pairs; an empty value (``KEY=``) means remove the field."""
+    fields: dict[str, str | None] = {}
+    for pair in pairs:
+        key, sep, value = str(pair).partition("=")
+        key = key.strip()
+        if not sep or not _FIELD_KEY.match(key):
+            raise InvalidValue(f"{pair!r} is not a KEY=VALUE field", "Use e.g. --field allergy=nuts")
+        fields[key] = clean_line(value, f"field {key}", required=False)
+    return fields
+
+
+def unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(values))
