@@ -105,22 +105,22 @@ def _cents(cents: int) -> Decimal:
 
 
 def _customer(row, now: datetime) -> CustomerValue:
-    cents = row["cents"]
-    last = dates.from_utc_text(row["last_at"])
+    cents = row.cents
+    last = row.last_at
     return CustomerValue(
-        contact_id=row["contact_id"],
-        contact_name=row["name"],
-        orders=row["orders"],
+        contact_id=row.contact_id,
+        contact_name=row.name,
+        orders=row.orders,
         lifetime_value=_cents(cents),
-        average_order_value=(Decimal(cents) / 100 / row["orders"]).quantize(Decimal("0.01")),
-        median_gap_days=round(row["median_gap"], 1) if row["median_gap"] is not None else None,
-        first_order_at=dates.from_utc_text(row["first_at"]),
+        average_order_value=(Decimal(cents) / 100 / row.orders).quantize(Decimal("0.01")),
+        median_gap_days=round(row.median_gap, 1) if row.median_gap is not None else None,
+        first_order_at=row.first_at,
         last_order_at=last,
         days_since_last_order=max(0, (now.date() - dates.local(last).date()).days),
-        r_score=row["r"],
-        f_score=row["f"],
-        m_score=row["m"],
-        rfm_group=row["rfm_group"],
+        r_score=row.r,
+        f_score=row.f,
+        m_score=row.m,
+        rfm_group=row.rfm_group,
     )
 
 
@@ -337,21 +337,21 @@ def due_items(store: Store, now: datetime, *, overdue: bool = False, today: bool
             items.append(DueItem(*r, "reminder", r.id, *valued("reminder", late, r.contact_id, why)))
 
     if "cadence" in wanted:
-        touches = [(row, dates.from_utc_text(row["next_touch_at"]).date())
+        touches = [(row, row.next_touch_at.date())
                    for row in store.touches_due(_midnight(last + timedelta(days=1)))]  # fmt: skip
         touches = [(row, touch_day) for row, touch_day in touches if first is None or touch_day >= first]
-        look_up_worth(row["id"] for row, _ in touches)
+        look_up_worth(row.id for row, _ in touches)
         for row, touch_day in touches:
             state, late = _lateness(touch_day, day)
-            since = row["last_contact_at"]
-            ago = (day - dates.from_utc_text(since).date()).days if since else None
+            since = row.last_contact_at
+            ago = (day - since.date()).days if since else None
             said = f"last contact {dates.plural(ago, 'day')} ago" if ago is not None else "never contacted"
-            reason, points = valued("cadence", late, row["id"], f"{said}; cadence {row['touch_days']} days")
+            reason, points = valued("cadence", late, row.id, f"{said}; cadence {row.touch_days} days")
             items.append(DueItem(
-                id=None, item_id=row["id"], uid=row["uid"], contact_id=row["id"], contact_name=row["name"],
-                contact_email=row["email"], contact_phone=row["phone"],
-                text=f"Get in touch (every {dates.plural(row['touch_days'], 'day')})", due_on=touch_day,
-                rule=f"every {dates.plural(row['touch_days'], 'day')}", state=state, days_late=max(late, 0),
+                id=None, item_id=row.id, uid=row.uid, contact_id=row.id, contact_name=row.name,
+                contact_email=row.email, contact_phone=row.phone,
+                text=f"Get in touch (every {dates.plural(row.touch_days, 'day')})", due_on=touch_day,
+                rule=f"every {dates.plural(row.touch_days, 'day')}", state=state, days_late=max(late, 0),
                 kind="cadence", reason=reason, urgency=points,
             ))  # fmt: skip
 
@@ -373,19 +373,19 @@ def due_items(store: Store, now: datetime, *, overdue: bool = False, today: bool
     if "reorder" in wanted:
         # from the predicted day until one more usual gap has passed; after that they are at risk
         for row in store.reorders_due(_midnight(last + timedelta(days=1)), _midnight(day)):
-            worth[row["contact_id"]] = row["cents"]  # the row has it: no lookup
-            predicted = dates.from_utc_text(row["reorder_at"]).date()
+            worth[row.contact_id] = row.cents  # the row has it: no lookup
+            predicted = row.reorder_at.date()
             if first is not None and predicted < first:
                 continue
             state, late = _lateness(predicted, day)
-            last_order = (day - dates.from_utc_text(row["last_at"]).date()).days
-            gap = f"{row['median_gap']:.1f}".rstrip("0").rstrip(".")
-            reason, points = valued("reorder", late, row["contact_id"], f"{row['orders']} orders, usually {gap} "
+            last_order = (day - row.last_at.date()).days
+            gap = f"{row.median_gap:.1f}".rstrip("0").rstrip(".")
+            reason, points = valued("reorder", late, row.contact_id, f"{row.orders} orders, usually {gap} "
                                     f"days apart; last order {dates.plural(last_order, 'day')} ago")  # fmt: skip
             items.append(DueItem(
-                id=None, item_id=row["contact_id"], uid=row["uid"], contact_id=row["contact_id"],
-                contact_name=row["name"],
-                contact_email=row["email"], contact_phone=row["phone"], text=f"Likely to reorder (about every {gap} days)",
+                id=None, item_id=row.contact_id, uid=row.uid, contact_id=row.contact_id,
+                contact_name=row.name,
+                contact_email=row.email, contact_phone=row.phone, text=f"Likely to reorder (about every {gap} days)",
                 due_on=predicted, state=state, days_late=max(late, 0), kind="reorder", reason=reason, urgency=points,
             ))  # fmt: skip
 
@@ -470,29 +470,29 @@ WEIGHT_NAMES = ("recency", "frequency", "frequency_max", "orders", "orders_max",
 
 
 def score_parts(store: Store, now: datetime, contact: Contact) -> list[ScorePart]:
-    """A contact's score, part by part, then the total (formula in docs/insight.md; mirrors Store._score_sql)."""
+    """A contact's score, part by part, then the total (formula in docs/insight.md; mirrors store.scoring.score_sql)."""
     w = store.score_weights()
     row = store.score_inputs(contact.id, now)
     parts: list[tuple[str, str, float]] = []
-    if row["last_contact_at"]:
-        days = (julian(now) - julian(dates.from_utc_text(row["last_contact_at"])))
+    if row.last_contact_at:
+        days = (julian(now) - julian(row.last_contact_at))
         share = max(0.0, min(1.0, 1 - days / SCORE_DAYS))
         parts.append(("recency", f"last contact {days:.1f} days ago: {w.get('recency', 0):g} × {share:.3f}",
                       w.get("recency", 0) * share))  # fmt: skip
     else:
         parts.append(("recency", "never contacted", 0.0))
     cap = w.get("frequency_max", 1e9)
-    parts.append(("frequency", f"{row['recent']} interactions in {SCORE_DAYS} days × {w.get('frequency', 0):g}"
-                  f" (at most {cap:g})", min(cap, w.get("frequency", 0) * row["recent"])))  # fmt: skip
+    parts.append(("frequency", f"{row.recent} interactions in {SCORE_DAYS} days × {w.get('frequency', 0):g}"
+                  f" (at most {cap:g})", min(cap, w.get("frequency", 0) * row.recent)))  # fmt: skip
     cap = w.get("orders_max", 1e9)
-    parts.append(("orders", f"{row['orders']} orders × {w.get('orders', 0):g} (at most {cap:g})",
-                  min(cap, w.get("orders", 0) * row["orders"])))  # fmt: skip
+    parts.append(("orders", f"{row.orders} orders × {w.get('orders', 0):g} (at most {cap:g})",
+                  min(cap, w.get("orders", 0) * row.orders)))  # fmt: skip
     cap = w.get("value_max", 1e9)
-    parts.append(("value", f"{_cents(row['cents']):,.2f} lifetime value: {w.get('value', 0):g} per 100 (at most {cap:g})",
-                  min(cap, w.get("value", 0) * row["cents"] / 10000)))  # fmt: skip
-    step = STAGES.index(row["stage"])
-    parts.append(("stage", f"{row['stage']}: {step} steps × {w.get('stage', 0):g}", w.get("stage", 0) * step))
-    for tag in (row["tags"] or "").split():
+    parts.append(("value", f"{_cents(row.cents):,.2f} lifetime value: {w.get('value', 0):g} per 100 (at most {cap:g})",
+                  min(cap, w.get("value", 0) * row.cents / 10000)))  # fmt: skip
+    step = STAGES.index(row.stage)
+    parts.append(("stage", f"{row.stage}: {step} steps × {w.get('stage', 0):g}", w.get("stage", 0) * step))
+    for tag in row.tags:
         if f"tag:{tag}" in w:
             parts.append((f"tag:{tag}", f"tagged {tag}", w[f"tag:{tag}"]))
     total = sum(points for _, _, points in parts)

@@ -90,7 +90,7 @@ def fill(store: Store, now: datetime) -> dict[str, int]:
         for who, text, days, clock, rule in REMINDERS:
             on = (now + timedelta(days=days)).strftime("%Y-%m-%d") + (f" {clock}" if clock else "")
             services.add_reminder(store, now, created[who], text, on, rule)
-        from minicrm import insight  # deals and cadence (issue 5)
+        from minicrm import insight  # deals and cadence
 
         for who, title, value, stage, days in DEALS:
             close = (now + timedelta(days=days)).strftime("%Y-%m-%d")

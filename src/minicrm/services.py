@@ -16,7 +16,8 @@ from decimal import Decimal, InvalidOperation
 from minicrm import dates, lifecycle
 from minicrm.errors import Ambiguous, Conflict, InvalidValue, NotFound
 from minicrm.models import KINDS, STAGES, Contact, ContactDetail, Interaction, Reminder
-from minicrm.store import SORTS, ContactQuery, Store
+from minicrm.store import Store
+from minicrm.store.api import CONTACT_SORTS, ContactQuery
 
 MAX_LINE = 200  # names, organisations, reminder texts
 MAX_BLOCK = 100_000  # notes and interaction texts
@@ -350,8 +351,8 @@ def contact_query(now: datetime, *, tags: Sequence[str] = (), stage: str | None 
                    consent: str | None = None) -> ContactQuery:  # fmt: skip
     descending = sort.startswith("-")
     key = sort.lstrip("-").replace("-", "_")
-    if key not in SORTS:
-        raise InvalidValue(f"cannot sort by {sort!r}", f"Use one of: {', '.join(SORTS)} (prefix - to reverse)")
+    if key not in CONTACT_SORTS:
+        raise InvalidValue(f"cannot sort by {sort!r}", f"Use one of: {', '.join(CONTACT_SORTS)} (prefix - to reverse)")
     if stale_days is not None and not 0 <= stale_days <= MAX_DAYS:
         raise InvalidValue(f"--stale takes a number of days (0 to {MAX_DAYS})", "E.g. --stale 30")
     if limit is not None and limit < 0:
