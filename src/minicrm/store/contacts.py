@@ -137,8 +137,8 @@ class Contacts(Repository):
         return contact_id
 
     def add_many(self, rows: Sequence[dict]) -> None:
-        """Insert contacts with explicit ids, their lists and stage history; the caller adds them
-        to the search index afterwards (``index_from``).
+        """Insert contacts with explicit ids, their lists and stage history, and set the keep-in-touch
+        cadence their tags give them; the caller adds them to the search index afterwards (``index_from``).
 
         Each row: id, uid, name, org, stage, birthday, note, fields, emails, phones, tags,
         created_at, updated_at (datetimes), stage_history [(from, to, at, source)].
@@ -161,6 +161,9 @@ class Contacts(Repository):
             [(r["id"], old, new, to_utc_text(at), source) for r in rows
              for old, new, at, source in r["stage_history"]],
         )  # fmt: skip
+        tagged = [r["id"] for r in rows if r["tags"]]  # only tags can give a new contact a cadence
+        if tagged:
+            refresh_touch(self._conn, "id IN (SELECT value FROM json_each(?))", (json.dumps(tagged),))
 
     def index_from(self, first_id: int) -> None:
         """Add contacts with ``id >= first_id`` to the full-text index, in one statement."""
