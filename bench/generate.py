@@ -41,7 +41,7 @@ from pathlib import Path
 os.environ["TZ"] = "UTC"
 time.tzset()
 
-from minicrm import migrations  # noqa: E402
+from minicrm.store import migrations  # noqa: E402
 from minicrm.models import KINDS, STAGES  # noqa: E402
 from minicrm.store import open_store  # noqa: E402
 

@@ -60,7 +60,7 @@ TARGET_IMPORT = 3.0  # `minicrm import` of IMPORT_ROWS CSV rows against executem
 TARGET_EXPORT_RSS_MIB = 100.0  # `minicrm export all --to ndjson` at the largest scale: streamed
 IMPORT_ROWS = 100_000
 
-# The "due today + overdue" query exactly as minicrm runs it (store._REMINDER_SELECT
+# The "due today + overdue" query exactly as minicrm runs it (store.reminders.SELECT
 # with services.due's bounds), printed as TSV: what `minicrm due` cannot beat.
 FLOOR_SQL = (
     "SELECT r.id, r.uid, r.contact_id, c.name,"

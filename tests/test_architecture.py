@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,12 +39,12 @@ def test_only_render_imports_rich():
 
 
 def test_only_migrations_import_sqlite_utils():
-    assert modules_importing("sqlite_utils") == {"migrations.py"}
+    assert modules_importing("sqlite_utils") == {"store/migrations.py"}
 
 
 def test_sql_stays_in_the_store():
-    allowed = {"store.py", "migrations.py", "cli/__init__.py"}  # the CLI only names sqlite3.Error
-    assert modules_importing("sqlite3") <= allowed
+    outside = {m for m in modules_importing("sqlite3") if not m.startswith("store/")}
+    assert outside <= {"cli/__init__.py"}  # the CLI's error boundary only names sqlite3.Error
 
 
 def test_the_core_does_not_import_the_cli():
@@ -61,8 +62,36 @@ def test_services_never_print_or_read_the_clock():
         assert "print(" not in text and "dates.now(" not in text and "os.environ" not in text, path
 
 
-def test_store_does_not_import_services():
-    assert not any(i.startswith("minicrm.services") for i in imports(PACKAGE / "store.py"))
+def test_store_does_not_import_services_or_the_cli():
+    for path in (PACKAGE / "store").glob("*.py"):
+        found = imports(path)
+        assert not any(i.startswith(("minicrm.services", "minicrm.cli", "minicrm.interchange", "minicrm.render"))
+                       for i in found), path.name
+
+
+def test_no_repository_method_returns_a_sqlite_row():
+    """Rows stay inside the store: no public function or method of a store module is annotated
+    as returning sqlite3.Row (alone, in a list, or in an iterator)."""
+    for path in (PACKAGE / "store").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.name.startswith("_"):
+                returns = ast.unparse(node.returns) if node.returns else ""
+                if path.name == "session.py" and node.name in ("all", "one"):
+                    continue  # the session's own helpers, used only by the repositories
+                assert not re.search(r"\bRow\b", returns), f"{path.name}: {node.name} -> {returns}"
+
+
+def test_stored_text_is_parsed_only_in_the_store():
+    for path in PACKAGE.rglob("*.py"):
+        if path.relative_to(PACKAGE).parts[0] != "store":
+            text = path.read_text()
+            assert "from_utc_text" not in text and "to_utc_text" not in text, path
+
+
+def test_no_comment_names_an_issue():
+    for path in PACKAGE.rglob("*.py"):
+        found = re.findall(r"\bissues? \d+\b", path.read_text(), flags=re.IGNORECASE)
+        assert not found, f"{path.relative_to(PACKAGE)}: {found}"
 
 
 def test_piped_due_does_not_load_heavy_modules(tmp_path):
@@ -81,7 +110,9 @@ def test_piped_due_does_not_load_heavy_modules(tmp_path):
         " 'phonenumbers', 'rapidfuzz', 'vobject', 'icalendar', 'minicrm.cli.contacts', 'minicrm.cli.deals',"
         " 'minicrm.cli.interchange', 'minicrm.cli.backup', 'minicrm.cli.audit', 'minicrm.cli.privacy',"
         " 'minicrm.cli.reminders', 'minicrm.services.contacts', 'minicrm.services.segments',"
-        " 'minicrm.services.privacy', 'minicrm.services.audit', 'minicrm.interchange') if m in sys.modules]\n"
+        " 'minicrm.services.privacy', 'minicrm.services.audit', 'minicrm.interchange', 'minicrm.store.audit',"
+        " 'minicrm.store.files', 'minicrm.store.privacy', 'minicrm.store.search', 'minicrm.store.segments',"
+        " 'minicrm.store.scoring') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
     env = {"PATH": "/usr/bin:/bin", "TTY_COMPATIBLE": "0", "MINICRM_NOW": "2026-11-18T09:30"}

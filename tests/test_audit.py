@@ -169,7 +169,7 @@ def test_undoing_every_change_returns_to_the_start(cli, isolated, ops):
 
 
 def test_a_file_from_before_the_audit_trail_is_upgraded_and_audited(cli, isolated, now, monkeypatch):
-    from minicrm import migrations
+    from minicrm.store import migrations
     from minicrm.store import open_store
 
     everything = list(migrations.MIGRATIONS)

@@ -170,3 +170,17 @@ def test_a_reorder_turns_into_at_risk_after_one_more_gap(cli):
     assert kinds("2026-10-11T09:00") == ["reorder"]
     assert kinds("2026-10-12T09:00") == []
     assert [c["contact_name"] for c in cli.ok("at-risk", "--json", env={"MINICRM_NOW": "2026-10-12T09:00"}).json()] == ["Anna"]
+
+
+def test_a_contact_imported_with_a_tag_gets_the_tags_cadence(cli, tmp_path):
+    """The bulk import path refreshes the keep-in-touch columns, as a single add does."""
+    cli.ok("add", "Ann Lee", "--tag", "vip")
+    cli.ok("cadence", "--tag", "vip", "14d")
+    csv = tmp_path / "people.csv"
+    csv.write_text("name,tags\nBob Stone,vip\nCai Wu,\n")
+    cli.ok("import", csv)
+    assert cli.ok("due", "--json").json() == []  # both were just added: no touch due yet
+    later = {"MINICRM_NOW": "2026-12-10T09:30"}  # 22 days on: 8 days past the 14-day cadence
+    items = cli.ok("due", "--json", env=later).json()
+    assert sorted((i["kind"], i["contact_name"], i["due_on"]) for i in items) == [
+        ("cadence", "Ann Lee", "2026-12-02"), ("cadence", "Bob Stone", "2026-12-02")]  # fmt: skip

@@ -183,7 +183,7 @@ def test_forget_asks_on_a_terminal_and_refuses_in_a_script(cli, monkeypatch):
 def test_forget_while_another_process_reads_erases_and_warns(cli, isolated, monkeypatch):
     cli.ok("add", NAME, "--email", EMAIL)
     cli.ok("add", "Bob")
-    monkeypatch.setattr("minicrm.store.BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr("minicrm.store.session.BUSY_TIMEOUT_MS", 200)
     reader = sqlite3.connect(isolated, isolation_level=None)
     reader.execute("BEGIN")
     reader.execute("SELECT count(*) FROM contacts").fetchone()  # holds a snapshot open

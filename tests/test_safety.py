@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from minicrm import migrations
+from minicrm.store import migrations
 
 
 def names(cli) -> list[str]:

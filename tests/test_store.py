@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from minicrm import migrations
+from minicrm.store import migrations
 from minicrm.errors import StoreError
 from minicrm.store import default_path, open_store
 
@@ -124,7 +124,7 @@ def test_read_only_database_as_root_too(cli, isolated):
 
 def test_a_locked_database_gives_a_clear_error_and_no_damage(cli, isolated, monkeypatch):
     cli.ok("add", "Ann")
-    monkeypatch.setattr("minicrm.store.BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr("minicrm.store.session.BUSY_TIMEOUT_MS", 200)
     holder = sqlite3.connect(isolated, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
@@ -182,14 +182,14 @@ def test_a_copy_made_with_vacuum_into_gets_wal_back(cli, isolated, tmp_path):
 
 
 def test_reminder_rows_have_the_columns_store_reminder_unpacks(tmp_path):
-    """Store._reminder reads a row by position, so the select's first 17 columns must stay
+    """rows.reminder reads a row by position, so the select's first 17 columns must stay
     in this order (a column added in the middle would shift every field after it)."""
     from datetime import datetime
 
-    from minicrm.store import Store
+    from minicrm.store.reminders import SELECT
 
     store = open_store(tmp_path / "crm.db", datetime(2026, 11, 18, 9, 30).astimezone())
-    columns = [d[0] for d in store.conn.execute(Store._REMINDER_SELECT + " LIMIT 0").description]
+    columns = [d[0] for d in store.conn.execute(SELECT + " LIMIT 0").description]
     assert columns == ["id", "uid", "contact_id", "contact_name", "email", "phone", "text", "due_on", "due_time",
                        "rule", "anchor_on", "scheduled_on", "snoozed", "status", "done_at", "created_at",
                        "updated_at"]  # fmt: skip

@@ -154,7 +154,7 @@ def test_upgrading_a_version_2_file_backfills_value_and_last_contact(cli, isolat
     """A database written before m004 gets customer_stats and last_contact_at from its existing rows."""
     import sqlite3
 
-    from minicrm import migrations
+    from minicrm.store import migrations
     from minicrm.store import open_store
 
     everything = list(migrations.MIGRATIONS)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 from minicrm.errors import DateParseError, InvalidValue
 
@@ -63,16 +63,6 @@ def now() -> datetime:
 def local(moment: datetime) -> datetime:
     """An aware instant in the user's local time zone."""
     return moment.astimezone()
-
-
-def to_utc_text(moment: datetime) -> str:
-    """The storage form of an instant: UTC, second precision, ``Z`` suffix."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def from_utc_text(text: str) -> datetime:
-    """A stored instant (``to_utc_text``) as an aware datetime in the local time zone."""
-    return datetime.fromisoformat(text).astimezone()  # Python 3.11+ reads the Z
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import csv
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from itertools import islice
 from typing import IO, Any
@@ -675,7 +675,7 @@ def export_records(store: Store, what: str, today: date,
     """
     if what not in EXPORT_KINDS:
         raise UsageError(f"cannot export {what!r}", f"Use one of: {', '.join(EXPORT_KINDS)}")
-    query = replace(only, sort="id", descending=False, limit=None) if only else ContactQuery(sort="id")
+    query = only._replace(sort="id", descending=False, limit=None) if only else ContactQuery(sort="id")
     members = {c.id for c in store.list_contacts(query)} if only else None
     if what in ("contacts", "all"):
         contacts = store.list_contacts(query)
@@ -695,7 +695,7 @@ def export_records(store: Store, what: str, today: date,
 
 def open_reminders(store: Store, only: ContactQuery | None = None) -> Iterator[Reminder]:
     """Every open reminder, in id order, streamed (for the calendar export); ``only`` as above."""
-    members = {c.id for c in store.list_contacts(replace(only, limit=None))} if only else None
+    members = {c.id for c in store.list_contacts(only._replace(limit=None))} if only else None
     return (reminder for reminder, _, _, _ in store.export_reminders(open_only=True)
             if members is None or reminder.contact_id in members)  # fmt: skip
 

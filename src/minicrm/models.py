@@ -110,7 +110,7 @@ class ContactDetail(NamedTuple):
     consent: tuple[Consent, ...] = ()  # the current state, one per purpose
 
 
-# ------------------------------------------------------------------ trust (issue 6)
+# ------------------------------------------------------------------ trust
 
 
 class HealthCheck(NamedTuple):
@@ -226,7 +226,7 @@ class MergeResult(NamedTuple):
     filled: tuple[str, ...] = ()  # org, birthday, note taken from OTHER
 
 
-# ------------------------------------------------------------------ insight (issue 5)
+# ------------------------------------------------------------------ insight
 
 DEAL_STAGES = ("lead", "proposal", "negotiation", "won", "lost")
 

@@ -279,7 +279,7 @@ TABLES: dict[type, tuple[Column, ...]] = {
     StageChange: STAGE_COLUMNS,
 }
 
-# ------------------------------------------------------------------ insight tables (issue 5)
+# ------------------------------------------------------------------ insight tables
 
 TABLES[Referral] = (
     Column("ID", lambda r, n: str(r.id), style="dim", justify="right", no_wrap=True),
@@ -447,7 +447,7 @@ def write_record_table(record: Any, now: datetime, out: IO[str]) -> None:
         write_table([record], type(record), now, out, cut=False)  # what was just written, whole
 
 
-# ------------------------------------------------------------------ interchange (issue 4)
+# ------------------------------------------------------------------ interchange
 
 TABLES[ImportAction] = (
     Column("Line", lambda a, n: str(a.line), style="dim", justify="right", no_wrap=True),
@@ -493,7 +493,7 @@ def track(items: Iterable[Any], total: int, position: Callable[[], int], label: 
             yield item
 
 
-# ------------------------------------------------------------------ trust (issue 6)
+# ------------------------------------------------------------------ trust
 
 from minicrm.models import AuditEntry, Change, Consent, HealthCheck  # noqa: E402
 

@@ -121,21 +121,20 @@ def reminder_items(agenda: Agenda) -> list[DueItem]:
 def cadence_items(agenda: Agenda) -> list[DueItem]:
     """Contacts whose keep-in-touch cadence says it is time to get in touch."""
     day = agenda.day
-    touches = [(row, dates.from_utc_text(row["next_touch_at"]).date())
-               for row in agenda.store.touches_due(agenda.after_last())]  # fmt: skip
+    touches = [(row, row.next_touch_at.date()) for row in agenda.store.touches_due(agenda.after_last())]
     touches = [(row, touch_day) for row, touch_day in touches if agenda.in_window(touch_day)]
-    agenda.look_up_worth(row["id"] for row, _ in touches)
+    agenda.look_up_worth(row.id for row, _ in touches)
     items = []
     for row, touch_day in touches:
         state, late = lateness(touch_day, day)
-        since = row["last_contact_at"]
-        ago = (day - dates.from_utc_text(since).date()).days if since else None
+        since = row.last_contact_at
+        ago = (day - since.date()).days if since else None
         said = f"last contact {dates.plural(ago, 'day')} ago" if ago is not None else "never contacted"
-        reason, points = agenda.valued("cadence", late, row["id"], f"{said}; cadence {row['touch_days']} days")
-        every = f"every {dates.plural(row['touch_days'], 'day')}"
+        reason, points = agenda.valued("cadence", late, row.id, f"{said}; cadence {row.touch_days} days")
+        every = f"every {dates.plural(row.touch_days, 'day')}"
         items.append(DueItem(
-            id=None, item_id=row["id"], uid=row["uid"], contact_id=row["id"], contact_name=row["name"],
-            contact_email=row["email"], contact_phone=row["phone"], text=f"Get in touch ({every})", due_on=touch_day,
+            id=None, item_id=row.id, uid=row.uid, contact_id=row.id, contact_name=row.name,
+            contact_email=row.email, contact_phone=row.phone, text=f"Get in touch ({every})", due_on=touch_day,
             rule=every, state=state, days_late=max(late, 0), kind="cadence", reason=reason, urgency=points,
         ))  # fmt: skip
     return items
@@ -168,18 +167,18 @@ def reorder_items(agenda: Agenda) -> list[DueItem]:
     day = agenda.day
     items = []
     for row in agenda.store.reorders_due(agenda.after_last(), dates.midnight(day)):
-        agenda.worth[row["contact_id"]] = row["cents"]  # the row has it: no lookup
-        predicted = dates.from_utc_text(row["reorder_at"]).date()
+        agenda.worth[row.contact_id] = row.cents  # the row has it: no lookup
+        predicted = row.reorder_at.date()
         if not agenda.in_window(predicted):
             continue
         state, late = lateness(predicted, day)
-        last_order = (day - dates.from_utc_text(row["last_at"]).date()).days
-        gap = f"{row['median_gap']:.1f}".rstrip("0").rstrip(".")
-        reason, points = agenda.valued("reorder", late, row["contact_id"], f"{row['orders']} orders, usually {gap} "
+        last_order = (day - row.last_at.date()).days
+        gap = f"{row.median_gap:.1f}".rstrip("0").rstrip(".")
+        reason, points = agenda.valued("reorder", late, row.contact_id, f"{row.orders} orders, usually {gap} "
                                        f"days apart; last order {dates.plural(last_order, 'day')} ago")  # fmt: skip
         items.append(DueItem(
-            id=None, item_id=row["contact_id"], uid=row["uid"], contact_id=row["contact_id"], contact_name=row["name"],
-            contact_email=row["email"], contact_phone=row["phone"], text=f"Likely to reorder (about every {gap} days)",
+            id=None, item_id=row.contact_id, uid=row.uid, contact_id=row.contact_id, contact_name=row.name,
+            contact_email=row.email, contact_phone=row.phone, text=f"Likely to reorder (about every {gap} days)",
             due_on=predicted, state=state, days_late=max(late, 0), kind="reorder", reason=reason, urgency=points,
         ))  # fmt: skip
     return items

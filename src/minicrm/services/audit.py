@@ -6,10 +6,8 @@ image (see ``store.audit``). Nothing here prints, reads the clock or the environ
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
-from minicrm.dates import from_utc_text
 from minicrm.errors import Conflict, InvalidValue
 from minicrm.models import AuditEntry, Change, Contact
 from minicrm.store import Store
@@ -34,11 +32,6 @@ def summarise(action: str, old: dict | None, new: dict | None) -> str:
     return ", ".join(parts[:4])
 
 
-def _change(row) -> Change:  # noqa: ANN001  (a store row)
-    return Change(id=row["id"], at=from_utc_text(row["at"]), user=row["user"], command=row["command"],
-                  rows=row["rows"], undoable=bool(row["undoable"]))  # fmt: skip
-
-
 def entries(store: Store, contact: Contact | None = None, limit: int | None = None) -> Iterator[AuditEntry]:
     """What changed, newest first; only what touched ``contact`` when given."""
 
@@ -46,12 +39,9 @@ def entries(store: Store, contact: Contact | None = None, limit: int | None = No
         raise InvalidValue("--limit takes a number (0 or more)", "E.g. --limit 50")
     limit = min(limit, 2**63 - 1) if limit is not None else None
     for row in store.audit_entries(contact_id=contact.id if contact else None, limit=limit):
-        old = json.loads(row["old"]) if row["old"] else None
-        new = json.loads(row["new"]) if row["new"] else None
-        yield AuditEntry(change_id=row["change_id"], at=from_utc_text(row["at"]), user=row["user"],
-                         command=row["command"], table=row["tbl"], action=row["action"],
-                         contact_id=row["contact_id"], summary=summarise(row["action"], old, new),
-                         old=old, new=new)  # fmt: skip
+        yield AuditEntry(change_id=row.change_id, at=row.at, user=row.user, command=row.command, table=row.table,
+                         action=row.action, contact_id=row.contact_id,
+                         summary=summarise(row.action, row.old, row.new), old=row.old, new=row.new)  # fmt: skip
 
 
 def undo(store: Store, count: int = 1) -> list[Change]:
@@ -59,7 +49,7 @@ def undo(store: Store, count: int = 1) -> list[Change]:
     if count < 1:
         raise InvalidValue(f"cannot undo {count} changes", "Give a number of changes, 1 or more")
     with store.write():
-        recent = [_change(row) for row in store.recent_changes(min(count, 2**63 - 1), before=store.change_id)]
+        recent = store.recent_changes(min(count, 2**63 - 1), before=store.change_id)
         if not recent:
             raise Conflict("there is nothing to undo", "See: minicrm audit")
         if len(recent) < count:

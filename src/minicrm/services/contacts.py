@@ -15,7 +15,8 @@ from minicrm.models import STAGES, Contact, ContactDetail
 from minicrm.services import privacy
 from minicrm.services.values import (MAX_DAYS, MAX_ID, choose, clean_block, clean_line, normalise_email,
                                      normalise_phone, normalise_purpose, normalise_tag, parse_fields, unique)
-from minicrm.store import SORTS, ContactQuery, Store
+from minicrm.store import Store
+from minicrm.store.api import CONTACT_SORTS, ContactQuery
 
 
 def _check_emails_free(store: Store, emails: Iterable[str], contact_id: int | None = None) -> None:
@@ -170,8 +171,8 @@ def query(now: datetime, *, tags: Sequence[str] = (), stage: str | None = None,
           consent: str | None = None) -> ContactQuery:  # fmt: skip
     descending = sort.startswith("-")
     key = sort.lstrip("-").replace("-", "_")
-    if key not in SORTS:
-        raise InvalidValue(f"cannot sort by {sort!r}", f"Use one of: {', '.join(SORTS)} (prefix - to reverse)")
+    if key not in CONTACT_SORTS:
+        raise InvalidValue(f"cannot sort by {sort!r}", f"Use one of: {', '.join(CONTACT_SORTS)} (prefix - to reverse)")
     if stale_days is not None and not 0 <= stale_days <= MAX_DAYS:
         raise InvalidValue(f"--stale takes a number of days (0 to {MAX_DAYS})", "E.g. --stale 30")
     if limit is not None and limit < 0:

@@ -24,22 +24,22 @@ def cents(amount: int) -> Decimal:
 
 
 def customer_value(row, now: datetime) -> CustomerValue:
-    total = row["cents"]
-    last = dates.from_utc_text(row["last_at"])
+    total = row.cents
+    last = row.last_at
     return CustomerValue(
-        contact_id=row["contact_id"],
-        contact_name=row["name"],
-        orders=row["orders"],
+        contact_id=row.contact_id,
+        contact_name=row.name,
+        orders=row.orders,
         lifetime_value=cents(total),
-        average_order_value=(Decimal(total) / 100 / row["orders"]).quantize(Decimal("0.01")),
-        median_gap_days=round(row["median_gap"], 1) if row["median_gap"] is not None else None,
-        first_order_at=dates.from_utc_text(row["first_at"]),
+        average_order_value=(Decimal(total) / 100 / row.orders).quantize(Decimal("0.01")),
+        median_gap_days=round(row.median_gap, 1) if row.median_gap is not None else None,
+        first_order_at=row.first_at,
         last_order_at=last,
         days_since_last_order=max(0, (now.date() - dates.local(last).date()).days),
-        r_score=row["r"],
-        f_score=row["f"],
-        m_score=row["m"],
-        rfm_group=row["rfm_group"],
+        r_score=row.r,
+        f_score=row.f,
+        m_score=row.m,
+        rfm_group=row.rfm_group,
     )
 
 

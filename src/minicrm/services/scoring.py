@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from minicrm import dates
 from minicrm.errors import InvalidValue
 from minicrm.models import STAGES, Contact, ScorePart, Weight
 from minicrm.services.customers import cents
@@ -19,29 +18,29 @@ WEIGHT_NAMES = ("recency", "frequency", "frequency_max", "orders", "orders_max",
 
 
 def breakdown(store: Store, now: datetime, contact: Contact) -> list[ScorePart]:
-    """A contact's score, part by part, then the total (formula in docs/insight.md; mirrors Store._score_sql)."""
+    """A contact's score, part by part, then the total (formula in docs/insight.md; mirrors store.scoring.score_sql)."""
     w = store.score_weights()
     row = store.score_inputs(contact.id, now)
     parts: list[tuple[str, str, float]] = []
-    if row["last_contact_at"]:
-        days = (julian(now) - julian(dates.from_utc_text(row["last_contact_at"])))
+    if row.last_contact_at:
+        days = (julian(now) - julian(row.last_contact_at))
         share = max(0.0, min(1.0, 1 - days / SCORE_DAYS))
         parts.append(("recency", f"last contact {days:.1f} days ago: {w.get('recency', 0):g} × {share:.3f}",
                       w.get("recency", 0) * share))  # fmt: skip
     else:
         parts.append(("recency", "never contacted", 0.0))
     cap = w.get("frequency_max", 1e9)
-    parts.append(("frequency", f"{row['recent']} interactions in {SCORE_DAYS} days × {w.get('frequency', 0):g}"
-                  f" (at most {cap:g})", min(cap, w.get("frequency", 0) * row["recent"])))  # fmt: skip
+    parts.append(("frequency", f"{row.recent} interactions in {SCORE_DAYS} days × {w.get('frequency', 0):g}"
+                  f" (at most {cap:g})", min(cap, w.get("frequency", 0) * row.recent)))  # fmt: skip
     cap = w.get("orders_max", 1e9)
-    parts.append(("orders", f"{row['orders']} orders × {w.get('orders', 0):g} (at most {cap:g})",
-                  min(cap, w.get("orders", 0) * row["orders"])))  # fmt: skip
+    parts.append(("orders", f"{row.orders} orders × {w.get('orders', 0):g} (at most {cap:g})",
+                  min(cap, w.get("orders", 0) * row.orders)))  # fmt: skip
     cap = w.get("value_max", 1e9)
-    parts.append(("value", f"{cents(row['cents']):,.2f} lifetime value: {w.get('value', 0):g} per 100 (at most {cap:g})",
-                  min(cap, w.get("value", 0) * row["cents"] / 10000)))  # fmt: skip
-    step = STAGES.index(row["stage"])
-    parts.append(("stage", f"{row['stage']}: {step} steps × {w.get('stage', 0):g}", w.get("stage", 0) * step))
-    for tag in (row["tags"] or "").split():
+    parts.append(("value", f"{cents(row.cents):,.2f} lifetime value: {w.get('value', 0):g} per 100 (at most {cap:g})",
+                  min(cap, w.get("value", 0) * row.cents / 10000)))  # fmt: skip
+    step = STAGES.index(row.stage)
+    parts.append(("stage", f"{row.stage}: {step} steps × {w.get('stage', 0):g}", w.get("stage", 0) * step))
+    for tag in row.tags:
         if f"tag:{tag}" in w:
             parts.append((f"tag:{tag}", f"tagged {tag}", w[f"tag:{tag}"]))
     total = sum(points for _, _, points in parts)

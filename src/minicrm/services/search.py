@@ -22,14 +22,14 @@ def find(store: Store, text: str, limit: int = 50) -> list[SearchHit]:
     found = store.search_contacts(query, limit)
     digits = re.sub(r"\D", "", query)
     if re.fullmatch(r"[\d\s+\-().]+", query) and len(digits) >= 3 and digits != query:  # a phone, as typed
-        seen = {row[0] for row in found}
-        found += [row for row in store.search_contacts(digits, limit) if row[0] not in seen]
+        seen = {hit.id for hit in found}
+        found += [hit for hit in store.search_contacts(digits, limit) if hit.id not in seen]
         query = digits if not any(query.casefold() in " ".join(t.split()).casefold()
-                                  for row in found for t in row[3].values()) else query  # fmt: skip
-    hits = [SearchHit("contact", cid, cid, name, None, round(rank, 3), _snippet(texts, query))
-            for cid, name, rank, texts in found[:limit]]  # fmt: skip
-    hits += [SearchHit("interaction", iid, cid, name, at, round(rank, 3), snippet)
-             for iid, cid, name, at, rank, snippet in store.search_interactions(words, limit)]  # fmt: skip
+                                  for hit in found for t in hit.texts.values()) else query  # fmt: skip
+    hits = [SearchHit("contact", hit.id, hit.id, hit.name, None, round(hit.rank, 3), _snippet(hit.texts, query))
+            for hit in found[:limit]]  # fmt: skip
+    hits += [SearchHit("interaction", hit.id, hit.contact_id, hit.contact_name, hit.at, round(hit.rank, 3), hit.snippet)
+             for hit in store.search_interactions(words, limit)]  # fmt: skip
     return hits
 
 

@@ -1,0 +1,161 @@
+"""The store: the only package that speaks SQL.
+
+``open_store()`` gives a ``Store``: ``write()`` for one transaction (nested blocks are savepoints)
+and one repository per aggregate, created the first time it is read (``store.contacts``,
+``store.reminders``, ...), so a command imports only the repositories it uses. Repositories take
+and return plain values, ``models`` and the records of ``store.api``; business rules live in
+``services``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from minicrm.errors import StoreError
+from minicrm.store import migrations
+from minicrm.store._legacy import LEGACY
+from minicrm.store.api import SCORE_DAYS, ContactQuery  # noqa: F401  (re-exported)
+from minicrm.store.session import (Session, audited, connect, connect_readonly, ensure_wal, migrate, new_uid,  # noqa: F401
+                                   translate)
+
+if TYPE_CHECKING:
+    from minicrm.store import api
+
+
+class Store(Session):
+    """A session on one database file, and its repositories."""
+
+    @cached_property
+    def contacts(self) -> api.ContactsRepository:
+        from minicrm.store.contacts import Contacts
+        return Contacts(self)
+
+    @cached_property
+    def search(self) -> api.SearchRepository:
+        from minicrm.store.search import Search
+        return Search(self)
+
+    @cached_property
+    def activity(self) -> api.ActivityRepository:
+        from minicrm.store.activity import Activity
+        return Activity(self)
+
+    @cached_property
+    def reminders(self) -> api.RemindersRepository:
+        from minicrm.store.reminders import Reminders
+        return Reminders(self)
+
+    @cached_property
+    def deals(self) -> api.DealsRepository:
+        from minicrm.store.deals import Deals
+        return Deals(self)
+
+    @cached_property
+    def occasions(self) -> api.OccasionsRepository:
+        from minicrm.store.occasions import Occasions
+        return Occasions(self)
+
+    @cached_property
+    def cadence(self) -> api.CadenceRepository:
+        from minicrm.store.cadence import Cadence
+        return Cadence(self)
+
+    @cached_property
+    def segments(self) -> api.SegmentsRepository:
+        from minicrm.store.segments import Segments
+        return Segments(self)
+
+    @cached_property
+    def customers(self) -> api.CustomersRepository:
+        from minicrm.store.customers import Customers
+        return Customers(self)
+
+    @cached_property
+    def scoring(self) -> api.ScoringRepository:
+        from minicrm.store.scoring import Scoring
+        return Scoring(self)
+
+    @cached_property
+    def privacy(self) -> api.PrivacyRepository:
+        from minicrm.store.privacy import Privacy
+        return Privacy(self)
+
+    @cached_property
+    def audit(self) -> api.AuditRepository:
+        from minicrm.store.audit import Audit
+        return Audit(self)
+
+    @cached_property
+    def files(self) -> api.FilesRepository:
+        from minicrm.store.files import Files
+        return Files(self)
+
+    def __getattr__(self, name: str):  # noqa: ANN204  (temporary: old method names, see _legacy)
+        try:
+            repository, method = LEGACY[name]
+        except KeyError:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}") from None
+        return getattr(getattr(self, repository), method)
+
+
+def default_path() -> Path:
+    """``minicrm.db`` in the user's data directory (XDG on Linux)."""
+    home = Path.home()
+    if os.name == "nt":
+        base = Path(os.environ.get("APPDATA") or home / "AppData" / "Roaming")
+    elif os.uname().sysname == "Darwin":
+        base = home / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+    return base / "minicrm" / "minicrm.db"
+
+
+def open_store(path: Path | str, now: datetime) -> Store:
+    """Open (creating and migrating as needed) the database at ``path``."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a database file", "Give --db a file path")
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    except OSError as error:
+        raise StoreError(f"cannot create the database {path}: {error.strerror}",
+                         "Check the path, or choose another with --db") from None  # fmt: skip
+    readonly = not os.access(path, os.W_OK)
+    conn, version = connect(path, readonly)
+    store = Store(conn, path, readonly)
+    latest = len(migrations.MIGRATIONS)
+    if version > latest:
+        conn.close()
+        raise StoreError(
+            f"{path} was written by a newer minicrm (schema {version}; this one knows {latest})",
+            "Upgrade minicrm: pip install --upgrade minicrm",
+        )
+    if not readonly and version == latest:
+        ensure_wal(store)
+    if version < latest:
+        if readonly:
+            conn.close()
+            raise StoreError(f"the database {path} needs an upgrade but is read-only",
+                             "Make it writable once so minicrm can migrate it")  # fmt: skip
+        migrate(store, version, now)
+    store.audited = audited(store)
+    return store
+
+
+def open_readonly(path: Path | str) -> Store:
+    """Open a file only to inspect it (a backup before restoring): never creates, migrates or writes."""
+    try:
+        path = Path(path).expanduser()
+        found = path.is_file()
+    except (OSError, RuntimeError) as error:
+        raise StoreError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}",
+                         "Give the path of a backup made by minicrm backup") from None  # fmt: skip
+    if not found:
+        raise StoreError(f"there is no file {path}", "Give the path of a backup made by minicrm backup")
+    return Store(connect_readonly(path), path, readonly=True)

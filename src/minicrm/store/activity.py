@@ -1,0 +1,117 @@
+"""Activity: ``interactions`` (calls, emails, meetings, notes, orders with an amount in cents,
+referrals naming the contact they brought in).
+
+Derived state kept by triggers (migrations), not here: the contact's ``last_contact_at`` and
+``next_touch_at``, ``customer_stats`` (orders, value, rhythm) and the ``interactions_fts`` index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from minicrm.models import Interaction, Referral
+from minicrm.store import rows as to
+from minicrm.store.rows import cents, to_utc_text
+from minicrm.store.session import Repository, marks, new_uid
+
+SELECT = """SELECT i.id, i.uid, i.contact_id, c.name AS contact_name, i.kind,
+    i.occurred_at, i.text, i.amount_cents, i.created_at
+    FROM interactions i JOIN contacts c ON c.id = i.contact_id"""
+
+INSERT = """INSERT INTO interactions (uid, contact_id, kind, occurred_at, text, amount_cents, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)"""
+
+
+class Activity(Repository):
+    def add(self, *, contact_id: int, kind: str, at: datetime, text: str | None,
+            amount: Decimal | None, created: datetime, uid: str | None = None) -> int:  # fmt: skip
+        cursor = self._conn.execute(
+            INSERT, (uid or new_uid(), contact_id, kind, to_utc_text(at), text, cents(amount), to_utc_text(created))
+        )
+        return cursor.lastrowid
+
+    def add_many(self, rows: Sequence[dict]) -> None:
+        self._conn.executemany(
+            INSERT,
+            [(r["uid"], r["contact_id"], r["kind"], to_utc_text(r["at"]), r["text"], cents(r["amount"]),
+              to_utc_text(r["created_at"])) for r in rows],
+        )  # fmt: skip
+
+    def get(self, interaction_id: int) -> Interaction | None:
+        row = self._one(SELECT + " WHERE i.id = ?", (interaction_id,))
+        return to.interaction(row) if row else None
+
+    def list(self, *, contact_id: int | None = None, kinds: Sequence[str] = (),
+             since: datetime | None = None, until: datetime | None = None,
+             limit: int | None = None, batch: int = 1000) -> Iterator[Interaction]:  # fmt: skip
+        """Interactions, newest first."""
+        where, params = [], []
+        if contact_id is not None:
+            where.append("i.contact_id = ?")
+            params.append(contact_id)
+        if kinds:
+            where.append(f"i.kind IN ({marks(len(kinds))})")
+            params.extend(kinds)
+        if since is not None:
+            where.append("i.occurred_at >= ?")
+            params.append(to_utc_text(since))
+        if until is not None:
+            where.append("i.occurred_at <= ?")
+            params.append(to_utc_text(until))
+        sql = SELECT
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY i.occurred_at DESC, i.id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        cursor = self._conn.execute(sql, params)
+        while rows := cursor.fetchmany(batch):
+            yield from map(to.interaction, rows)
+
+    def export(self, batch: int = 2000) -> Iterator[tuple[Interaction, str]]:
+        """Every interaction in id order with its contact's uid, streamed."""
+        cursor = self._conn.execute(
+            "SELECT i.id, i.uid, i.contact_id, c.name AS contact_name, c.uid AS contact_uid, i.kind,"
+            " i.occurred_at, i.text, i.amount_cents, i.created_at"
+            " FROM interactions i JOIN contacts c ON c.id = i.contact_id ORDER BY i.id"
+        )
+        while rows := cursor.fetchmany(batch):
+            for row in rows:
+                yield to.interaction(row), row["contact_uid"]
+
+    def set_referred(self, interaction_id: int, referred_id: int) -> None:
+        self._conn.execute("UPDATE interactions SET referred_id = ? WHERE id = ?", (referred_id, interaction_id))
+
+    def referrals(self, contact_id: int | None = None) -> list[Referral]:
+        """Referral interactions, newest first: all, or those made by or naming ``contact_id``."""
+        sql = """SELECT i.id, i.occurred_at, i.contact_id, a.name AS referrer_name,
+                        i.referred_id, b.name AS referred_name, i.text
+                 FROM interactions i JOIN contacts a ON a.id = i.contact_id
+                 LEFT JOIN contacts b ON b.id = i.referred_id"""
+        params: list[object] = []
+        if contact_id is not None:
+            sql += """ WHERE i.id IN (SELECT id FROM interactions WHERE contact_id = ? AND kind = 'referral'
+                                      UNION SELECT id FROM interactions WHERE referred_id = ?)"""
+            params = [contact_id, contact_id]
+        else:
+            sql += " WHERE i.kind = 'referral'"
+        sql += " ORDER BY i.occurred_at DESC, i.id DESC"
+        return [to.referral(row) for row in self._all(sql, params)]
+
+    def order_count(self, contact_id: int) -> int:
+        """How many orders a contact has (served by the partial orders index)."""
+        return self._one(
+            "SELECT count(*) FROM interactions WHERE contact_id = ? AND kind = 'order'", (contact_id,)
+        )[0]
+
+    def order_near(self, contact_id: int, start: datetime, end: datetime) -> tuple[str | None, int | None] | None:
+        """The contact's latest order in [start, end): (text, cents) (the orders index)."""
+        row = self._one(
+            """SELECT text, amount_cents FROM interactions WHERE contact_id = ? AND kind = 'order'
+               AND occurred_at >= ? AND occurred_at < ? ORDER BY occurred_at DESC LIMIT 1""",
+            (contact_id, to_utc_text(start), to_utc_text(end)),
+        )
+        return (row[0], row[1]) if row else None

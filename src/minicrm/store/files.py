@@ -1,0 +1,80 @@
+"""The database file itself: backup (SQLite's online backup API), restore, the upgrade after a
+restore, health (integrity, foreign keys, schema version, row counts) and sizes on disk.
+No table of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from minicrm.errors import StoreError
+from minicrm.store import migrations
+from minicrm.store.session import Repository, Session, audited, migrate, translate
+
+
+class Files(Repository):
+    def backup_to(self, target: Path) -> None:
+        """A consistent copy in one file, owner-readable only (SQLite's online backup API).
+
+        It copies one snapshot, so other processes may keep writing meanwhile.
+        """
+        target = Path(target).expanduser()
+        try:
+            os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            raise StoreError(f"{target} already exists", "Choose another path, or remove it first") from None
+        except OSError as error:
+            raise StoreError(f"cannot create {target}: {error.strerror}", "Check the path") from None
+        try:
+            dest = sqlite3.connect(target, isolation_level=None)
+            try:
+                self._conn.backup(dest)
+                dest.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+            finally:
+                dest.close()
+        except sqlite3.Error as error:
+            target.unlink(missing_ok=True)
+            raise translate(error, target) from None
+
+    def restore_from(self, source: Session) -> None:
+        """Replace this database's content with ``source``'s, in one step (other readers stay safe)."""
+        try:
+            source.conn.backup(self._conn)
+        except sqlite3.Error as error:
+            raise translate(error, self._store.path) from None
+
+    def upgrade(self, now: datetime) -> None:
+        """Migrate forward if the content is older than this minicrm (after a restore)."""
+        store = self._store
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if version < len(migrations.MIGRATIONS):
+            store.audited = False  # the audit tables may not exist until the migration has run
+            migrate(store, version, now)
+        store.audited = audited(store)
+
+    def health(self) -> dict[str, object]:
+        """What ``doctor`` reports: integrity, foreign keys, schema version, row counts."""
+        try:
+            integrity = [row[0] for row in self._all("PRAGMA integrity_check")]
+            broken_links = len(self._all("PRAGMA foreign_key_check"))
+            schema = self._one("PRAGMA user_version")[0]
+            rows = self._all("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            virtual = [name for name, sql in rows if (sql or "").upper().startswith("CREATE VIRTUAL")]
+            tables = [name for name, _ in rows
+                      if not name.startswith("sqlite_") and name not in virtual
+                      and not any(name.startswith(v + "_") for v in virtual)]  # fmt: skip
+            counts = {name: self._one(f'SELECT count(*) FROM "{name}"')[0] for name in tables}
+        except sqlite3.Error as error:
+            raise translate(error, self._store.path) from None
+        return {"integrity": integrity, "broken_links": broken_links, "schema": schema, "counts": counts}
+
+    def sizes(self) -> dict[str, int]:
+        """Bytes on disk of the database file and its write-ahead log."""
+        sizes = {}
+        for suffix in ("", "-wal"):
+            candidate = Path(str(self._store.path) + suffix)
+            sizes[candidate.name] = candidate.stat().st_size if candidate.exists() else 0
+        return sizes
