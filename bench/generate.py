@@ -217,7 +217,7 @@ def generate(path: Path, contacts: int, seed: int, now_text: str = DEFAULT_NOW) 
                                      {"allergy": "nuts"}, {"vat": f"GB{rng.randint(10**8, 10**9)}"}])  # fmt: skip
             # Ids follow creation time, as they do in a database that grew by hand.
             at = start + timedelta(seconds=span * (i + rng.random()) / contacts * 0.98)
-            contact_id = store.insert_contact(
+            contact_id = store.contacts.add(
                 name=name, org=org, stage=STAGES[stage_index], birthday=birthday, note=note,
                 fields=fields, emails=emails, phones=phones, tags=tags, at=at, uid=_uid(rng),
             )  # fmt: skip
@@ -225,11 +225,11 @@ def generate(path: Path, contacts: int, seed: int, now_text: str = DEFAULT_NOW) 
             created.append(at)
 
             # Stage history: "add" into the first stage, then each move by the user.
-            store.insert_stage_change(contact_id, None, STAGES[0], at, "add")
+            store.contacts.add_stage_change(contact_id, None, STAGES[0], at, "add")
             moved = at
             for step in range(1, stage_index + 1):
                 moved = moved + (now - moved) * rng.uniform(0.05, 0.5)
-                store.insert_stage_change(contact_id, STAGES[step - 1], STAGES[step], moved, "user")
+                store.contacts.add_stage_change(contact_id, STAGES[step - 1], STAGES[step], moved, "user")
                 counts["stage_changes"] += 1
             counts["stage_changes"] += 1
 
@@ -247,7 +247,7 @@ def generate(path: Path, contacts: int, seed: int, now_text: str = DEFAULT_NOW) 
                 amount = Decimal(int(rng.lognormvariate(3.5, 1.0) * 100)) / 100
             # Most are logged as they happen, some a day or two later.
             logged = at if rng.random() < 0.8 else min(now, at + timedelta(hours=rng.uniform(1, 48)))
-            store.insert_interaction(contact_id=ids[i], kind=kind, at=at, text=rng.choice(TEXTS[kind]),
+            store.activity.add(contact_id=ids[i], kind=kind, at=at, text=rng.choice(TEXTS[kind]),
                                      amount=amount, created=logged, uid=_uid(rng))  # fmt: skip
         counts["interactions"] = len(pending)
         del pending
@@ -270,7 +270,7 @@ def generate(path: Path, contacts: int, seed: int, now_text: str = DEFAULT_NOW) 
             due_time = clock(rng.choice([9, 10, 11, 14, 15, 16]), rng.choice([0, 30])) if rng.random() < 0.25 else None
             made = min(now, max(created[i], datetime.combine(due_on, clock(9)).astimezone()
                                 - timedelta(days=rng.randint(1, 90))))  # fmt: skip
-            reminder_id = store.insert_reminder(contact_id=contact_id, text=rng.choice(REMINDER_TEXTS),
+            reminder_id = store.reminders.add(contact_id=contact_id, text=rng.choice(REMINDER_TEXTS),
                                                 due_on=due_on, due_time=due_time, rule=rule, created=made,
                                                 uid=_uid(rng))  # fmt: skip
             if i == bench_contact:

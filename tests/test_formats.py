@@ -124,7 +124,7 @@ def test_markup_in_names_prints_as_typed(cli, name):
 def test_control_characters_from_the_database_never_reach_the_terminal(cli, store, now):
     """Data that bypassed validation (an old import, another tool) is neutralised on output."""
     hostile = "Eve\x1b[2J\x1b]0;pwned\x07\x9b31m"
-    store.insert_contact(name=hostile, org=None, stage="awareness", birthday=None, note="n\x1b[31m",
+    store.contacts.add(name=hostile, org=None, stage="awareness", birthday=None, note="n\x1b[31m",
                          fields={}, emails=[], phones=[], tags=[], at=now)  # fmt: skip
     for fmt in ("tsv", "csv", "table"):
         out = cli.ok("list", "--format", fmt).stdout

@@ -19,19 +19,19 @@ def insight_store(busy_store, now):  # noqa: F811
     s = busy_store
     with s.write():
         for cid in range(1, 201, 3):
-            s.set_contact_cadence(cid, 7)
-            s.insert_interaction(contact_id=cid, kind="order", at=now - timedelta(days=cid), text=None,
+            s.cadence.set_contact(cid, 7)
+            s.activity.add(contact_id=cid, kind="order", at=now - timedelta(days=cid), text=None,
                                  amount=Decimal("12.50"), created=now)  # fmt: skip
-            s.insert_deal(contact_id=cid, title="d", value=Decimal(100), stage="proposal",
+            s.deals.add(contact_id=cid, title="d", value=Decimal(100), stage="proposal",
                           close_on=(now - timedelta(days=cid % 20 - 10)).date(), created=now)  # fmt: skip
-        s.set_tag_cadence("t", 30)
+        s.cadence.set_tag("t", 30)
         for n in range(20):  # quiet for 60 days, cadence 7: overdue
-            cid = s.insert_contact(name=f"Quiet {n}", org=None, stage="purchase", birthday=None, note=None, fields={},
+            cid = s.contacts.add(name=f"Quiet {n}", org=None, stage="purchase", birthday=None, note=None, fields={},
                                    emails=[], phones=[], tags=[], at=now - timedelta(days=90))  # fmt: skip
-            s.insert_interaction(contact_id=cid, kind="call", at=now - timedelta(days=60), text=None, amount=None,
+            s.activity.add(contact_id=cid, kind="call", at=now - timedelta(days=60), text=None, amount=None,
                                  created=now)  # fmt: skip
-            s.set_contact_cadence(cid, 7)
-            s.insert_occasion(contact_id=cid, label="birthday", day="--11-20", lead_days=14, note=None,
+            s.cadence.set_contact(cid, 7)
+            s.occasions.add(contact_id=cid, label="birthday", day="--11-20", lead_days=14, note=None,
                               next_on=(now + timedelta(days=n - 10)).date(),
                               notify_on=(now + timedelta(days=n - 24)).date(), created=now)  # fmt: skip
     return s
@@ -50,9 +50,9 @@ CHECKED = {
     "due --kind occasion": lambda s, now: agenda.due_items(s, now, kinds=["occasion"]),
     "due --week": lambda s, now: agenda.due_items(s, now, week=True),
     "due --kind cadence": lambda s, now: agenda.due_items(s, now, kinds=["cadence"]),
-    "log": lambda s, now: activity.log(s, now, s.get_contact(42), "order", "x", amount="3"),
-    "cadence": lambda s, now: cadence.change(s, now, "14d", contact=s.get_contact(42)),
-    "report's lists": lambda s, now: s.customer_values(now, at_risk=True, limit=10, scored=False),
+    "log": lambda s, now: activity.log(s, now, s.contacts.get(42), "order", "x", amount="3"),
+    "cadence": lambda s, now: cadence.change(s, now, "14d", contact=s.contacts.get(42)),
+    "report's lists": lambda s, now: s.customers.values(now, at_risk=True, limit=10, scored=False),
     "deal list --open": lambda s, now: deals.find(s, open_only=True),
 }
 

@@ -21,13 +21,13 @@ FULL_SCAN = re.compile(r"^SCAN (interactions|reminders|i|r|contact_emails|contac
 def busy_store(store, now):
     with store.write():
         for n in range(200):
-            cid = store.insert_contact(name=f"Person {n}", org="Org", stage="awareness", birthday=None, note=None,
+            cid = store.contacts.add(name=f"Person {n}", org="Org", stage="awareness", birthday=None, note=None,
                                        fields={}, emails=[f"p{n}@x.example"], phones=["+1 555 0100"], tags=["t"],
                                        at=now)  # fmt: skip
             for k in range(5):
-                store.insert_interaction(contact_id=cid, kind="call", at=now - timedelta(days=k * 7), text="hi",
+                store.activity.add(contact_id=cid, kind="call", at=now - timedelta(days=k * 7), text="hi",
                                          amount=None, created=now)  # fmt: skip
-            store.insert_reminder(contact_id=cid, text="r", due_on=(now + timedelta(days=n - 100)).date(),
+            store.reminders.add(contact_id=cid, text="r", due_on=(now + timedelta(days=n - 100)).date(),
                                   due_time=None, rule=None, created=now)  # fmt: skip
     return store
 
@@ -61,10 +61,10 @@ EVERYDAY = {
     "show by exact name": lambda s, now: contacts.resolve(s, "person 42"),
     "list --limit 50": lambda s, now: list(contacts.find(s, now, limit=50)),
     "list --tag": lambda s, now: list(contacts.find(s, now, tags=["t"], limit=50)),
-    "history CONTACT": lambda s, now: list(activity.history(s, now, s.get_contact(42))),
+    "history CONTACT": lambda s, now: list(activity.history(s, now, s.contacts.get(42))),
     "history --since": lambda s, now: list(activity.history(s, now, since="3 days ago")),
-    "log": lambda s, now: activity.log(s, now, s.get_contact(42), "call", "x"),
-    "remind": lambda s, now: reminders.add(s, now, s.get_contact(42), "x", "tomorrow"),
+    "log": lambda s, now: activity.log(s, now, s.contacts.get(42), "call", "x"),
+    "remind": lambda s, now: reminders.add(s, now, s.contacts.get(42), "x", "tomorrow"),
     "done": lambda s, now: reminders.complete(s, now, [7]),
     "snooze": lambda s, now: reminders.snooze(s, now, 8, "tomorrow"),
 }

@@ -119,7 +119,7 @@ def test_read_only_database_as_root_too(cli, isolated):
         from datetime import datetime
 
         with store.write():
-            store.insert_stage_change(1, None, "purchase", datetime.now().astimezone(), "user")
+            store.contacts.add_stage_change(1, None, "purchase", datetime.now().astimezone(), "user")
 
 
 def test_a_locked_database_gives_a_clear_error_and_no_damage(cli, isolated, monkeypatch):
@@ -140,10 +140,10 @@ def test_a_locked_database_gives_a_clear_error_and_no_damage(cli, isolated, monk
 def test_a_write_that_fails_midway_leaves_nothing(store, now):
     with pytest.raises(RuntimeError):
         with store.write():
-            store.insert_contact(name="Half", org=None, stage="awareness", birthday=None, note=None,
+            store.contacts.add(name="Half", org=None, stage="awareness", birthday=None, note=None,
                                  fields={}, emails=["h@x.example"], phones=[], tags=["t"], at=now)  # fmt: skip
             raise RuntimeError("crash between two statements")
-    assert store.count_contacts() == 0
+    assert store.contacts.count() == 0
     assert store.conn.execute("SELECT count(*) FROM contact_emails").fetchone()[0] == 0
 
 

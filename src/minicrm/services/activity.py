@@ -48,13 +48,13 @@ def log(store: Store, now: datetime, contact: Contact, kind: str, text: str | No
         if referred.id == contact.id:
             raise InvalidValue(f"{contact.name} cannot refer themselves", "Name the contact they introduced")
     with store.write():
-        interaction_id = store.insert_interaction(
+        interaction_id = store.activity.add(
             contact_id=contact.id, kind=clean_kind, at=moment, text=clean_text, amount=value, created=now
         )
         if referred is not None:
-            store.set_referred(interaction_id, referred.id)
+            store.activity.set_referred(interaction_id, referred.id)
         apply_rules(store, now, contact.id, clean_kind)
-    return store.get_interaction(interaction_id)
+    return store.activity.get(interaction_id)
 
 
 def history(store: Store, now: datetime, contact: Contact | None = None, *, kinds: Sequence[str] = (),
@@ -64,7 +64,7 @@ def history(store: Store, now: datetime, contact: Contact | None = None, *, kind
     end = dates.parse_when(until, now, prefer="past").end() if until else None
     if start and end and start > end:
         raise InvalidValue("--since is later than --until", "Swap them")
-    return store.list_interactions(
+    return store.activity.list(
         contact_id=contact.id if contact else None,
         kinds=[choose(k, KINDS, "kind of interaction") for k in kinds],
         since=start,
@@ -78,13 +78,13 @@ def referrals(store: Store, contact: str | None = None) -> list[Referral]:
     from minicrm.services import contacts
 
     found = contacts.resolve(store, contact) if contact else None
-    return store.referrals(found.id if found else None)
+    return store.activity.referrals(found.id if found else None)
 
 
 def rule_target(store: Store, contact_id: int, kind: str) -> tuple[str, str] | None:
     """The stage a just-logged interaction calls for, and why; None when no rule applies."""
     if kind == "order":
-        count = store.order_count(contact_id)
+        count = store.activity.order_count(contact_id)
         stage = ORDER_STAGES.get(count)
         if stage:
             return stage, "first order" if count == 1 else "second order"
@@ -102,9 +102,9 @@ def apply_rules(store: Store, now: datetime, contact_id: int, kind: str) -> tupl
     if target is None:
         return None
     stage, reason = target
-    current = store.contact_stage(contact_id)
+    current = store.contacts.stage_of(contact_id)
     if current is None or STAGES.index(stage) <= STAGES.index(current):
         return None  # never backwards, nothing to do when already there
-    store.update_contact(contact_id, now, stage=stage)
-    store.insert_stage_change(contact_id, current, stage, now, "rule")
+    store.contacts.update(contact_id, now, stage=stage)
+    store.contacts.add_stage_change(contact_id, current, stage, now, "rule")
     return current, stage, reason

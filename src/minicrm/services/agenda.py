@@ -92,7 +92,7 @@ class Agenda:
         return (self.first is None or day >= self.first) and day <= self.last
 
     def look_up_worth(self, contact_ids: Iterable[int]) -> None:
-        self.worth.update(self.store.lifetime_cents([c for c in contact_ids if c not in self.worth]))
+        self.worth.update(self.store.customers.lifetime_cents([c for c in contact_ids if c not in self.worth]))
 
     def valued(self, kind: str, late: int, contact_id: int, reason: str) -> tuple[str, int]:
         """The reason, with what the customer is worth, and the urgency."""
@@ -107,7 +107,7 @@ class Agenda:
 
 def reminder_items(agenda: Agenda) -> list[DueItem]:
     """Open reminders due in the window."""
-    reminders = agenda.store.open_reminders(due_from=agenda.first, due_until=agenda.last, today=agenda.day)
+    reminders = agenda.store.reminders.open(due_from=agenda.first, due_until=agenda.last, today=agenda.day)
     agenda.look_up_worth(r.contact_id for r in reminders)
     items = []
     for r in reminders:
@@ -121,7 +121,7 @@ def reminder_items(agenda: Agenda) -> list[DueItem]:
 def cadence_items(agenda: Agenda) -> list[DueItem]:
     """Contacts whose keep-in-touch cadence says it is time to get in touch."""
     day = agenda.day
-    touches = [(row, row.next_touch_at.date()) for row in agenda.store.touches_due(agenda.after_last())]
+    touches = [(row, row.next_touch_at.date()) for row in agenda.store.cadence.touches_due(agenda.after_last())]
     touches = [(row, touch_day) for row, touch_day in touches if agenda.in_window(touch_day)]
     agenda.look_up_worth(row.id for row, _ in touches)
     items = []
@@ -143,8 +143,8 @@ def cadence_items(agenda: Agenda) -> list[DueItem]:
 def deal_items(agenda: Agenda) -> list[DueItem]:
     """Open deals whose close date is in the window (or past)."""
     day = agenda.day
-    deals = [d for d in agenda.store.deals_closing_by(agenda.last) if agenda.in_window(d.close_on)]
-    reach = agenda.store.contact_reach([d.contact_id for d in deals])
+    deals = [d for d in agenda.store.deals.closing_by(agenda.last) if agenda.in_window(d.close_on)]
+    reach = agenda.store.contacts.reach([d.contact_id for d in deals])
     items = []
     for d in deals:
         state, late = lateness(d.close_on, day)
@@ -166,7 +166,7 @@ def reorder_items(agenda: Agenda) -> list[DueItem]:
     (after that they are at risk, which ``minicrm at-risk`` lists)."""
     day = agenda.day
     items = []
-    for row in agenda.store.reorders_due(agenda.after_last(), dates.midnight(day)):
+    for row in agenda.store.customers.reorders_due(agenda.after_last(), dates.midnight(day)):
         agenda.worth[row.contact_id] = row.cents  # the row has it: no lookup
         predicted = row.reorder_at.date()
         if not agenda.in_window(predicted):
@@ -189,7 +189,7 @@ def occasion_items(agenda: Agenda) -> list[DueItem]:
     Passed ones roll to next year (written when the store is writable)."""
     store, day = agenda.store, agenda.day
     found, rolled = [], []
-    for o in store.occasions_notifying_by(agenda.last):
+    for o in store.occasions.notifying_by(agenda.last):
         next_on, notify_on = o.next_on, o.notify_on
         if next_on < day:  # passed: roll to the next occurrence
             next_on = next_occurrence(o.date, day)
@@ -201,15 +201,15 @@ def occasion_items(agenda: Agenda) -> list[DueItem]:
     if rolled and not store.readonly:
         with store.write():
             for occasion_id, next_on, notify_on in rolled:
-                store.reschedule_occasion(occasion_id, next_on, notify_on)
+                store.occasions.reschedule(occasion_id, next_on, notify_on)
     agenda.look_up_worth(o.contact_id for o, _, _ in found)
-    reach = store.contact_reach([o.contact_id for o, _, _ in found])
+    reach = store.contacts.reach([o.contact_id for o, _, _ in found])
     items = []
     for o, next_on, notify_on in found:
         until = (next_on - day).days
         when = "today" if until == 0 else f"in {dates.plural(until, 'day')}"
         last_year = on_year(o.date[-5:], next_on.year - 1)
-        order = store.order_near(o.contact_id, dates.midnight(last_year - timedelta(days=LAST_YEAR_BEFORE)),
+        order = store.activity.order_near(o.contact_id, dates.midnight(last_year - timedelta(days=LAST_YEAR_BEFORE)),
                                  dates.midnight(last_year + timedelta(days=LAST_YEAR_AFTER + 1)))  # fmt: skip
         said = "no order around it last year"
         if order:

@@ -38,7 +38,7 @@ def entries(store: Store, contact: Contact | None = None, limit: int | None = No
     if limit is not None and limit < 0:
         raise InvalidValue("--limit takes a number (0 or more)", "E.g. --limit 50")
     limit = min(limit, 2**63 - 1) if limit is not None else None
-    for row in store.audit_entries(contact_id=contact.id if contact else None, limit=limit):
+    for row in store.audit.entries(contact_id=contact.id if contact else None, limit=limit):
         yield AuditEntry(change_id=row.change_id, at=row.at, user=row.user, command=row.command, table=row.table,
                          action=row.action, contact_id=row.contact_id,
                          summary=summarise(row.action, row.old, row.new), old=row.old, new=row.new)  # fmt: skip
@@ -49,7 +49,7 @@ def undo(store: Store, count: int = 1) -> list[Change]:
     if count < 1:
         raise InvalidValue(f"cannot undo {count} changes", "Give a number of changes, 1 or more")
     with store.write():
-        recent = store.recent_changes(min(count, 2**63 - 1), before=store.change_id)
+        recent = store.audit.recent(min(count, 2**63 - 1), before=store.change_id)
         if not recent:
             raise Conflict("there is nothing to undo", "See: minicrm audit")
         if len(recent) < count:
@@ -58,5 +58,5 @@ def undo(store: Store, count: int = 1) -> list[Change]:
         if final:
             raise Conflict(f"change {final[0].id} ({final[0].command or 'an erasure'}) can never be undone, "
                            "and undo goes back in order", "Erasures by minicrm forget are final")  # fmt: skip
-        store.revert([change.id for change in recent])
+        store.audit.revert([change.id for change in recent])
     return recent

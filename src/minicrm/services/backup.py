@@ -48,7 +48,7 @@ def backup(store: Store, now: datetime, target: str | Path | None = None) -> Pat
                          "Give another path") from None  # fmt: skip
     if same:
         raise StoreError("the backup cannot be the database itself", "Give another path")
-    store.backup_to(path)
+    store.files.backup_to(path)
     return path
 
 
@@ -56,7 +56,7 @@ def check_backup(source: str | Path) -> dict[str, object]:
     """Refuse a file that is damaged, not minicrm's, or from a newer minicrm; else its health."""
     candidate = open_readonly(source)
     try:
-        health = candidate.health()
+        health = candidate.files.health()
     finally:
         candidate.close()
     latest = len(migrations.MIGRATIONS)
@@ -82,13 +82,13 @@ def restore(store: Store, now: datetime, source: str | Path) -> Path:
         raise StoreError("that is the database itself", "Give the path of a backup")
     check_backup(source)
     aside = _free(store.path.with_name(f"{store.path.stem}-replaced-{_stamp(now)}.db"))
-    store.backup_to(aside)
+    store.files.backup_to(aside)
     candidate = open_readonly(source)
     try:
-        store.restore_from(candidate)
+        store.files.restore_from(candidate)
     finally:
         candidate.close()
-    store.upgrade(now)
+    store.files.upgrade(now)
     return aside
 
 
@@ -102,7 +102,7 @@ def _size(n: int) -> str:
 
 def doctor(store: Store) -> list[HealthCheck]:
     """Integrity, foreign keys, schema version, file sizes and row counts."""
-    health = store.health()
+    health = store.files.health()
     latest = len(migrations.MIGRATIONS)
     integrity = health["integrity"]
     checks = [
@@ -111,6 +111,6 @@ def doctor(store: Store) -> list[HealthCheck]:
                     "ok" if not health["broken_links"] else f"{health['broken_links']} rows point nowhere"),
         HealthCheck("schema", health["schema"] == latest, f"version {health['schema']} of {latest}"),
     ]  # fmt: skip
-    checks += [HealthCheck(f"size {name}", True, _size(size)) for name, size in store.file_sizes().items()]
+    checks += [HealthCheck(f"size {name}", True, _size(size)) for name, size in store.files.sizes().items()]
     checks += [HealthCheck(f"rows {table}", True, str(count)) for table, count in health["counts"].items()]
     return checks

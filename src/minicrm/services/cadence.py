@@ -42,12 +42,12 @@ def change(store: Store, now: datetime, period: str, *, contact: Contact | None 
     days = parse(period)
     with store.write():
         if contact is not None:
-            store.set_contact_cadence(contact.id, days)
+            store.cadence.set_contact(contact.id, days)
         else:
             tag = normalise_tag(tag)
-            store.set_tag_cadence(tag, days)
+            store.cadence.set_tag(tag, days)
     if contact is not None:
-        _, _, next_touch = store.touch_of(contact.id)
+        _, _, next_touch = store.cadence.touch_of(contact.id)
         return Cadence(target="contact", contact_id=contact.id, name=contact.name, days=days,
                        next_touch_on=dates.local(next_touch).date() if next_touch else None)  # fmt: skip
     return Cadence(target="tag", contact_id=None, name=tag, days=days)

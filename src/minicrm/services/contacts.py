@@ -21,9 +21,9 @@ from minicrm.store.api import CONTACT_SORTS, ContactQuery
 
 def _check_emails_free(store: Store, emails: Iterable[str], contact_id: int | None = None) -> None:
     for email in emails:
-        owners = [owner for owner in store.contact_ids_by_email(email) if owner != contact_id]
+        owners = [owner for owner in store.contacts.ids_by_email(email) if owner != contact_id]
         if owners:
-            other = store.get_contact(owners[0])
+            other = store.contacts.get(owners[0])
             raise Conflict(f"{email} already belongs to contact {other.id} ({other.name})",
                            f"Use: minicrm edit {other.id} ...")  # fmt: skip
 
@@ -34,20 +34,20 @@ def resolve(store: Store, ref: str) -> Contact:
     if not text:
         raise InvalidValue("the contact is empty", "Give an id, an email or a name")
     if text.isascii() and text.isdigit():
-        contact = store.get_contact(int(text)) if int(text) <= MAX_ID else None
+        contact = store.contacts.get(int(text)) if int(text) <= MAX_ID else None
         if contact is None:
             raise NotFound(f"there is no contact with id {text}", "Try: minicrm list")
         return contact
     if "@" in text:
-        ids = store.contact_ids_by_email(text.lower())
+        ids = store.contacts.ids_by_email(text.lower())
         if len(ids) == 1:
-            return store.get_contact(ids[0])
+            return store.contacts.get(ids[0])
     folded = text.casefold()
-    candidates = store.contacts_named(folded, exact=True, limit=11)
+    candidates = store.contacts.named(folded, exact=True, limit=11)
     if not candidates:
-        candidates = store.contacts_named(folded, exact=False, limit=11)
+        candidates = store.contacts.named(folded, exact=False, limit=11)
     if len(candidates) == 1:
-        return store.get_contact(candidates[0][0])
+        return store.contacts.get(candidates[0][0])
     if not candidates:
         raise NotFound(f'no contact matches "{text}"', f'Try: minicrm list --search "{text}"')
     shown = ", ".join(f"{cid} {name}" for cid, name in candidates[:10])
@@ -89,9 +89,9 @@ def add(store: Store, now: datetime, name: str, *, emails: Sequence[str] = (),
         _check_emails_free(store, values["emails"])
         if not force:
             privacy.check_not_erased(store, values["emails"], values["phones"])
-        contact_id = store.insert_contact(at=now, **values)
-        store.insert_stage_change(contact_id, None, values["stage"], now, "add")
-    return store.get_contact(contact_id)
+        contact_id = store.contacts.add(at=now, **values)
+        store.contacts.add_stage_change(contact_id, None, values["stage"], now, "add")
+    return store.contacts.get(contact_id)
 
 
 def edit(store: Store, now: datetime, contact: Contact, *, name: str | None = None,
@@ -138,16 +138,16 @@ def edit(store: Store, now: datetime, contact: Contact, *, name: str | None = No
         if new_emails:
             _check_emails_free(store, new_emails, contact.id)
         if columns or any(v is not None for v in (new_emails, new_phones, new_tags)):
-            store.update_contact(contact.id, now, **columns)
-            store.replace_lists(contact.id, emails=new_emails, phones=new_phones, tags=new_tags)
+            store.contacts.update(contact.id, now, **columns)
+            store.contacts.replace_lists(contact.id, emails=new_emails, phones=new_phones, tags=new_tags)
         if new_stage and new_stage != contact.stage:
             change_stage(store, now, contact.id, contact.stage, new_stage, "user")
-    return store.get_contact(contact.id)
+    return store.contacts.get(contact.id)
 
 
 def change_stage(store: Store, now: datetime, contact_id: int, old: str, new: str, source: str) -> None:
-    store.update_contact(contact_id, now, stage=new)
-    store.insert_stage_change(contact_id, old, new, now, source)
+    store.contacts.update(contact_id, now, stage=new)
+    store.contacts.add_stage_change(contact_id, old, new, now, source)
 
 
 def set_stage(store: Store, now: datetime, contact: Contact, stage: str) -> tuple[Contact, bool]:
@@ -157,12 +157,12 @@ def set_stage(store: Store, now: datetime, contact: Contact, stage: str) -> tupl
         return contact, False
     with store.write():
         change_stage(store, now, contact.id, contact.stage, new, "user")
-    return store.get_contact(contact.id), True
+    return store.contacts.get(contact.id), True
 
 
 def delete(store: Store, contact: Contact) -> None:
     with store.write():
-        store.delete_contact(contact.id)
+        store.contacts.delete(contact.id)
 
 
 def query(now: datetime, *, tags: Sequence[str] = (), stage: str | None = None,
@@ -193,19 +193,19 @@ def query(now: datetime, *, tags: Sequence[str] = (), stage: str | None = None,
 
 def find(store: Store, now: datetime, **filters: object) -> Iterator[Contact]:
     """Contacts matching the filters of ``minicrm list`` (see ``contact_query``)."""
-    return store.list_contacts(query(now, **filters))
+    return store.contacts.list(query(now, **filters))
 
 
 def count(store: Store, now: datetime, **filters: object) -> int:
-    return store.count_contacts(query(now, **filters))
+    return store.contacts.count(query(now, **filters))
 
 
 def show(store: Store, now: datetime, contact: Contact, recent: int = 10) -> ContactDetail:
     today = now.date()
     return ContactDetail(
         contact=contact,
-        interactions=tuple(store.list_interactions(contact_id=contact.id, limit=recent)),
-        reminders=tuple(store.open_reminders(contact_id=contact.id, today=today)),
-        stage_history=tuple(store.stage_history(contact.id)),
-        consent=tuple(store.current_consent(contact.id)),
+        interactions=tuple(store.activity.list(contact_id=contact.id, limit=recent)),
+        reminders=tuple(store.reminders.open(contact_id=contact.id, today=today)),
+        stage_history=tuple(store.contacts.stage_history(contact.id)),
+        consent=tuple(store.privacy.current_consent(contact.id)),
     )

@@ -50,7 +50,7 @@ def find(store: Store, now: datetime, *, group: str | None = None, sort: str = "
     clean_sort = choose(sort, CUSTOMER_SORTS, "sort order")
     if limit is not None and limit < 0:
         raise InvalidValue("--limit takes a number (0 or more)", "E.g. --limit 20")
-    rows = store.customer_values(now, group=clean_group, order=clean_sort, limit=limit)
+    rows = store.customers.values(now, group=clean_group, order=clean_sort, limit=limit)
     return [customer_value(row, now) for row in rows]
 
 
@@ -58,4 +58,4 @@ def at_risk(store: Store, now: datetime, limit: int | None = None) -> list[Custo
     """Customers silent for more than twice their own median gap between orders, most valuable first."""
     if limit is not None and limit < 0:
         raise InvalidValue("--limit takes a number (0 or more)", "E.g. --limit 20")
-    return [customer_value(row, now) for row in store.customer_values(now, at_risk=True, limit=limit)]
+    return [customer_value(row, now) for row in store.customers.values(now, at_risk=True, limit=limit)]

@@ -28,21 +28,21 @@ def add(store: Store, now: datetime, contact: Contact, title: str, value: str | 
     clean_stage = choose(stage, DEAL_STAGES, "deal stage") if stage else "lead"
     close_on = dates.parse_when(close, now, prefer="future").day if close else None
     with store.write():
-        deal_id = store.insert_deal(contact_id=contact.id, title=clean_title, value=amount, stage=clean_stage,
+        deal_id = store.deals.add(contact_id=contact.id, title=clean_title, value=amount, stage=clean_stage,
                                     close_on=close_on, created=now)  # fmt: skip
         if clean_stage == "won":
-            _log_win(store, now, store.get_deal(deal_id))
-    return store.get_deal(deal_id)
+            _log_win(store, now, store.deals.get(deal_id))
+    return store.deals.get(deal_id)
 
 
 def _log_win(store: Store, now: datetime, deal: Deal) -> None:
     """A won deal is an order: logged as one (its value the amount), so the lifecycle rules apply."""
-    activity.log(store, now, store.get_contact(deal.contact_id), "order",
+    activity.log(store, now, store.contacts.get(deal.contact_id), "order",
                  f"Won deal #{deal.id}: {deal.title}", amount=str(deal.value))  # fmt: skip
 
 
 def get(store: Store, deal_id: int) -> Deal:
-    deal = store.get_deal(deal_id)
+    deal = store.deals.get(deal_id)
     if deal is None:
         raise NotFound(f"there is no deal with id {deal_id}", "Try: minicrm deal list")
     return deal
@@ -55,10 +55,10 @@ def move(store: Store, now: datetime, deal_id: int, stage: str) -> Deal:
     if new == deal.stage:
         return deal
     with store.write():
-        store.move_deal(deal.id, new, now)
+        store.deals.move(deal.id, new, now)
         if new == "won":
             _log_win(store, now, deal)
-    return store.get_deal(deal.id)
+    return store.deals.get(deal.id)
 
 
 def find(store: Store, *, stages: Sequence[str] = (), contact: str | None = None,
@@ -67,12 +67,12 @@ def find(store: Store, *, stages: Sequence[str] = (), contact: str | None = None
     if open_only:
         wanted = [s for s in (wanted or DEAL_STAGES) if s not in ("won", "lost")] or ["-"]
     found = contacts.resolve(store, contact) if contact else None
-    return store.list_deals(stages=wanted, contact_id=found.id if found else None)
+    return store.deals.list(stages=wanted, contact_id=found.id if found else None)
 
 
 def pipeline(store: Store) -> list[PipelineStage]:
     """Count, value and probability-weighted value per deal stage (every stage, in order)."""
-    totals = store.pipeline()
+    totals = store.deals.pipeline()
     rows = []
     for stage in DEAL_STAGES:
         count, cents = totals.get(stage, (0, 0))

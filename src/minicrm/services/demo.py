@@ -76,7 +76,7 @@ DEALS = [
 
 def fill(store: Store, now: datetime) -> dict[str, int]:
     """Fill an empty store; refuses one that already holds contacts."""
-    if store.count_contacts():
+    if store.contacts.count():
         raise Conflict(f"{store.path} already holds contacts; the demo only fills an empty database",
                        "Try: minicrm demo --db /tmp/minicrm-demo.db")  # fmt: skip
     with store.write():

@@ -23,12 +23,12 @@ def find(store: Store, *, threshold: int = NAME_SIMILARITY) -> list[DuplicatePai
         raise InvalidValue(f"--threshold {threshold} is not between 1 and 100", "E.g. --threshold 85")
     reasons: dict[tuple[int, int], list[str]] = {}
     scores: dict[tuple[int, int], int] = {}
-    for kind, value, ids in store.shared_values():
+    for kind, value, ids in store.contacts.shared_values():
         for n, a in enumerate(ids):
             for b in ids[n + 1:]:
                 reasons.setdefault((a, b), []).append(f"same {kind} {value}")
                 scores[(a, b)] = 100
-    groups = list(store.contacts_sharing_an_org())
+    groups = list(store.contacts.sharing_an_org())
     if groups:
         from rapidfuzz import fuzz, utils
 
@@ -49,7 +49,7 @@ def find(store: Store, *, threshold: int = NAME_SIMILARITY) -> list[DuplicatePai
         names.setdefault(a, None)
         names.setdefault(b, None)
     for contact_id in names:
-        names[contact_id] = store.get_contact(contact_id).name
+        names[contact_id] = store.contacts.get(contact_id).name
     return [DuplicatePair(a, names[a], b, names[b], "; ".join(why), scores[(a, b)])
             for (a, b), why in sorted(reasons.items(), key=lambda item: (-scores[item[0]], item[0]))]  # fmt: skip
 
@@ -72,12 +72,12 @@ def merge(store: Store, now: datetime, keep: Contact, other: Contact) -> tuple[C
     if fields:
         columns["fields"] = {**keep.fields, **fields}
     with store.write():
-        moved = store.move_contact_records(other.id, keep.id)
-        store.delete_contact(other.id)  # after the move: its emails, phones and tags go with it
-        store.update_contact(keep.id, now, **columns)
-        store.replace_lists(keep.id, emails=[*keep.emails, *emails], phones=[*keep.phones, *phones],
+        moved = store.contacts.move_records(other.id, keep.id)
+        store.contacts.delete(other.id)  # after the move: its emails, phones and tags go with it
+        store.contacts.update(keep.id, now, **columns)
+        store.contacts.replace_lists(keep.id, emails=[*keep.emails, *emails], phones=[*keep.phones, *phones],
                             tags=[*keep.tags, *tags])  # fmt: skip
-    merged = store.get_contact(keep.id)
+    merged = store.contacts.get(keep.id)
     result = MergeResult(
         id=keep.id, name=merged.name, merged_id=other.id, merged_name=other.name,
         interactions=moved["interactions"], reminders=moved["reminders"], stage_changes=moved["stage_changes"],

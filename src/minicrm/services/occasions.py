@@ -53,18 +53,18 @@ def add(store: Store, now: datetime, contact: Contact, when: str, *, label: str 
     clean_label = clean_line(label, "label", limit=50)
     next_on = next_occurrence(stored, now.date())
     with store.write():
-        occasion_id = store.insert_occasion(contact_id=contact.id, label=clean_label, day=stored, lead_days=lead_days,
+        occasion_id = store.occasions.add(contact_id=contact.id, label=clean_label, day=stored, lead_days=lead_days,
                                             note=clean_line(note, "note", required=False) if note else None,
                                             next_on=next_on, notify_on=next_on - timedelta(days=lead_days),
                                             created=now)  # fmt: skip
-    return store.get_occasion(occasion_id)
+    return store.occasions.get(occasion_id)
 
 
 def find(store: Store) -> list[Occasion]:
-    return store.list_occasions()
+    return store.occasions.list()
 
 
 def delete(store: Store, occasion_id: int) -> None:
     with store.write():
-        if not store.delete_occasion(occasion_id):
+        if not store.occasions.delete(occasion_id):
             raise NotFound(f"there is no occasion with id {occasion_id}", "See: minicrm occasion list")

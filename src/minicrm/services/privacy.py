@@ -24,7 +24,7 @@ def erasure_hashes(store: Store, emails: Iterable[str] = (), phones: Iterable[st
     """Salted hashes by which an erased person is remembered (emails lower-case, phones digits only)."""
     import hashlib
 
-    salt = store.privacy_salt()
+    salt = store.privacy.salt()
     keys = [f"email:{e.strip().lower()}" for e in emails]
     keys += [f"phone:{''.join(ch for ch in p if ch.isdigit())}" for p in phones]
     return [hashlib.sha256(f"{salt}:{key}".encode()).hexdigest() for key in keys]
@@ -34,7 +34,7 @@ def check_not_erased(store: Store, emails: Sequence[str], phones: Sequence[str])
     for kind, values in (("email", emails), ("phone", phones)):
         for value in values:
             args = ([value], []) if kind == "email" else ([], [value])
-            if store.erased_hashes(erasure_hashes(store, *args)):
+            if store.privacy.erased_hashes(erasure_hashes(store, *args)):
                 raise Conflict(f"the {kind} {value} belongs to a person erased at their request",
                                "Add them again only if they asked to come back: add --force")  # fmt: skip
 
@@ -49,13 +49,13 @@ def record_consent(store: Store, now: datetime, contact: Contact, action: str, p
     if moment > now:
         raise InvalidValue(f"{at!r} is in the future", "Consent is recorded when it was given, e.g. --at today")
     with store.write():
-        consent_id = store.insert_consent(contact_id=contact.id, purpose=clean_purpose, granted=granted,
+        consent_id = store.privacy.add_consent(contact_id=contact.id, purpose=clean_purpose, granted=granted,
                                           at=moment, source=clean_source, recorded=now)  # fmt: skip
-    return next(k for k in store.consent_history(contact.id) if k.id == consent_id)
+    return next(k for k in store.privacy.consent_history(contact.id) if k.id == consent_id)
 
 
 def consent_history(store: Store, contact: Contact) -> list[Consent]:
-    return store.consent_history(contact.id)
+    return store.privacy.consent_history(contact.id)
 
 
 def access_report(store: Store, now: datetime, contact: Contact) -> AccessReport:
@@ -66,10 +66,10 @@ def access_report(store: Store, now: datetime, contact: Contact) -> AccessReport
     return AccessReport(
         generated_at=now,
         contact=contact,
-        interactions=tuple(store.list_interactions(contact_id=contact.id)),
-        reminders=tuple(store.reminders_of(contact.id, today)),
-        consent=tuple(store.consent_history(contact.id)),
-        stage_history=tuple(store.stage_history(contact.id)),
+        interactions=tuple(store.activity.list(contact_id=contact.id)),
+        reminders=tuple(store.reminders.of_contact(contact.id, today)),
+        consent=tuple(store.privacy.consent_history(contact.id)),
+        stage_history=tuple(store.contacts.stage_history(contact.id)),
         audit=tuple(audit.entries(store, contact)),
     )
 
@@ -84,13 +84,13 @@ def forget(store: Store, now: datetime, contact: Contact) -> Erasure:
     if contact.uid == "erased-people":
         raise InvalidValue("the placeholder for erased people's amounts holds no personal data",
                            "Delete it with minicrm rm if you no longer need those amounts")  # fmt: skip
-    interactions = list(store.list_interactions(contact_id=contact.id))
+    interactions = list(store.activity.list(contact_id=contact.id))
     amounts = [i for i in interactions if i.amount is not None]
     hashes = erasure_hashes(store, contact.emails, contact.phones)
     with store.write():
-        store.mark_change_final()
-        keep = store.placeholder_contact(PLACEHOLDER, now) if amounts else None
-        store.erase_contact(contact.id, hashes, now, keep)
-    scrubbed = store.scrub_files()
+        store.audit.mark_final()
+        keep = store.privacy.placeholder_contact(PLACEHOLDER, now) if amounts else None
+        store.privacy.erase(contact.id, hashes, now, keep)
+    scrubbed = store.privacy.scrub_files()
     return Erasure(contact_id=contact.id, name=contact.name, interactions_removed=len(interactions) - len(amounts),
                    amounts_kept=len(amounts), hashes_kept=len(hashes), files_scrubbed=scrubbed)  # fmt: skip

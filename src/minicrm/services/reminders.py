@@ -22,15 +22,15 @@ def add(store: Store, now: datetime, contact: Contact, text: str, on: str,
     when = dates.parse_when(on, now, prefer="future")
     rule = str(dates.parse_rule(every)) if every else None
     with store.write():
-        reminder_id = store.insert_reminder(
+        reminder_id = store.reminders.add(
             contact_id=contact.id, text=clean_text, due_on=when.day, due_time=when.time, rule=rule, created=now
         )
-    return store.get_reminders([reminder_id], today=now.date())[reminder_id]
+    return store.reminders.get_many([reminder_id], today=now.date())[reminder_id]
 
 
 def _found(store: Store, ids: Iterable[int]) -> list[Reminder]:
     wanted = unique(ids)
-    found = store.get_reminders([i for i in wanted if 0 <= i <= MAX_ID])
+    found = store.reminders.get_many([i for i in wanted if 0 <= i <= MAX_ID])
     missing = [i for i in wanted if i not in found]
     if missing:
         raise NotFound(f"there is no reminder with id {missing[0]}", "Try: minicrm due --week")
@@ -45,14 +45,14 @@ def complete(store: Store, now: datetime, ids: Iterable[int]) -> list[Reminder]:
         for reminder in reminders:
             if reminder.status == "done":
                 raise Conflict(f"reminder {reminder.id} is already done", "See: minicrm due")
-            anchor, scheduled = store.reminder_schedule(reminder.id)
-            store.add_completion(reminder.id, scheduled, now)
+            anchor, scheduled = store.reminders.schedule(reminder.id)
+            store.reminders.add_completion(reminder.id, scheduled, now)
             if reminder.rule:
                 following = dates.next_occurrence(anchor, dates.parse_rule(reminder.rule), max(scheduled, today))
-                store.update_reminder(reminder.id, now, due_on=following, scheduled_on=following, snoozed=False)
+                store.reminders.update(reminder.id, now, due_on=following, scheduled_on=following, snoozed=False)
             else:
-                store.update_reminder(reminder.id, now, status="done", done_at=now)
-    updated = store.get_reminders([r.id for r in reminders], today=today)
+                store.reminders.update(reminder.id, now, status="done", done_at=now)
+    updated = store.reminders.get_many([r.id for r in reminders], today=today)
     return [updated[r.id] for r in reminders]
 
 
@@ -65,7 +65,7 @@ def snooze(store: Store, now: datetime, reminder_id: int, until: str) -> Reminde
     if when.day < now.date() or (when.time and when.start() <= now):
         raise InvalidValue(f"{until!r} is in the past", "Snooze to a later time, e.g. --until tomorrow")
     with store.write():
-        store.update_reminder(
+        store.reminders.update(
             reminder.id, now, due_on=when.day, due_time=when.time or reminder.due_time, snoozed=True
         )
-    return store.get_reminders([reminder.id], today=now.date())[reminder.id]
+    return store.reminders.get_many([reminder.id], today=now.date())[reminder.id]

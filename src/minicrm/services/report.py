@@ -32,8 +32,8 @@ def build(store: Store, now: datetime, since: str | None = None, until: str | No
         raise InvalidValue("--since is later than --until", "Swap them")
     window = (dates.midnight(start_day), dates.midnight(end_day + timedelta(days=1)))
 
-    counts = store.stage_counts()
-    entries = store.stage_entries(*window)
+    counts = store.customers.stage_counts()
+    entries = store.customers.stage_entries(*window)
     funnel, previous = [], None
     for index, stage in enumerate(STAGES):
         reached = sum(counts.get(s, 0) for s in STAGES[index:])
@@ -44,11 +44,11 @@ def build(store: Store, now: datetime, since: str | None = None, until: str | No
 
     week_start = end_day - timedelta(days=end_day.weekday())
     weeks = [week_start - timedelta(weeks=k) for k in range(11, -1, -1)]
-    week_counts = store.interaction_counts([(dates.midnight(w), dates.midnight(w + timedelta(days=7))) for w in weeks])
+    week_counts = store.customers.interaction_counts([(dates.midnight(w), dates.midnight(w + timedelta(days=7))) for w in weeks])
     months = [_month_start(end_day, k) for k in range(11, -1, -1)]
-    month_totals = store.order_totals([(dates.midnight(m), dates.midnight(_month_start(m, -1))) for m in months])
-    (window_interactions,) = store.interaction_counts([window])
-    ((window_orders, window_cents),) = store.order_totals([window])
+    month_totals = store.customers.order_totals([(dates.midnight(m), dates.midnight(_month_start(m, -1))) for m in months])
+    (window_interactions,) = store.customers.interaction_counts([window])
+    ((window_orders, window_cents),) = store.customers.order_totals([window])
     today = now.date()
     return Report(
         since=start_day,
@@ -62,13 +62,13 @@ def build(store: Store, now: datetime, since: str | None = None, until: str | No
         interactions_per_week=tuple(Bucket(start=w, label=f"{w:%d %b}", count=n) for w, n in zip(weeks, week_counts)),
         revenue_per_month=tuple(Bucket(start=m, label=f"{m:%b %Y}", count=n, amount=cents(c))
                                 for m, (n, c) in zip(months, month_totals)),  # fmt: skip
-        top_customers=tuple(customer_value(r, now) for r in store.customer_values(now, limit=REPORT_LIST, scored=False)),
-        at_risk=tuple(customer_value(r, now) for r in store.customer_values(now, at_risk=True, limit=REPORT_LIST,
+        top_customers=tuple(customer_value(r, now) for r in store.customers.values(now, limit=REPORT_LIST, scored=False)),
+        at_risk=tuple(customer_value(r, now) for r in store.customers.values(now, at_risk=True, limit=REPORT_LIST,
                                                                             scored=False)),  # fmt: skip
         stale_days=STALE_DAYS,
-        stale_contacts=store.count_stale(now - timedelta(days=STALE_DAYS)),
-        overdue_reminders=store.count_open_reminders(None, today - timedelta(days=1)),
-        due_today_reminders=store.count_open_reminders(today, today),
+        stale_contacts=store.customers.count_stale(now - timedelta(days=STALE_DAYS)),
+        overdue_reminders=store.reminders.count_open(None, today - timedelta(days=1)),
+        due_today_reminders=store.reminders.count_open(today, today),
         pipeline=tuple(deals.pipeline(store)),
     )
 

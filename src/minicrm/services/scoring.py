@@ -19,8 +19,8 @@ WEIGHT_NAMES = ("recency", "frequency", "frequency_max", "orders", "orders_max",
 
 def breakdown(store: Store, now: datetime, contact: Contact) -> list[ScorePart]:
     """A contact's score, part by part, then the total (formula in docs/insight.md; mirrors store.scoring.score_sql)."""
-    w = store.score_weights()
-    row = store.score_inputs(contact.id, now)
+    w = store.scoring.weights()
+    row = store.scoring.inputs(contact.id, now)
     parts: list[tuple[str, str, float]] = []
     if row.last_contact_at:
         days = (julian(now) - julian(row.last_contact_at))
@@ -54,7 +54,7 @@ def julian(moment: datetime) -> float:
 
 
 def weights(store: Store) -> list[Weight]:
-    return [Weight(name, value) for name, value in store.score_weights().items()]
+    return [Weight(name, value) for name, value in store.scoring.weights().items()]
 
 
 def set_weight(store: Store, name: str, value: str) -> Weight:
@@ -68,7 +68,7 @@ def set_weight(store: Store, name: str, value: str) -> Weight:
         if not key.startswith("tag:"):
             raise InvalidValue(f"{key} cannot be removed", "Set it to 0 instead")
         with store.write():
-            store.set_score_weight(key, None)
+            store.scoring.set_weight(key, None)
         return Weight(key, 0.0)
     try:
         number = float(value)
@@ -77,5 +77,5 @@ def set_weight(store: Store, name: str, value: str) -> Weight:
     if not (abs(number) < 1e6):
         raise InvalidValue(f"{value!r} is out of range", "Use a number between -1000000 and 1000000")
     with store.write():
-        store.set_score_weight(key, number)
+        store.scoring.set_weight(key, number)
     return Weight(key, number)

@@ -19,17 +19,17 @@ def find(store: Store, text: str, limit: int = 50) -> list[SearchHit]:
     words = re.findall(r"\w+", query)
     if len(query) < 3 and not words:
         raise InvalidValue(f"{query!r} is too short to search for", "Give at least 3 characters or a word")
-    found = store.search_contacts(query, limit)
+    found = store.search.contacts(query, limit)
     digits = re.sub(r"\D", "", query)
     if re.fullmatch(r"[\d\s+\-().]+", query) and len(digits) >= 3 and digits != query:  # a phone, as typed
         seen = {hit.id for hit in found}
-        found += [hit for hit in store.search_contacts(digits, limit) if hit.id not in seen]
+        found += [hit for hit in store.search.contacts(digits, limit) if hit.id not in seen]
         query = digits if not any(query.casefold() in " ".join(t.split()).casefold()
                                   for hit in found for t in hit.texts.values()) else query  # fmt: skip
     hits = [SearchHit("contact", hit.id, hit.id, hit.name, None, round(hit.rank, 3), _snippet(hit.texts, query))
             for hit in found[:limit]]  # fmt: skip
     hits += [SearchHit("interaction", hit.id, hit.contact_id, hit.contact_name, hit.at, round(hit.rank, 3), hit.snippet)
-             for hit in store.search_interactions(words, limit)]  # fmt: skip
+             for hit in store.search.interactions(words, limit)]  # fmt: skip
     return hits
 
 

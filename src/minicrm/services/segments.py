@@ -30,12 +30,12 @@ def save(store: Store, now: datetime, name: str, **filters: object) -> Segment:
     if not saved:
         raise InvalidValue("a segment needs at least one filter", "E.g. minicrm segment save vips --tag vip")
     with store.write():
-        store.save_segment(clean, saved, now)
+        store.segments.save(clean, saved, now)
     return Segment(name=clean, filters=saved, contacts=contacts.count(store, now, **saved), created_at=now)
 
 
 def saved_filters(store: Store, name: str) -> dict:
-    found = store.get_segment(_segment_name(name))
+    found = store.segments.get(_segment_name(name))
     if found is None:
         raise NotFound(f"there is no segment named {name!r}", "See: minicrm segment list")
     return found[0]
@@ -54,18 +54,18 @@ def merge_filters(saved: dict, given: dict) -> dict:
 
 def find(store: Store, now: datetime) -> list[Segment]:
     return [Segment(name=name, filters=filters, contacts=contacts.count(store, now, **filters),
-                    created_at=created) for name, filters, created in store.segments()]  # fmt: skip
+                    created_at=created) for name, filters, created in store.segments.list()]  # fmt: skip
 
 
 def delete(store: Store, name: str) -> None:
     clean = _segment_name(name)
     with store.write():
-        if not store.delete_segment(clean):
+        if not store.segments.delete(clean):
             raise NotFound(f"there is no segment named {name!r}", "See: minicrm segment list")
 
 
 def in_segment(store: Store, now: datetime, items: list[DueItem], name: str) -> list[DueItem]:
     """The due items whose contact is in the segment (evaluated now)."""
     query = contacts.query(now, **saved_filters(store, name))
-    members = store.contacts_matching(query, [item.contact_id for item in items])
+    members = store.contacts.matching(query, [item.contact_id for item in items])
     return [item for item in items if item.contact_id in members]
