@@ -1,7 +1,7 @@
 """Scoring: ``score_weights`` (a weight per score part, and per tag as ``tag:NAME``).
 
 The score itself is never stored: ``score_sql`` computes it for ``list --sort score``, and
-``inputs`` returns what ``insight.score_parts`` explains it from (the formula is documented in
+``inputs`` returns what ``services.scoring.breakdown`` explains it from (the formula is documented in
 docs/insight.md; a test checks that the two agree).
 """
 
