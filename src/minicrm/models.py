@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 STAGES = ("awareness", "consideration", "purchase", "retention", "advocacy")
 KINDS = ("call", "email", "meeting", "note", "order", "message", "visit", "ticket", "referral")
@@ -110,7 +110,7 @@ class ContactDetail(NamedTuple):
     consent: tuple[Consent, ...] = ()  # the current state, one per purpose
 
 
-# ------------------------------------------------------------------ trust (issue 6)
+# ------------------------------------------------------------------ trust
 
 
 class HealthCheck(NamedTuple):
@@ -174,6 +174,35 @@ def field_names(record_type: type) -> list[str]:
     return list(record_type._fields)  # type: ignore[attr-defined]
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON sees it: ISO dates, numbers, lists, objects."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is datetime:
+        return value.isoformat(timespec="seconds")
+    if kind is date:
+        return value.isoformat()
+    if kind is time:
+        return value.strftime("%H:%M")
+    if kind is Decimal:
+        return float(value)
+    if kind is tuple or kind is list:
+        return [plain(v) for v in value]
+    if kind is dict:
+        return {k: plain(v) for k, v in value.items()}
+    if hasattr(kind, "_fields"):  # a record (models)
+        return record_dict(value)
+    return str(value)
+
+
+def record_dict(record: Any) -> dict[str, Any]:
+    return dict(zip(record._fields, map(plain, record)))
+
+
 class ImportAction(NamedTuple):
     """What ``import`` did, or would do (``--dry-run``), with one record of the file."""
 
@@ -226,7 +255,7 @@ class MergeResult(NamedTuple):
     filled: tuple[str, ...] = ()  # org, birthday, note taken from OTHER
 
 
-# ------------------------------------------------------------------ insight (issue 5)
+# ------------------------------------------------------------------ insight
 
 DEAL_STAGES = ("lead", "proposal", "negotiation", "won", "lost")
 
