@@ -127,7 +127,7 @@ def import_(
     plan = interchange.plan_import(files, fmt=from_, mapping=map_ or (), on_duplicate=on_duplicate,
                                    encoding=encoding, rejects=Path(rejects).expanduser() if rejects else None)  # fmt: skip
     run = Run(ctx, fmt, as_json)
-    store = run.store
+    store = run.store  # open (and migrate) the database before reading any file
     with _inputs(plan.files) as streams:
         try:
             report = interchange.import_files(
