@@ -56,6 +56,28 @@ def test_the_core_does_not_import_the_cli():
         assert not any(i.startswith(("minicrm.cli", "minicrm.render")) for i in imports(path)), path
 
 
+def test_interchange_is_core():
+    """Readers, importer, export and vCard/iCalendar take streams and return records:
+    no command-line, terminal or SQL code."""
+    modules = list((PACKAGE / "interchange").glob("*.py"))
+    assert len(modules) >= 6
+    for path in modules:
+        found = imports(path)
+        assert not any(i.split(".")[0] in ("typer", "rich", "sqlite3") for i in found), path
+        assert not any(i.startswith(("minicrm.cli", "minicrm.render")) for i in found), path
+
+
+def test_no_module_imports_another_modules_private_names():
+    """A helper two modules share is a public name (interchange.records), not a _private one."""
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "minicrm":
+                offenders += [f"{path.relative_to(PACKAGE)}: {node.module}.{alias.name}" for alias in node.names
+                              if alias.name.startswith("_") and not alias.name.endswith("__")]  # fmt: skip
+    assert offenders == []
+
+
 def test_services_never_print_or_read_the_clock():
     for path in (PACKAGE / "services").glob("*.py"):
         text = path.read_text()

@@ -371,3 +371,122 @@ def test_excel_style_csv_with_bom_and_crlf(cli, tmp_path):
     source.write_bytes(b"\xef\xbb\xbfName,E-mail Address\r\nAnn Lee,ann@example.com\r\n")
     cli.ok("import", source)
     assert cli.ok("show", "ann", "--json").json()["emails"] == ["ann@example.com"]
+
+
+# ------------------------------------------------------------------ the library, without the CLI
+
+
+def test_readers_take_a_stream():
+    from minicrm import interchange
+
+    report = interchange.ImportReport()
+    stream = io.StringIO("Name,E-mail 1 - Value,Group Membership,Job Title\n"
+                         "Ann Lee,ann@example.com ::: ann@home.example,* myContacts ::: VIP,Baker\n"
+                         "\n" "Bob,bob@example.com,,,extra\n")  # fmt: skip
+    records = list(interchange.read(stream, "csv", report))
+    assert records[0] == (2, {"type": "contact", "name": "Ann Lee", "emails": ["ann@example.com", "ann@home.example"],
+                              "phones": [], "tags": ["vip"], "fields": {"job_title": "Baker"}},
+                          ["Ann Lee", "ann@example.com ::: ann@home.example", "* myContacts ::: VIP", "Baker"])  # fmt: skip
+    assert report.headers[None][0] == "Name"
+    line, error, _ = records[1]
+    assert line == 4 and isinstance(error, interchange.RowError)
+    ndjson = list(interchange.read(io.StringIO('{"name": "Bob"}\n\n[1]\n'), "ndjson"))
+    assert [(n, r if isinstance(r, dict) else str(r)) for n, r, _ in ndjson] == [(1, {"name": "Bob"}),
+                                                                                 (3, "not a JSON object")]
+    vcard = "BEGIN:VCARD\nVERSION:3.0\nFN:Cleo Park\nEMAIL:cleo@example.com\nEND:VCARD\n"
+    [(line, raw, text)] = interchange.read(io.StringIO(vcard), "vcf")
+    assert (line, raw["name"], raw["emails"], text) == (1, "Cleo Park", ["cleo@example.com"], vcard)
+
+
+def test_read_files_chains_binary_streams_in_an_encoding():
+    from minicrm import interchange
+
+    report = interchange.ImportReport()
+    streams = [io.BytesIO("name,org\nJosé,Café\n".encode("cp1252")), io.BytesIO(b'[{"name": "Bob"}]')]
+    records = interchange.read_files(["a.csv", "b.json"], ["csv", "json"], streams, report, codec="cp1252")
+    seen = [(report.current_file, line, raw["name"]) for line, raw, _ in records]
+    assert seen == [("a.csv", 2, "José"), ("b.json", 1, "Bob")]
+    assert report.headers == {"a.csv": ["name", "org"]}
+
+
+def test_plan_import_checks_the_arguments_before_any_file_is_read():
+    from minicrm import interchange
+    from minicrm.errors import UsageError
+
+    plan = interchange.plan_import(["a.csv", "b.CSV"], mapping=["Mobile=phone"], encoding="UTF8")
+    assert (plan.formats, plan.overrides, plan.codec) == (("csv", "csv"), {"Mobile": "phone"}, "utf-8-sig")
+    assert interchange.plan_import(["-", "c.vcf"], fmt="vcf").formats == ("vcf", "vcf")
+    for files, options, message in [(["-", "-"], {}, "standard input"), (["a.txt"], {}, "cannot tell the format"),
+                                    (["a.csv"], {"encoding": "klingon"}, "not a text encoding"),
+                                    (["a.csv"], {"on_duplicate": "merge"}, "not an action"),
+                                    (["a.vcf"], {"mapping": ["Mobile=phone"]}, "CSV files only"),
+                                    (["a.csv", "b.csv"], {"rejects": Path("r.csv")}, "one reject file")]:  # fmt: skip
+        with pytest.raises(UsageError, match=message):
+            interchange.plan_import(files, **options)
+
+
+def test_the_reject_writer_keeps_each_format(tmp_path):
+    from minicrm import interchange
+
+    report = interchange.ImportReport(rejects=[interchange.Reject(3, "bad email", ["Bob", "x"]),
+                                               interchange.Reject(4, "too short", ["Cy"])])  # fmt: skip
+    out = io.StringIO()
+    interchange.write_rejects(out, "csv", report.rejects, report, header=["name", "email"])
+    assert out.getvalue() == "name,email,minicrm_error\nBob,x,line 3: bad email\nCy,,line 4: too short\n"
+    rejects = [interchange.Reject(2, "no contact", {"type": "interaction"}), interchange.Reject(5, "odd", "not json")]
+    out = io.StringIO()
+    interchange.write_rejects(out, "ndjson", rejects, report)
+    assert out.getvalue() == '{"type": "interaction", "minicrm_error": "line 2: no contact"}\nnot json\n'
+    path = tmp_path / "in.csv.rejects.csv"
+    assert interchange.reject_path(str(tmp_path / "in.csv"), "csv") == path
+    assert interchange.reject_path("-", "vcf") == Path("minicrm-rejects.vcf")
+    report.headers[None] = ["name", "email"]
+    written = interchange.write_reject_files([str(tmp_path / "in.csv")], ["csv"], report, "utf-8-sig")
+    assert written == [(str(tmp_path / "in.csv"), path, 2)]
+    assert path.read_text().splitlines()[1] == "Bob,x,line 3: bad email"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_import_and_the_commands_refuse_the_same_interaction_or_reminder_alike(cli, tmp_path):
+    """The importer checks an interaction with activity.validate and a reminder with
+    reminders.validate, the calls log and remind make: the same reason, word for word."""
+    cli.ok("add", "Ann")
+    uid = cli.ok("show", "ann", "--json").json()["uid"]
+    cases = [
+        (["log", "ann", "dance"], {"type": "interaction", "kind": "dance"}),
+        (["log", "ann", "call", "bell \x07 rang"], {"type": "interaction", "kind": "call", "text": "bell \x07 rang"}),
+        (["log", "ann", "order", "--amount", "1.234"], {"type": "interaction", "kind": "order", "amount": "1.234"}),
+        (["remind", "ann", "x" * 1001, "--on", "tomorrow"], {"type": "reminder", "text": "x" * 1001}),
+        (["remind", "ann", "call", "--on", "tomorrow", "--every", "fortnightish"],
+         {"type": "reminder", "text": "call", "rule": "fortnightish"}),
+        (["remind", "ann", "tab\there", "--on", "tomorrow"], {"type": "reminder", "text": "tab\there"}),
+    ]  # fmt: skip
+    source = tmp_path / "bad.ndjson"
+    for command, record in cases:
+        said = cli(*command)
+        assert said.exit_code in (1, 2) and said.stderr.startswith("Error: "), (command, said.stderr)
+        record = {"contact_uid": uid, "at": "2026-11-01T10:00:00Z", "due_on": "2026-12-01", **record}
+        source.write_text(json.dumps(record) + "\n")
+        imported = cli("import", source)
+        assert imported.exit_code == 1
+        assert imported.stderr.splitlines()[0] == "line 1: " + said.stderr.splitlines()[0].removeprefix("Error: ")
+
+
+def test_validate_keeps_what_import_does_differently_as_parameters(now):
+    from datetime import date, time, timedelta
+
+    from minicrm.errors import InvalidValue
+    from minicrm.services import activity, reminders
+
+    later = now + timedelta(days=3)
+    assert activity.validate(now, "call", at=later)["at"] == later  # a file's instant is taken as it is
+    with pytest.raises(InvalidValue, match="in the future"):
+        activity.validate(now, "call", at="in 3 days")  # a typed WHEN is what has happened
+    assert activity.validate(now, "ord", "  two loaves ", amount="9.5") == dict(
+        kind="order", text="two loaves", at=now, amount=activity.parse_amount("9.50"))
+    day = date(2026, 12, 1)
+    assert reminders.validate(now, "cake", day, due_time=time(9), every="yearly", status="done") == dict(
+        text="cake", due_on=day, due_time=time(9), rule="yearly", status="done")
+    assert reminders.validate(now, "cake", "2026-12-01 9am")["due_time"] == time(9)
+    with pytest.raises(InvalidValue, match="reminder status"):
+        reminders.validate(now, "cake", day, status="later")

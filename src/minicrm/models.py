@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 STAGES = ("awareness", "consideration", "purchase", "retention", "advocacy")
 KINDS = ("call", "email", "meeting", "note", "order", "message", "visit", "ticket", "referral")
@@ -172,6 +172,35 @@ class Erasure(NamedTuple):
 
 def field_names(record_type: type) -> list[str]:
     return list(record_type._fields)  # type: ignore[attr-defined]
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON sees it: ISO dates, numbers, lists, objects."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is datetime:
+        return value.isoformat(timespec="seconds")
+    if kind is date:
+        return value.isoformat()
+    if kind is time:
+        return value.strftime("%H:%M")
+    if kind is Decimal:
+        return float(value)
+    if kind is tuple or kind is list:
+        return [plain(v) for v in value]
+    if kind is dict:
+        return {k: plain(v) for k, v in value.items()}
+    if hasattr(kind, "_fields"):  # a record (models)
+        return record_dict(value)
+    return str(value)
+
+
+def record_dict(record: Any) -> dict[str, Any]:
+    return dict(zip(record._fields, map(plain, record)))
 
 
 class ImportAction(NamedTuple):

@@ -15,7 +15,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime
 from decimal import Decimal
 from itertools import islice
 from typing import IO, Any
@@ -23,7 +23,8 @@ from typing import IO, Any
 from minicrm.errors import UsageError
 from minicrm.models import (Cadence, Contact, ContactDetail, CustomerValue, Deal, DueItem, DuplicatePair,
                             ImportAction, Interaction, MergeResult, Metric, Occasion, PipelineStage, Referral,
-                            Reminder, Report, ScorePart, SearchHit, Segment, StageChange, Weight)
+                            Reminder, Report, ScorePart, SearchHit, Segment, StageChange, Weight, plain,
+                            record_dict)
 
 FORMATS = ("table", "tsv", "csv", "json", "ndjson")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -55,38 +56,11 @@ def decide_format(requested: str | None, as_json: bool = False, stream: IO[str] 
 # These run once per cell of every piped row (100k contacts, 1M interactions):
 # dispatch on the exact type first, fall back to isinstance for the rest.
 
-_SCALARS = frozenset({str, int, float, bool, type(None)})
 _CONTROL_CHARS = [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]
 _SCRUB = {code: "\ufffd" for code in _CONTROL_CHARS}
 _TSV_CELL = {**_SCRUB, ord("\\"): "\\\\", ord("\t"): "\\t", ord("\n"): "\\n", ord("\r"): "\\r"}
 _TSV_SPECIAL = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
 _TSV_SPECIAL_BUT_TAB = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\\]")
-
-
-def plain(value: Any) -> Any:
-    """A value as JSON sees it: ISO dates, numbers, lists, objects."""
-    kind = type(value)
-    if kind in _SCALARS:
-        return value
-    if kind is datetime:
-        return value.isoformat(timespec="seconds")
-    if kind is date:
-        return value.isoformat()
-    if kind is time:
-        return value.strftime("%H:%M")
-    if kind is Decimal:
-        return float(value)
-    if kind is tuple or kind is list:
-        return [plain(v) for v in value]
-    if kind is dict:
-        return {k: plain(v) for k, v in value.items()}
-    if hasattr(kind, "_fields"):  # a record (models)
-        return record_dict(value)
-    return str(value)
-
-
-def record_dict(record: Any) -> dict[str, Any]:
-    return dict(zip(record._fields, map(plain, record)))
 
 
 def flat(value: Any) -> str:

@@ -76,14 +76,10 @@ def test_repositories_are_created_lazily(tmp_path):
     assert out.strip() == "[] ['deals'] True"
 
 
-def test_every_old_name_resolves_to_a_repository_method(store):
-    from minicrm.store._legacy import LEGACY
-
-    for old, (repository, method) in LEGACY.items():
-        assert callable(getattr(getattr(store, repository), method)), old
-        if old != "segments":  # now the repository's own name; store.segments() still lists them
-            assert getattr(store, old) == getattr(getattr(store, repository), method), old
-    assert store.segments() == store.segments.list() == []
+def test_the_store_has_no_old_method_names(store):
+    """Every call goes through a repository: the single Store class's names are gone."""
+    with pytest.raises(AttributeError):
+        store.get_contact  # noqa: B018
     with pytest.raises(AttributeError):
         store.no_such_method  # noqa: B018
 

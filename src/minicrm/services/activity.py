@@ -31,29 +31,48 @@ from minicrm.store import Store
 ORDER_STAGES = {1: "purchase", 2: "retention"}  # n-th order -> stage
 
 
+def validate(now: datetime, kind: str, text: str | None = None, *, at: str | datetime | None = None,
+             amount: str | None = None, contact: Contact | None = None,
+             referred: Contact | None = None) -> dict:  # fmt: skip
+    """An interaction's values checked and normalised: the rules ``log`` and ``import`` share.
+
+    ``at`` is a WHEN phrase as typed (``yesterday 4pm``: read as a past time, and
+    refused when it is in the future), or an instant as a file holds it (taken as
+    it is); None is ``now``. ``referred``, for a referral, is the contact that
+    ``contact`` introduced.
+    """
+    clean_kind = choose(kind, KINDS, "kind of interaction")
+    clean_text = clean_block(text, "text")
+    if isinstance(at, datetime):
+        moment = at
+    else:
+        moment = dates.parse_when(at, now, prefer="past").instant(now) if at else now
+        if moment.date() > now.date():
+            raise InvalidValue(f"--at {at} is in the future; log what has happened",
+                               "For what is still to come, set a reminder: minicrm remind")  # fmt: skip
+    value = parse_amount(amount)
+    if referred is not None:
+        if clean_kind != "referral":
+            raise InvalidValue("--referred goes with a referral",
+                               f"Use: minicrm log {contact.id if contact else 'CONTACT'} referral --referred ...")  # fmt: skip
+        if contact is not None and referred.id == contact.id:
+            raise InvalidValue(f"{contact.name} cannot refer themselves", "Name the contact they introduced")
+    return dict(kind=clean_kind, text=clean_text, at=moment, amount=value)
+
+
 def log(store: Store, now: datetime, contact: Contact, kind: str, text: str | None = None,
         *, at: str | None = None, amount: str | None = None,
         referred: Contact | None = None) -> Interaction:  # fmt: skip
     """Record an interaction and apply the lifecycle rules (``apply_rules``) in the same transaction."""
-    clean_kind = choose(kind, KINDS, "kind of interaction")
-    clean_text = clean_block(text, "text")
-    moment = dates.parse_when(at, now, prefer="past").instant(now) if at else now
-    if moment.date() > now.date():
-        raise InvalidValue(f"--at {at} is in the future; log what has happened",
-                           "For what is still to come, set a reminder: minicrm remind")  # fmt: skip
-    value = parse_amount(amount)
-    if referred is not None:
-        if clean_kind != "referral":
-            raise InvalidValue("--referred goes with a referral", f"Use: minicrm log {contact.id} referral --referred ...")
-        if referred.id == contact.id:
-            raise InvalidValue(f"{contact.name} cannot refer themselves", "Name the contact they introduced")
+    values = validate(now, kind, text, at=at, amount=amount, contact=contact, referred=referred)
     with store.write():
         interaction_id = store.activity.add(
-            contact_id=contact.id, kind=clean_kind, at=moment, text=clean_text, amount=value, created=now
+            contact_id=contact.id, kind=values["kind"], at=values["at"], text=values["text"],
+            amount=values["amount"], created=now,
         )
         if referred is not None:
             store.activity.set_referred(interaction_id, referred.id)
-        apply_rules(store, now, contact.id, clean_kind)
+        apply_rules(store, now, contact.id, values["kind"])
     return store.activity.get(interaction_id)
 
 

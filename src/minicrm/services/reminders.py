@@ -7,23 +7,44 @@ clock or the environment.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime, time
 
 from minicrm import dates
 from minicrm.errors import Conflict, InvalidValue, NotFound
 from minicrm.models import Contact, Reminder
-from minicrm.services.values import MAX_ID, clean_line, unique
+from minicrm.services.values import MAX_ID, choose, clean_line, unique
 from minicrm.store import Store
+
+
+STATUSES = ("open", "done")
+
+
+def validate(now: datetime, text: str | None, on: str | date, *, due_time: time | None = None,
+             every: str | None = None, status: str = "open") -> dict:  # fmt: skip
+    """A reminder's values checked and normalised: the rules ``remind`` and ``import`` share.
+
+    ``on`` is a WHEN phrase as typed (``tomorrow 9am``: read as a future day,
+    its time the due time), or a day as a file holds it, with ``due_time``.
+    ``every`` is a RULE (``weekly``); ``status`` is open, or done for an imported one.
+    """
+    clean_text = clean_line(text, "reminder text", limit=1000)
+    if isinstance(on, date):
+        due_on = on
+    else:
+        when = dates.parse_when(on, now, prefer="future")
+        due_on, due_time = when.day, when.time
+    rule = str(dates.parse_rule(every)) if every else None
+    return dict(text=clean_text, due_on=due_on, due_time=due_time, rule=rule,
+                status=choose(status, STATUSES, "reminder status"))  # fmt: skip
 
 
 def add(store: Store, now: datetime, contact: Contact, text: str, on: str,
         every: str | None = None) -> Reminder:  # fmt: skip
-    clean_text = clean_line(text, "reminder text", limit=1000)
-    when = dates.parse_when(on, now, prefer="future")
-    rule = str(dates.parse_rule(every)) if every else None
+    values = validate(now, text, on, every=every)
     with store.write():
         reminder_id = store.reminders.add(
-            contact_id=contact.id, text=clean_text, due_on=when.day, due_time=when.time, rule=rule, created=now
+            contact_id=contact.id, text=values["text"], due_on=values["due_on"], due_time=values["due_time"],
+            rule=values["rule"], created=now,
         )
     return store.reminders.get_many([reminder_id], today=now.date())[reminder_id]
 

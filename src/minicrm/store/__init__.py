@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from minicrm.errors import StoreError
 from minicrm.store import migrations
-from minicrm.store._legacy import LEGACY
 from minicrm.store.api import SCORE_DAYS, ContactQuery  # noqa: F401  (re-exported)
 from minicrm.store.session import (Session, audited, connect, connect_readonly, ensure_wal, migrate, new_uid,  # noqa: F401
                                    translate)
@@ -93,13 +92,6 @@ class Store(Session):
     def files(self) -> api.FilesRepository:
         from minicrm.store.files import Files
         return Files(self)
-
-    def __getattr__(self, name: str):  # noqa: ANN204  (temporary: old method names, see _legacy)
-        try:
-            repository, method = LEGACY[name]
-        except KeyError:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}") from None
-        return getattr(getattr(self, repository), method)
 
 
 def default_path() -> Path:

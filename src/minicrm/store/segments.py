@@ -24,7 +24,3 @@ class Segments(Repository):
 
     def delete(self, name: str) -> bool:
         return self._conn.execute("DELETE FROM segments WHERE name = ?", (name,)).rowcount > 0
-
-    def __call__(self) -> list[tuple[str, dict, datetime]]:
-        """Temporary: the old ``store.segments()``, whose name this repository now has; use ``list()``."""
-        return self.list()

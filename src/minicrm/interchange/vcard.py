@@ -1,22 +1,20 @@
-"""vCard (contacts) and iCalendar (reminders): reading and writing them.
+"""vCard: contacts read from and written to vCard 3.0/4.0 files.
 
-vobject parses and writes vCards (folding, escaping, 3.0 and 4.0 syntax);
-icalendar writes the calendar. Both are imported inside the functions that
-use them, so nothing else pays for them. Nothing here prints: the CLI writes
-the text these functions return.
+vobject parses and writes the cards (folding, escaping, 3.0 and 4.0 syntax);
+it is imported inside the functions that use it, so nothing else pays for it.
+``read_vcf`` yields the same ``(line, raw, source)`` triples as the other
+readers; ``vcard_text`` is one contact's card. Nothing here prints.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator
 from typing import IO, Any
 
-from minicrm import dates
-from minicrm.interchange import RowError, _check_text, _tag_slug
 from minicrm.errors import InvalidValue
-from minicrm.models import Contact, Reminder
+from minicrm.interchange.records import RowError, check_text, tag_slug
+from minicrm.models import Contact
 
 # vCard properties kept as custom fields (the others minicrm has no place for: PHOTO, KEY, SOUND...)
 _AS_FIELDS = {"title": "title", "role": "role", "nickname": "nickname", "url": "url", "adr": "address",
@@ -74,7 +72,7 @@ def vcard_record(block: str) -> dict:
                 raw["birthday"] = _birthday(str(value), line.params)
             elif key == "categories":
                 items = value if isinstance(value, list) else str(value).split(",")
-                raw["tags"] += [t for t in map(_tag_slug, map(str, items)) if t]
+                raw["tags"] += [t for t in map(tag_slug, map(str, items)) if t]
             elif key == "note":
                 raw["note"] = str(value)
             elif key == "uid":
@@ -116,7 +114,7 @@ def read_vcf(stream: IO[str]) -> Iterator[tuple[int, Any, Any]]:
             if depth == 0:
                 text = "".join(block)
                 try:
-                    _check_text(text)
+                    check_text(text)
                 except InvalidValue as error:
                     yield start, RowError(str(error)), text
                     continue
@@ -162,55 +160,3 @@ def vcard_text(contact: Contact) -> str:
         line.value = value
         line.params["X-KEY"] = [key]
     return card.serialize()
-
-
-# ------------------------------------------------------------------ iCalendar out
-
-
-_FREQ = {"days": "DAILY", "weeks": "WEEKLY", "months": "MONTHLY", "years": "YEARLY"}
-EVENT_MINUTES = 15  # how long a timed reminder's event lasts in a calendar
-
-
-def ics_text(reminders: Iterable[Reminder], now: datetime) -> str:
-    """Open reminders as an iCalendar (RFC 5545) of events, for a calendar to subscribe to.
-
-    Events (VEVENT) rather than to-dos: every calendar shows events, while
-    several (Google Calendar among them) ignore VTODO. A reminder without a
-    time is an all-day event on its due day; one with a time lasts
-    ``EVENT_MINUTES`` and is written in floating local time, so 9:00 stays
-    9:00 across daylight-saving changes. A recurring reminder carries an RRULE
-    from its current due day. Each event's UID is the reminder's uid, so a
-    calendar that reads the file again updates its events instead of adding copies.
-    """
-    import icalendar
-
-    cal = icalendar.Calendar()
-    cal.add("prodid", "-//minicrm//minicrm//EN")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", "minicrm reminders")
-    stamp = now.astimezone(timezone.utc).replace(microsecond=0)
-    for reminder in reminders:
-        event = icalendar.Event()
-        event.add("uid", reminder.uid)
-        event.add("dtstamp", stamp)
-        event.add("summary", f"{reminder.text} ({reminder.contact_name})")
-        reach = [v for v in (reminder.contact_phone, reminder.contact_email) if v]
-        event.add("description", "\n".join([f"minicrm contact #{reminder.contact_id}: {reminder.contact_name}",
-                                             *reach, f"Done: minicrm done {reminder.id}"]))  # fmt: skip
-        if reminder.due_time:
-            start = datetime.combine(reminder.due_on, reminder.due_time)  # floating: the calendar's local time
-            event.add("dtstart", start)
-            event.add("dtend", start + timedelta(minutes=EVENT_MINUTES))
-        else:
-            event.add("dtstart", reminder.due_on)
-            event.add("dtend", reminder.due_on + timedelta(days=1))
-        if reminder.rule:
-            rule = dates.parse_rule(reminder.rule)
-            event.add("rrule", {"freq": _FREQ[rule.unit], "interval": rule.interval})
-        event.add("categories", ["minicrm"])
-        event.add("transp", "TRANSPARENT")  # a reminder does not make you busy
-        if reminder.updated_at:
-            event.add("last-modified", reminder.updated_at.astimezone(timezone.utc).replace(microsecond=0))
-        cal.add_component(event)
-    return cal.to_ical().decode("utf-8")

@@ -1,0 +1,27 @@
+"""Interchange: moving contacts, interactions and reminders in and out of minicrm.
+
+- ``records``: file formats, raw records, rejects and the import report, shared by the rest;
+- ``readers``: CSV (vendor headers mapped), JSON, NDJSON, and the dispatch over formats and files;
+- ``vcard``: vCard read and write; ``ical``: open reminders as an iCalendar;
+- ``importer``: checks each record with the commands' own rules and writes in bulk, in one transaction;
+- ``rejects``: the reject files; ``export``: records streamed in the shape import reads back.
+
+The CLI opens files, standard input and output, and hands streams over; nothing
+here prints, reads the clock or the environment. vobject and icalendar are
+imported inside the functions that use them.
+"""
+
+from minicrm.interchange.export import (EXPORT_KINDS, RECORD_TYPES, export_dict, export_records, export_rows,
+                                        open_reminders, plan_export, write_export)
+from minicrm.interchange.importer import (ON_DUPLICATE, ImportPlan, ImportRejected, Importer, import_files,
+                                          import_records, plan_import)
+from minicrm.interchange.readers import map_header, parse_map, read, read_files
+from minicrm.interchange.records import EXPORT_FORMATS, IMPORT_FORMATS, ImportReport, Reject, RowError
+from minicrm.interchange.rejects import reject_path, write_reject_files, write_rejects
+
+__all__ = [
+    "EXPORT_FORMATS", "EXPORT_KINDS", "IMPORT_FORMATS", "ON_DUPLICATE", "RECORD_TYPES", "ImportPlan",
+    "ImportRejected", "ImportReport", "Importer", "Reject", "RowError", "export_dict", "export_records",
+    "export_rows", "import_files", "import_records", "map_header", "open_reminders", "parse_map", "plan_export",
+    "plan_import", "read", "read_files", "reject_path", "write_export", "write_reject_files", "write_rejects",
+]  # fmt: skip

@@ -1,0 +1,134 @@
+"""Export: every record streamed in id order, in the shape ``import`` reads back.
+
+``export_records`` yields each contact, interaction and reminder with what a
+faithful copy needs beside it (stage history, the contact's uid, a reminder's
+anchor and scheduled days); ``export_dict`` is the JSON/NDJSON record shape
+(the record's own keys, in the order of its fields, plus those); ``write_export``
+writes JSON, NDJSON, vCard or iCalendar to a text stream. CSV is the table
+``list --format csv`` writes, so the CLI hands ``export_rows`` to ``render``.
+Nothing here prints: the CLI opens the output.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, datetime
+from itertools import islice
+from typing import IO, Any
+
+from minicrm.errors import UsageError
+from minicrm.interchange.records import EXPORT_FORMATS, format_of
+from minicrm.models import Contact, Interaction, Reminder, plain, record_dict
+from minicrm.store import ContactQuery, Store
+
+EXPORT_KINDS = ("contacts", "interactions", "reminders", "all")
+RECORD_TYPES: dict[str, type] = {"contacts": Contact, "interactions": Interaction, "reminders": Reminder}
+_DEFAULT_KIND = {"csv": "contacts", "vcf": "contacts", "ics": "reminders", "json": "all", "ndjson": "all"}
+
+
+def plan_export(what: str | None, fmt: str | None = None, output: str | None = None) -> tuple[str, str]:
+    """The format (``fmt``, else ``output``'s extension, else json) and the kind of
+    records to export (``what``, else the format's natural one), checked together."""
+    fmt = format_of(output, fmt, EXPORT_FORMATS, "--to") if (fmt or output not in (None, "-")) else "json"
+    kind = (what or _DEFAULT_KIND[fmt]).strip().lower()
+    if kind not in EXPORT_KINDS:
+        raise UsageError(f"cannot export {what!r}", f"Use one of: {', '.join(EXPORT_KINDS)}")
+    if fmt == "csv" and kind == "all":
+        raise UsageError("a CSV file holds one kind of record",
+                         "Export contacts, interactions or reminders one at a time, or use --to ndjson")  # fmt: skip
+    if fmt == "vcf" and kind != "contacts":
+        raise UsageError("vCard holds contacts only", "Use: minicrm export contacts --to vcf")
+    if fmt == "ics" and kind != "reminders":
+        raise UsageError("iCalendar holds reminders only", "Use: minicrm export reminders --to ics")
+    return fmt, kind
+
+
+def export_records(store: Store, what: str, today: date,
+                   only: ContactQuery | None = None) -> Iterator[tuple[str, Any, dict]]:  # fmt: skip
+    """``(type, record, extra)`` for every record of ``what``, in id order, streamed.
+
+    ``extra`` holds what the record type does not carry but a faithful copy
+    needs: a contact's stage history; the contact uid of an interaction or
+    reminder; a reminder's anchor and scheduled days. ``only`` (a segment's
+    query) keeps the contacts it selects, and their interactions and reminders.
+    """
+    if what not in EXPORT_KINDS:
+        raise UsageError(f"cannot export {what!r}", f"Use one of: {', '.join(EXPORT_KINDS)}")
+    query = only._replace(sort="id", descending=False, limit=None) if only else ContactQuery(sort="id")
+    members = {c.id for c in store.contacts.list(query)} if only else None
+    if what in ("contacts", "all"):
+        contacts = store.contacts.list(query)
+        while chunk := list(islice(contacts, 500)):
+            histories = store.contacts.stage_histories([c.id for c in chunk])
+            for contact in chunk:
+                yield "contact", contact, {"stage_history": histories.get(contact.id, [])}
+    if what in ("interactions", "all"):
+        for interaction, contact_uid in store.activity.export():
+            if members is None or interaction.contact_id in members:
+                yield "interaction", interaction, {"contact_uid": contact_uid}
+    if what in ("reminders", "all"):
+        for reminder, contact_uid, anchor, scheduled in store.reminders.export(today=today):
+            if members is None or reminder.contact_id in members:
+                yield "reminder", reminder, {"contact_uid": contact_uid, "anchor_on": anchor, "scheduled_on": scheduled}
+
+
+def export_rows(store: Store, what: str, today: date, only: ContactQuery | None = None) -> Iterator[Any]:
+    """The records alone (for CSV, one kind at a time: ``RECORD_TYPES[what]``)."""
+    return (record for _, record, _ in export_records(store, what, today, only))
+
+
+def open_reminders(store: Store, only: ContactQuery | None = None) -> Iterator[Reminder]:
+    """Every open reminder, in id order, streamed (for the calendar export); ``only`` as above."""
+    members = {c.id for c in store.contacts.list(only._replace(limit=None))} if only else None
+    return (reminder for reminder, _, _, _ in store.reminders.export(open_only=True)
+            if members is None or reminder.contact_id in members)  # fmt: skip
+
+
+def export_dict(kind: str, record: Any, extra: dict) -> dict:
+    """One exported record as JSON: its type, its fields (the contact's uid after
+    ``contact_id``), then a contact's stage history or a reminder's schedule."""
+    body: dict[str, Any] = {"type": kind}
+    for key, value in record_dict(record).items():
+        body[key] = value
+        if key == "contact_id":
+            body["contact_uid"] = extra["contact_uid"]
+    if kind == "contact":
+        body["stage_history"] = [{"from_stage": s.from_stage, "to_stage": s.to_stage, "at": plain(s.at),
+                                  "source": s.source} for s in extra["stage_history"]]  # fmt: skip
+    elif kind == "reminder":
+        body["anchor_on"] = plain(extra["anchor_on"])
+        body["scheduled_on"] = plain(extra["scheduled_on"])
+    return body
+
+
+def dumps(value: dict) -> str:
+    """A record on one line, as export writes it (UTF-8 kept, spaced like Python's repr)."""
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def write_export(out: IO[str], store: Store, fmt: str, kind: str, now: datetime, only: ContactQuery | None = None) -> None:
+    """Export ``kind`` records to ``out`` as json, ndjson, vcf or ics (see ``plan_export``)."""
+    if fmt == "ics":
+        from minicrm.interchange.ical import ics_text
+
+        out.write(ics_text(open_reminders(store, only), now))
+        return
+    records = export_records(store, kind, now.date(), only)
+    if fmt == "vcf":
+        from minicrm.interchange.vcard import vcard_text
+
+        for _, contact, _ in records:
+            out.write(vcard_text(contact))
+    elif fmt == "ndjson":
+        for item in records:
+            out.write(dumps(export_dict(*item)) + "\n")
+    elif fmt == "json":
+        first = True
+        out.write("[")
+        for item in records:
+            out.write(("\n" if first else ",\n") + dumps(export_dict(*item)))
+            first = False
+        out.write("]\n" if first else "\n]\n")
+    else:
+        raise ValueError(f"write_export does not write {fmt!r}: CSV is render's table of export_rows")

@@ -1,0 +1,393 @@
+"""The importer: raw records checked with the same rules as the commands, written in bulk.
+
+Each raw record (see ``records``) is checked by one call per kind, the call the
+matching command makes: ``contacts.validate`` (``add``), ``activity.validate``
+(``log``), ``reminders.validate`` (``remind``); what differs on purpose (a file
+gives an exact instant, a done status, a uid) is passed as parameters. Records
+are written in batches inside one transaction. A bad record never stops the
+reading: it becomes a ``Reject`` with its line number and reason, and the
+import then either fails as a whole (nothing written) or, with
+``skip_invalid``, keeps the good ones.
+
+``plan_import`` checks what an import is asked to do before a file is opened;
+``import_files`` reads the opened streams and imports them. Nothing here
+prints or reads the clock or the environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from minicrm.errors import InvalidValue, MiniCrmError, UsageError
+from minicrm.interchange.readers import parse_map, read_files, text_codec
+from minicrm.interchange.records import (IMPORT_FORMATS, ImportReport, Reject, RowError, as_clock, as_day,
+                                         as_instant, as_text, as_texts, format_of)
+from minicrm.models import STAGES, ImportAction
+from minicrm.services import activity, contacts, privacy, reminders
+from minicrm.services.values import choose, clean_line, parse_fields
+from minicrm.store import Store, new_uid
+
+ON_DUPLICATE = ("skip", "update", "create")
+_BATCH = 2000
+
+
+class ImportRejected(MiniCrmError):
+    """Some records are invalid and --skip-invalid was not given: nothing was imported."""
+
+    def __init__(self, report: ImportReport):
+        n = len(report.rejects)
+        super().__init__(f"{n} invalid {'record' if n == 1 else 'records'}; nothing was imported",
+                         "Fix them, or add --skip-invalid to import the others")  # fmt: skip
+        self.report = report
+
+
+class _DryRun(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """What an import is asked to do, checked before any file is opened."""
+
+    files: tuple[str, ...]  # paths, or - for standard input
+    formats: tuple[str, ...]  # each file's format
+    overrides: dict[str, str]  # --map: CSV column -> field
+    codec: str  # the text encoding the files are read in
+    on_duplicate: str = "skip"
+    rejects: Path | None = None  # the one reject file asked for, else FILE.rejects.* beside each file
+
+
+def plan_import(files: Sequence[str], *, fmt: str | None = None, mapping: Iterable[str] = (), on_duplicate: str = "skip",
+         encoding: str = "utf-8", rejects: Path | None = None) -> ImportPlan:  # fmt: skip
+    """Check the files' formats (``fmt``, else each one's extension), the ``--map`` pairs,
+    the duplicate action and the encoding; - (standard input) may be given once."""
+    files = tuple(files)
+    if files.count("-") > 1:
+        raise UsageError("standard input (-) can be read once", "Give - once")
+    formats = tuple(format_of(file, fmt, IMPORT_FORMATS, "--from") for file in files)
+    if on_duplicate not in ON_DUPLICATE:
+        raise UsageError(f"--on-duplicate {on_duplicate!r} is not an action",
+                         f"Use one of: {', '.join(ON_DUPLICATE)}")  # fmt: skip
+    codec = text_codec(encoding)
+    overrides = parse_map(mapping)
+    if overrides and set(formats) != {"csv"}:
+        raise UsageError("--map applies to CSV files only", "Drop --map")
+    if rejects and len(files) > 1:
+        raise UsageError("--rejects names one reject file, and there are several input files",
+                         "Drop --rejects: each file gets FILE.rejects.* next to it")  # fmt: skip
+    return ImportPlan(files, formats, overrides, codec, on_duplicate, rejects)
+
+
+def import_files(store: Store, now: datetime, plan: ImportPlan, streams: Sequence[IO[bytes]], *,
+                 region: str | None = None, dry_run: bool = False, skip_invalid: bool = False,
+                 include_erased: bool = False,
+                 progress: Callable[[Iterator[Any]], Iterator[Any]] | None = None) -> ImportReport:  # fmt: skip
+    """Import the files of ``plan`` from their opened binary ``streams``, in one transaction.
+
+    ``progress`` wraps the stream of records (to show a progress bar). A dry run
+    reports rejects instead of failing on them. Raises ``ImportRejected`` (with
+    the report) when a record is invalid and ``skip_invalid`` is not given.
+    """
+    report = ImportReport(unit="record" if plan.formats == ("json",) else "line")
+    records = read_files(plan.files, plan.formats, streams, report, plan.overrides, plan.codec)
+    if progress is not None:
+        records = progress(records)
+    return import_records(store, now, records, on_duplicate=plan.on_duplicate, region=region, dry_run=dry_run,
+                          skip_invalid=skip_invalid or dry_run, report=report,
+                          include_erased=include_erased)  # fmt: skip
+
+
+class Importer:
+    """Checks records one by one and writes them in batches (inside the caller's transaction)."""
+
+    def __init__(self, store: Store, now: datetime, *, on_duplicate: str = "skip", region: str | None = None,
+                 keep_actions: bool = False, report: ImportReport | None = None,
+                 include_erased: bool = False):  # fmt: skip
+        if on_duplicate not in ON_DUPLICATE:
+            raise UsageError(f"--on-duplicate {on_duplicate!r} is not one of {', '.join(ON_DUPLICATE)}")
+        self.store, self.now, self.on_duplicate, self.region = store, now, on_duplicate, region
+        self.include_erased = include_erased
+        self.erased_uids: set[str] = set()  # their interactions and reminders are skipped with them
+        self.keep_actions = keep_actions
+        self.report = report or ImportReport()
+        self.contacts: list[dict] = []
+        self.interactions: list[dict] = []
+        self.reminders: list[dict] = []
+        self.by_uid: dict[str, int] = {}
+        self.by_email: dict[str, int] = {}
+        self.by_phone: dict[str, int] = {}
+        self.pending_uids: set[tuple[str, str]] = set()  # interactions and reminders not yet written
+        self.flushed = False
+
+    def start(self) -> None:
+        self.erased = set() if self.include_erased else self.store.privacy.all_erased_hashes()
+        self.first_id = self.next_id = self.store.next_id("contacts")
+        self.had_contacts = self.first_id > 1 or self.store.contacts.count() > 0
+
+    # -------------------------------------------------------------- bookkeeping
+
+    def _note(self, line: int, action: str, kind: str, uid: str | None, name: str, detail: str | None = None) -> None:
+        key = (kind, action)
+        self.report.counts[key] = self.report.counts.get(key, 0) + 1
+        if self.keep_actions:
+            self.report.actions.append(ImportAction(line, action, kind, uid, name, detail, self.report.current_file))
+
+    def reject(self, line: int, reason: str, raw: Any, kind: str = "contact") -> None:
+        self.report.rejects.append(Reject(line, reason, raw, self.report.current_file))
+        self._note(line, "reject", kind, None, "", reason)
+
+    def feed(self, line: int, raw: Any, source: Any = None) -> None:
+        source = raw if source is None else source
+        if isinstance(raw, RowError):
+            self.reject(line, str(raw), source)
+            return
+        kind = raw.get("type", "contact")
+        try:
+            if kind == "contact":
+                self._contact(line, raw)
+            elif kind == "interaction":
+                self._interaction(line, raw)
+            elif kind == "reminder":
+                self._reminder(line, raw)
+            else:
+                raise InvalidValue(f"unknown record type {kind!r}", "Use contact, interaction or reminder")
+        except MiniCrmError as error:
+            self.reject(line, str(error), source, kind if kind in ("interaction", "reminder") else "contact")
+
+    # -------------------------------------------------------------- contacts
+
+    def _duplicate(self, values: dict, uid: str | None) -> tuple[int, str] | None:
+        look = self.had_contacts
+        if uid:
+            found = self.by_uid.get(uid) or (look and self.store.contacts.id_by_uid(uid))
+            if found:
+                return found, "same uid"
+        for email in values["emails"]:
+            found = self.by_email.get(email) or (look and next(iter(self.store.contacts.ids_by_email(email)), None))
+            if found:
+                return found, f"same email {email}"
+        for phone in values["phones"]:
+            found = self.by_phone.get(phone) or (look and next(iter(self.store.contacts.ids_by_phone(phone)), None))
+            if found:
+                return found, f"same phone {phone}"
+        return None
+
+    def _contact(self, line: int, raw: dict) -> None:
+        emails, phones = as_texts(raw.get("emails"), "emails"), as_texts(raw.get("phones"), "phones")
+        org = as_text(raw.get("org"), "organisation")
+        name = as_text(raw.get("name"), "name") or " ".join(
+            p for p in (as_text(raw.get(k), k) for k in ("first_name", "middle_name", "last_name")) if p
+        )
+        named = bool(name.strip())  # else the name is made up from other values: an update keeps the old one
+        if not named:
+            name = org or (emails[0] if emails else "") or (phones[0] if phones else "")
+        if not name.strip():
+            raise InvalidValue("the record has no name, organisation, email or phone", "Give it a name")
+        custom = raw.get("fields") or {}
+        if not isinstance(custom, dict):
+            raise InvalidValue("the fields are not an object of KEY: VALUE")
+        values = contacts.validate(
+            name, emails=emails, phones=phones, org=org, tags=as_texts(raw.get("tags"), "tags"),
+            stage=as_text(raw.get("stage"), "stage"), birthday=as_text(raw.get("birthday"), "birthday"),
+            note=as_text(raw.get("note"), "note"),
+            fields=parse_fields(f"{k}={'' if v is None else v}" for k, v in custom.items()),
+            region=self.region,
+        )  # fmt: skip
+        uid = clean_line(raw.get("uid") or "", "uid", required=False)
+        created = as_instant(raw.get("created_at"), "created_at", self.now)
+        updated = as_instant(raw.get("updated_at"), "updated_at", created)
+        history = self._history(raw.get("stage_history"), values["stage"], created)
+
+        if self.erased and self.erased.intersection(
+            privacy.erasure_hashes(self.store, values["emails"], values["phones"])
+        ):
+            self._note(line, "skip", "contact", uid, values["name"],
+                       "erased at their request; --include-erased brings them back")  # fmt: skip
+            self.report.erased += 1
+            if uid:
+                self.erased_uids.add(uid)
+            return
+        duplicate = self._duplicate(values, uid)
+        if duplicate and self.on_duplicate != "create":
+            existing, why = duplicate
+            if uid:
+                self.by_uid.setdefault(uid, existing)  # its interactions and reminders go to the one kept
+            if self.on_duplicate == "skip":
+                self._note(line, "skip", "contact", uid, values["name"], f"{why} as contact {existing}")
+                return
+            self._flush_contacts()
+            current = self.store.contacts.get(existing)
+            changed = contacts.edit(
+                self.store, self.now, current, name=values["name"] if named else None, emails=values["emails"],
+                phones=values["phones"], org=values["org"], tags=values["tags"],
+                stage=values["stage"] if raw.get("stage") else None, birthday=values["birthday"],
+                note=values["note"], fields=[f"{k}={v}" for k, v in values["fields"].items()],
+                region=self.region,
+            )  # fmt: skip
+            self._remember(changed.id, changed.emails, changed.phones, None)
+            self._note(line, "update", "contact", changed.uid, changed.name, f"{why} as contact {existing}")
+            return
+        if uid and duplicate and duplicate[1] == "same uid":
+            uid = None  # --on-duplicate create: a new contact needs a uid of its own
+        uid = uid or new_uid()
+        contact_id = self.next_id
+        self.next_id += 1
+        self.contacts.append(dict(values, id=contact_id, uid=uid, created_at=created, updated_at=updated,
+                                  stage_history=history))  # fmt: skip
+        self._remember(contact_id, values["emails"], values["phones"], uid)
+        self._note(line, "create", "contact", uid, values["name"])
+        if len(self.contacts) >= _BATCH:
+            self._flush_contacts()
+
+    def _history(self, raw: Any, stage: str, created: datetime) -> list[tuple]:
+        if not raw:
+            return [(None, stage, created, "import")]
+        if not isinstance(raw, list) or not all(isinstance(h, dict) for h in raw):
+            raise InvalidValue("the stage_history is not a list of objects")
+        history = []
+        for change in raw:
+            old = change.get("from_stage")
+            history.append((choose(old, STAGES, "stage") if old else None,
+                            choose(as_text(change.get("to_stage"), "stage") or "", STAGES, "stage"),
+                            as_instant(change.get("at"), "stage change time", created),
+                            choose(change.get("source") or "import", ("add", "user", "rule", "import"),
+                                            "stage change source")))  # fmt: skip
+        return history
+
+    def _remember(self, contact_id: int, emails: Iterable[str], phones: Iterable[str], uid: str | None) -> None:
+        for email in emails:
+            self.by_email.setdefault(email, contact_id)
+        for phone in phones:
+            self.by_phone.setdefault(phone, contact_id)
+        if uid:
+            self.by_uid[uid] = contact_id
+
+    def _flush_contacts(self) -> None:
+        if self.contacts:
+            self.store.contacts.add_many(self.contacts)
+            self.contacts = []
+
+    # -------------------------------------------------------------- interactions and reminders
+
+    def _owner(self, raw: dict) -> int:
+        uid = as_text(raw.get("contact_uid"), "contact_uid")
+        if not uid:
+            raise InvalidValue("the record has no contact_uid", "Each interaction and reminder names its contact's uid")
+        found = self.by_uid.get(uid) or self.store.contacts.id_by_uid(uid)
+        if not found:
+            raise InvalidValue(f"no contact has the uid {uid}", "Import the contact first (export all keeps the order)")
+        return found
+
+    def _known(self, table: str, uid: str | None) -> bool:
+        if not uid:
+            return False
+        if (table, uid) in self.pending_uids:
+            return True
+        return (self.had_contacts or self.flushed) and self.store.uid_exists(table, uid)
+
+    def _erased_owner(self, line: int, raw: dict, kind: str) -> bool:
+        if self.erased_uids and raw.get("contact_uid") in self.erased_uids:
+            self._note(line, "skip", kind, raw.get("uid"), "", "its contact was erased at their request")
+            return True
+        return False
+
+    def _interaction(self, line: int, raw: dict) -> None:
+        if self._erased_owner(line, raw, "interaction"):
+            return
+        contact_id = self._owner(raw)
+        uid = clean_line(raw.get("uid") or "", "uid", required=False)
+        at = as_instant(raw.get("at"), "time")
+        if at is None:
+            raise InvalidValue("the interaction has no time (at)")
+        values = activity.validate(self.now, as_text(raw.get("kind"), "kind") or "", as_text(raw.get("text"), "text"),
+                                   at=at, amount=as_text(raw.get("amount"), "amount"))  # fmt: skip
+        created = as_instant(raw.get("created_at"), "created_at", self.now)
+        label = raw.get("contact_name") or str(contact_id)
+        if self._known("interactions", uid):
+            self._note(line, "skip", "interaction", uid, str(label), "already imported (same uid)")
+            return
+        uid = uid or new_uid()
+        self.pending_uids.add(("interactions", uid))
+        self.interactions.append(dict(values, uid=uid, contact_id=contact_id, created_at=created))
+        self._note(line, "create", "interaction", uid, str(label))
+        if len(self.interactions) >= _BATCH:
+            self._flush_interactions()
+
+    def _reminder(self, line: int, raw: dict) -> None:
+        if self._erased_owner(line, raw, "reminder"):
+            return
+        contact_id = self._owner(raw)
+        uid = clean_line(raw.get("uid") or "", "uid", required=False)
+        due_on = as_day(raw.get("due_on"), "due_on")
+        due_time = as_clock(raw.get("due_time"), "due_time")
+        values = reminders.validate(self.now, as_text(raw.get("text"), "text"), due_on, due_time=due_time,
+                                    every=raw.get("rule"), status=raw.get("status") or "open")  # fmt: skip
+        status = values["status"]
+        created = as_instant(raw.get("created_at"), "created_at", self.now)
+        label = raw.get("contact_name") or str(contact_id)
+        if self._known("reminders", uid):
+            self._note(line, "skip", "reminder", uid, str(label), "already imported (same uid)")
+            return
+        uid = uid or new_uid()
+        self.pending_uids.add(("reminders", uid))
+        self.reminders.append(dict(
+            values, uid=uid, contact_id=contact_id,
+            anchor_on=as_day(raw["anchor_on"], "anchor_on") if raw.get("anchor_on") else due_on,
+            scheduled_on=as_day(raw["scheduled_on"], "scheduled_on") if raw.get("scheduled_on") else due_on,
+            snoozed=bool(raw.get("snoozed")),
+            done_at=as_instant(raw.get("done_at"), "done_at", self.now if status == "done" else None),
+            created_at=created, updated_at=as_instant(raw.get("updated_at"), "updated_at", created),
+        ))  # fmt: skip
+        self._note(line, "create", "reminder", uid, str(label))
+        if len(self.reminders) >= _BATCH:
+            self._flush_reminders()
+
+    def _flush_interactions(self) -> None:
+        self._flush_contacts()
+        if self.interactions:
+            self.store.activity.add_many(self.interactions)
+            self.pending_uids -= {("interactions", r["uid"]) for r in self.interactions}
+            self.interactions = []
+            self.flushed = True
+
+    def _flush_reminders(self) -> None:
+        self._flush_contacts()
+        if self.reminders:
+            self.store.reminders.add_many(self.reminders)
+            self.pending_uids -= {("reminders", r["uid"]) for r in self.reminders}
+            self.reminders = []
+            self.flushed = True
+
+    def finish(self) -> None:
+        self._flush_contacts()
+        self._flush_interactions()
+        self._flush_reminders()
+        if self.next_id > self.first_id:
+            self.store.contacts.index_from(self.first_id)
+
+
+def import_records(store: Store, now: datetime, records: Iterable[tuple[int, Any, Any]], *,
+                   on_duplicate: str = "skip", region: str | None = None, dry_run: bool = False,
+                   skip_invalid: bool = False, report: ImportReport | None = None,
+                   include_erased: bool = False) -> ImportReport:  # fmt: skip
+    """Import ``(line, raw, source)`` records in one transaction: all of them, or (with
+    ``skip_invalid``) the valid ones, or nothing. ``dry_run`` does it all, then rolls back."""
+    importer = Importer(store, now, on_duplicate=on_duplicate, region=region, keep_actions=dry_run,
+                        report=report, include_erased=include_erased)  # fmt: skip
+    try:
+        with store.write():
+            importer.start()
+            for line, raw, source in records:
+                importer.feed(line, raw, source)
+            importer.finish()
+            if importer.report.rejects and not skip_invalid:
+                raise ImportRejected(importer.report)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return importer.report

@@ -1,0 +1,77 @@
+"""Reject files: the records an import refused, in their file's own format, to fix and import again.
+
+A CSV file's rejects keep its header and cells, with a ``minicrm_error`` column
+(which the CSV reader ignores); a vCard or NDJSON line is written as it was; a
+JSON record gets a ``minicrm_error`` key. A reject file is created readable by
+its owner alone, as it holds personal data.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+from minicrm.interchange.records import ImportReport, Reject
+
+
+def reject_path(source: str, fmt: str) -> Path:
+    """Where the rejects of ``source`` (a path, or - for standard input) go by default."""
+    ext = "csv" if fmt == "csv" else "vcf" if fmt == "vcf" else "ndjson"
+    if source == "-":
+        return Path(f"minicrm-rejects.{ext}")
+    return Path(f"{source}.rejects.{ext}")
+
+
+def write_rejects(target: Path | IO[str], fmt: str, rejected: Sequence[Reject], report: ImportReport,
+                  header: Sequence[str] | None = None, encoding: str = "utf-8") -> None:  # fmt: skip
+    """Write ``rejected`` (records of one file in ``fmt``) to a text stream, or to a new file at a path.
+
+    ``header`` is the CSV file's header; ``encoding`` the file's (bytes that were not
+    valid text in it are written back as they were).
+    """
+    if not isinstance(target, Path):
+        _write(target, fmt, rejected, report, header)
+        return
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(fd, "w", encoding=encoding, errors="surrogateescape", newline="") as out:
+        _write(out, fmt, rejected, report, header)
+
+
+def _write(out: IO[str], fmt: str, rejected: Sequence[Reject], report: ImportReport,
+           header: Sequence[str] | None) -> None:  # fmt: skip
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([*(header or []), "minicrm_error"])
+        for reject in rejected:
+            cells = list(reject.raw or [])
+            cells += [""] * (len(header or []) - len(cells))
+            writer.writerow([*cells, f"line {reject.line}: {reject.reason}"])
+        return
+    for reject in rejected:
+        if isinstance(reject.raw, dict):
+            out.write(json.dumps({**reject.raw, "minicrm_error": f"{report.where(reject)}: {reject.reason}"}) + "\n")
+        elif isinstance(reject.raw, str):  # an NDJSON line or a vCard, as it was
+            out.write(reject.raw if reject.raw.endswith("\n") else reject.raw + "\n")
+        else:
+            out.write(json.dumps(reject.raw) + "\n")
+
+
+def write_reject_files(files: Sequence[str], formats: Sequence[str], report: ImportReport, codec: str,
+                       path: Path | None = None) -> list[tuple[str, Path, int]]:  # fmt: skip
+    """Each file's rejects to ``path`` (only when one file was read), else beside it
+    (``reject_path``); returns ``(file, reject file, how many)`` for each one written."""
+    several = len(files) > 1
+    written = []
+    for file, fmt in zip(files, formats):
+        key = file if several else None
+        mine = [r for r in report.rejects if r.file == key]
+        if mine:
+            target = path or reject_path(file, fmt)
+            write_rejects(target, fmt, mine, report, report.headers.get(key),
+                          "utf-8" if codec == "utf-8-sig" else codec)  # fmt: skip
+            written.append((file, target, len(mine)))
+    return written
