@@ -56,11 +56,13 @@ class Run:
     def many(self, records: Iterable[Any], record_type: type, *, title: str | None = None,
              empty: str | None = None) -> None:  # fmt: skip
         """Every record: a table on a terminal, else the machine format, streamed."""
-        from minicrm import render
-
         if self.table:
-            render.write_table(records, record_type, self.now, sys.stdout, title=title, empty=empty)
+            from minicrm.render import tables
+
+            tables.write_table(records, record_type, self.now, sys.stdout, title=title, empty=empty)
         else:
+            from minicrm import render
+
             render.write_records(records, record_type, self.fmt, sys.stdout)
 
     def listing(self, fetch: Callable[[int | None], Iterable[Any]], record_type: type, *,
@@ -73,8 +75,6 @@ class Run:
         tells how many there are in all, for the "N more" line; ``row_lines`` is
         how many lines a table row takes.
         """
-        from minicrm import render
-
         if not self.table or show_all or limit is not None:
             self.many(fetch(limit), record_type, title=title, empty=empty)
             return
@@ -83,15 +83,19 @@ class Run:
         total = None
         if len(rows) > max_rows:
             total = count() if count else None
-        render.write_table(rows, record_type, self.now, sys.stdout, max_rows=max_rows, total=total,
+        from minicrm.render import tables
+
+        tables.write_table(rows, record_type, self.now, sys.stdout, max_rows=max_rows, total=total,
                            title=title, empty=empty)  # fmt: skip
 
     def one(self, record: Any) -> None:
-        from minicrm import render
-
         if self.table:
-            render.write_record_table(record, self.now, sys.stdout)
+            from minicrm.render import tables
+
+            tables.write_record_table(record, self.now, sys.stdout)
         else:
+            from minicrm import render
+
             render.write_one(record, self.fmt, sys.stdout)
 
 

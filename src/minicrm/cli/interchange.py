@@ -171,10 +171,10 @@ def _progress(files: tuple[str, ...], streams: list[IO[bytes]]) -> Any:
     """A progress bar over the records of one large file read on a person's terminal, else None."""
     if len(files) > 1 or files[0] == "-" or not render_progress(streams[0]):
         return None
-    from minicrm import render
+    from minicrm.render import tables
 
     size = os.fstat(streams[0].fileno()).st_size
-    return lambda records: render.track(records, size, streams[0].tell, f"Importing {Path(files[0]).name}")
+    return lambda records: tables.track(records, size, streams[0].tell, f"Importing {Path(files[0]).name}")
 
 
 PROGRESS_FROM_BYTES = 1_000_000

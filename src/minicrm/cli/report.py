@@ -39,7 +39,9 @@ def report(
     run = Run(ctx, fmt, as_json)
     rep = report.build(run.store, run.now, since, until)
     if run.table:
-        render.write_report(rep, run.now, sys.stdout)
+        from minicrm.render import tables
+
+        tables.write_report(rep, run.now, sys.stdout)
     elif run.fmt in ("json", "ndjson"):
         render.write_one(rep, run.fmt, sys.stdout)
     else:
