@@ -23,22 +23,16 @@ app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes t
 
 
 @contextmanager
-def _output(path: str | None) -> Iterator[IO[str]]:
-    """Standard output, or a file created owner-readable only (written aside, then moved into place)."""
+def _output(path: str | None, database: Path) -> Iterator[IO[str]]:
+    """Standard output, or a file created owner-readable only, written aside and moved into place
+    once complete (never the database itself)."""
     if not path or path == "-":
         yield sys.stdout
         return
-    target = Path(path).expanduser()
-    partial = target.with_name(f".{target.name}.partial")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    try:
-        with open(fd, "w", encoding="utf-8", newline="") as out:
-            yield out
-        os.replace(partial, target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    from minicrm.safefile import atomic_output
+
+    with atomic_output(path, database) as out:
+        yield out
 
 
 @app.command("export")
@@ -74,7 +68,7 @@ def export(
         from minicrm.services import contacts, segments
 
         only = contacts.query(run.now, **segments.saved_filters(run.store, segment))
-    with _output(output) as out:
+    with _output(output, run.store.path) as out:
         if fmt == "csv":  # the columns of list --format csv
             from minicrm import render
 
@@ -146,7 +140,8 @@ def import_(
         if report.rejects and not skip_invalid:
             raise typer.Exit(1)
         return
-    for file, path, count in interchange.write_reject_files(plan.files, plan.formats, report, plan.codec, plan.rejects):
+    for file, path, count in interchange.write_reject_files(plan.files, plan.formats, report, plan.codec,
+                                                                   plan.rejects, store.path):
         note(f"Wrote the {count} invalid records of {file} to {path}.")
     note(f"Imported: {report.summary()}.")
 

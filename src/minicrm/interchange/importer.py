@@ -26,6 +26,7 @@ from minicrm.errors import InvalidValue, MiniCrmError, UsageError
 from minicrm.interchange.readers import parse_map, read_files, text_codec
 from minicrm.interchange.records import (IMPORT_FORMATS, ImportReport, Reject, RowError, as_clock, as_day,
                                          as_instant, as_text, as_texts, format_of)
+from minicrm.interchange.rejects import check_reject_targets
 from minicrm.models import STAGES, ImportAction
 from minicrm.services import activity, contacts, privacy, reminders
 from minicrm.services.values import choose, clean_line, parse_fields
@@ -92,6 +93,7 @@ def import_files(store: Store, now: datetime, plan: ImportPlan, streams: Sequenc
     reports rejects instead of failing on them. Raises ``ImportRejected`` (with
     the report) when a record is invalid and ``skip_invalid`` is not given.
     """
+    check_reject_targets(plan.files, plan.formats, plan.rejects, store.path)
     report = ImportReport(unit="record" if plan.formats == ("json",) else "line")
     records = read_files(plan.files, plan.formats, streams, report, plan.overrides, plan.codec)
     if progress is not None:

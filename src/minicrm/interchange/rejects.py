@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
 from minicrm.interchange.records import ImportReport, Reject
+from minicrm.safefile import atomic_output, refuse_database
 
 
 def reject_path(source: str, fmt: str) -> Path:
@@ -27,8 +27,10 @@ def reject_path(source: str, fmt: str) -> Path:
 
 
 def write_rejects(target: Path | IO[str], fmt: str, rejected: Sequence[Reject], report: ImportReport,
-                  header: Sequence[str] | None = None, encoding: str = "utf-8") -> None:  # fmt: skip
-    """Write ``rejected`` (records of one file in ``fmt``) to a text stream, or to a new file at a path.
+                  header: Sequence[str] | None = None, encoding: str = "utf-8",
+                  database: Path | None = None) -> None:  # fmt: skip
+    """Write ``rejected`` (records of one file in ``fmt``) to a text stream, or to a file at a path
+    (replaced in one step, never the ``database`` itself).
 
     ``header`` is the CSV file's header; ``encoding`` the file's (bytes that were not
     valid text in it are written back as they were).
@@ -36,8 +38,7 @@ def write_rejects(target: Path | IO[str], fmt: str, rejected: Sequence[Reject], 
     if not isinstance(target, Path):
         _write(target, fmt, rejected, report, header)
         return
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with open(fd, "w", encoding=encoding, errors="surrogateescape", newline="") as out:
+    with atomic_output(target, database, encoding=encoding, errors="surrogateescape", what="reject file") as out:
         _write(out, fmt, rejected, report, header)
 
 
@@ -60,10 +61,23 @@ def _write(out: IO[str], fmt: str, rejected: Sequence[Reject], report: ImportRep
             out.write(json.dumps(reject.raw) + "\n")
 
 
+def reject_targets(files: Sequence[str], formats: Sequence[str], path: Path | None = None) -> list[Path]:
+    """Where the rejects of each file would go: ``path`` when given, else beside each file."""
+    return [path or reject_path(file, fmt) for file, fmt in zip(files, formats)]
+
+
+def check_reject_targets(files: Sequence[str], formats: Sequence[str], path: Path | None,
+                         database: Path | None) -> None:  # fmt: skip
+    """Refuse, before anything is imported, a reject file that would overwrite the database."""
+    for target in reject_targets(files, formats, path):
+        refuse_database(target, database, "reject file")
+
+
 def write_reject_files(files: Sequence[str], formats: Sequence[str], report: ImportReport, codec: str,
-                       path: Path | None = None) -> list[tuple[str, Path, int]]:  # fmt: skip
+                       path: Path | None = None, database: Path | None = None) -> list[tuple[str, Path, int]]:  # fmt: skip
     """Each file's rejects to ``path`` (only when one file was read), else beside it
-    (``reject_path``); returns ``(file, reject file, how many)`` for each one written."""
+    (``reject_path``); returns ``(file, reject file, how many)`` for each one written.
+    None of them may be the ``database``."""
     several = len(files) > 1
     written = []
     for file, fmt in zip(files, formats):
@@ -72,6 +86,6 @@ def write_reject_files(files: Sequence[str], formats: Sequence[str], report: Imp
         if mine:
             target = path or reject_path(file, fmt)
             write_rejects(target, fmt, mine, report, report.headers.get(key),
-                          "utf-8" if codec == "utf-8-sig" else codec)  # fmt: skip
+                          "utf-8" if codec == "utf-8-sig" else codec, database)  # fmt: skip
             written.append((file, target, len(mine)))
     return written

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from minicrm.errors import StoreError
+from minicrm.safefile import publish, refuse_database, temporary_beside
 from minicrm.store import migrations
 from minicrm.store.session import Repository, Session, audited, migrate, translate
 
@@ -19,25 +20,36 @@ class Files(Repository):
     def backup_to(self, target: Path) -> None:
         """A consistent copy in one file, owner-readable only (SQLite's online backup API).
 
-        It copies one snapshot, so other processes may keep writing meanwhile.
+        It copies one snapshot, so other processes may keep writing meanwhile. The copy is made
+        in a hidden temporary file beside ``target`` and appears at ``target`` only when complete,
+        so a killed backup never leaves a half file (or its ``-journal``) there; an existing
+        ``target`` is never replaced.
         """
         target = Path(target).expanduser()
+        refuse_database(target, self._store.path, "backup")
+        if os.path.lexists(target):
+            raise StoreError(f"{target} already exists", "Choose another path, or remove it first")
         try:
-            os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-        except FileExistsError:
-            raise StoreError(f"{target} already exists", "Choose another path, or remove it first") from None
+            temporary = temporary_beside(target)
         except OSError as error:
             raise StoreError(f"cannot create {target}: {error.strerror}", "Check the path") from None
         try:
-            dest = sqlite3.connect(target, isolation_level=None)
+            dest = sqlite3.connect(temporary, isolation_level=None)
             try:
                 self._conn.backup(dest)
                 dest.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
             finally:
                 dest.close()
+            publish(temporary, target, replace=False)
+        except FileExistsError:
+            raise StoreError(f"{target} already exists", "Choose another path, or remove it first") from None
         except sqlite3.Error as error:
-            target.unlink(missing_ok=True)
             raise translate(error, target) from None
+        except OSError as error:
+            raise StoreError(f"cannot write {target}: {error.strerror}", "Check the path and the free space") from None
+        finally:
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                Path(str(temporary) + suffix).unlink(missing_ok=True)
 
     def restore_from(self, source: Session) -> None:
         """Replace this database's content with ``source``'s, in one step (other readers stay safe)."""
