@@ -7,7 +7,7 @@ Removing or renaming one breaks users' scripts: don't.
 from __future__ import annotations
 
 CONTACT = ["id", "uid", "name", "emails", "phones", "org", "stage", "tags", "birthday", "note", "fields",
-           "last_contact_at", "created_at", "updated_at"]  # fmt: skip
+           "last_contact_at", "created_at", "updated_at", "unverified_phones"]  # fmt: skip
 INTERACTION = ["id", "uid", "contact_id", "contact_name", "kind", "at", "text", "amount", "created_at"]
 REMINDER = ["id", "uid", "contact_id", "contact_name", "contact_email", "contact_phone", "text", "due_on",
             "due_time", "rule", "status", "state", "days_late", "snoozed", "done_at", "created_at", "updated_at"]  # fmt: skip

@@ -72,10 +72,12 @@ def test_bad_phones_are_refused(typed, region, message):
 
 
 def test_add_edit_and_import_apply_the_same_rules(cli, tmp_path):
-    result = cli("add", "Ann", "--phone", "020 7946 0958")
-    assert result.exit_code == 1
-    assert result.stderr == ("Error: '020 7946 0958' has no country code. "
-                             "Write it as +<country> <number>, or set MINICRM_REGION (e.g. GB)\n")  # fmt: skip
+    result = cli("add", "Ann", "--phone", "020 7946 0958", "--json")
+    assert result.exit_code == 0
+    assert result.stderr == ("Warning: the phone '020 7946 0958' is kept as typed, unverified: it has no country "
+                             "code and no region is set (MINICRM_REGION, e.g. GB).\n")  # fmt: skip
+    assert result.json()["unverified_phones"] == ["020 7946 0958"]
+    cli.ok("rm", "ann", "--yes")
     ann = cli.ok("add", "Ann", "--phone", "020 7946 0958", "--email", "ANN@Example.com", "--json",
                  env={"MINICRM_REGION": "GB"}).json()  # fmt: skip
     assert (ann["phones"], ann["emails"]) == (["+442079460958"], ["ann@example.com"])

@@ -36,6 +36,7 @@ class Contact(NamedTuple):
     last_contact_at: datetime | None
     created_at: datetime | None
     updated_at: datetime | None
+    unverified_phones: tuple[str, ...] = ()  # those of ``phones`` kept as typed: libphonenumber could not place them
 
 
 class Interaction(NamedTuple):

@@ -138,6 +138,12 @@ def note(message: str) -> None:
     typer.echo(render.scrub(message), err=True)
 
 
+def warn(warnings: Iterable[object]) -> None:
+    """Each value kept as typed, as one ``Warning:`` line on stderr."""
+    for warning in warnings:
+        note(f"Warning: {warning}.")
+
+
 def default_region() -> str | None:
     """The country of phone numbers typed without ``+``: ``$MINICRM_REGION`` (e.g. GB, US, DE)."""
     import os

@@ -13,7 +13,8 @@ app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes t
 
 Emails = Annotated[list[str] | None, typer.Option("--email", "-e", help="Email address (repeatable)")]
 Phones = Annotated[list[str] | None, typer.Option("--phone", "-p",
-    help="Phone number (repeatable), stored as +<country><number>; without +, $MINICRM_REGION's country")]  # fmt: skip
+    help="Phone number (repeatable), stored as +<country><number>; without +, $MINICRM_REGION's country;"
+         " one that cannot be placed is kept as typed, with a warning")]  # fmt: skip
 Org = Annotated[str | None, typer.Option("--org", "-o", help="Organisation")]
 Tags = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable)")]
 Stage = Annotated[str | None, typer.Option("--stage", "-s",
@@ -45,10 +46,12 @@ def add(
     from minicrm.services import contacts
 
     run = Run(ctx, fmt, as_json)
+    kept: list = []
     contact = contacts.add(run.store, run.now, name, emails=email or (), phones=phone or (),
                            org=org, tags=tag or (), stage=stage, birthday=birthday,
                            note=note_, fields=field or (), region=common.default_region(),
-                           force=force)  # fmt: skip
+                           force=force, warnings=kept)  # fmt: skip
+    common.warn(kept)
     run.one(contact)
 
 
@@ -142,12 +145,14 @@ def edit(
 
     run = Run(ctx, fmt, as_json)
     found = contacts.resolve(run.store, contact)
+    kept: list = []
     changed = contacts.edit(
         run.store, run.now, found, name=name, emails=email or (), remove_emails=remove_email or (),
         phones=phone or (), remove_phones=remove_phone or (), org=org, tags=tag or (),
         remove_tags=remove_tag or (), stage=stage, birthday=birthday, note=note_, fields=field or (),
-        region=common.default_region(),
+        region=common.default_region(), warnings=kept,
     )  # fmt: skip
+    common.warn(kept)
     run.one(changed)
 
 

@@ -192,12 +192,12 @@ class Importer:
         custom = raw.get("fields") or {}
         if not isinstance(custom, dict):
             raise InvalidValue("the fields are not an object of KEY: VALUE")
-        values = contacts.validate(
+        values, _kept = contacts.validate(
             name, emails=emails, phones=phones, org=org, tags=as_texts(raw.get("tags"), "tags"),
             stage=as_text(raw.get("stage"), "stage"), birthday=as_text(raw.get("birthday"), "birthday"),
             note=as_text(raw.get("note"), "note"),
             fields=parse_fields(f"{k}={'' if v is None else v}" for k, v in custom.items()),
-            region=self.region,
+            region=self.region, strict=True,
         )  # fmt: skip
         uid = clean_line(raw.get("uid") or "", "uid", required=False)
         created = as_instant(raw.get("created_at"), "created_at", self.now)

@@ -139,7 +139,7 @@ def write_detail(detail: ContactDetail, now: datetime, out: IO[str]) -> None:
     con.print(title)
     rows = [
         ("Organisation", c.org), ("Stage", c.stage), ("Email", ", ".join(c.emails)),
-        ("Phone", ", ".join(c.phones)), ("Tags", ", ".join(c.tags)), ("Birthday", c.birthday),
+        ("Phone", ", ".join(f"{p} (unverified)" if p in c.unverified_phones else p for p in c.phones)), ("Tags", ", ".join(c.tags)), ("Birthday", c.birthday),
         *((key, value) for key, value in c.fields.items()),
         ("Last contact", ago(c, now)), ("Note", c.note),
     ]  # fmt: skip

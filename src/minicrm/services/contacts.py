@@ -13,8 +13,9 @@ from minicrm import dates
 from minicrm.errors import Ambiguous, Conflict, InvalidValue, NotFound
 from minicrm.models import STAGES, Contact, ContactDetail
 from minicrm.services import privacy
-from minicrm.services.values import (MAX_DAYS, MAX_ID, choose, clean_block, clean_line, normalise_email,
-                                     normalise_phone, normalise_purpose, normalise_tag, parse_fields, unique)
+from minicrm.services.values import (MAX_DAYS, MAX_ID, ValueWarning, check_phone, choose, clean_block, clean_line,
+                                     normalise_email, normalise_phone, normalise_purpose, normalise_tag,
+                                     parse_fields, unique)
 from minicrm.store import Store
 from minicrm.store.api import CONTACT_SORTS, ContactQuery
 
@@ -59,12 +60,17 @@ def validate(name: str, *, emails: Sequence[str] = (), phones: Sequence[str] = (
              org: str | None = None, tags: Sequence[str] = (), stage: str | None = None,
              birthday: str | None = None, note: str | None = None,
              fields: dict[str, str | None] | None = None, region: str | None = None,
-             today: date | None = None) -> dict:  # fmt: skip
-    """A contact's values checked and normalised: the rules ``add`` and ``import`` share.
+             today: date | None = None, strict: bool = False) -> tuple[dict, list[ValueWarning]]:  # fmt: skip
+    """A contact's values checked and normalised, and what was kept unverified: the rules ``add`` and ``import`` share.
 
-    ``today`` (when given) refuses birthdays in the future.
+    Returns ``(values, warnings)``: ``values`` are the store's keyword arguments
+    (``unverified_phones`` lists the phones kept as typed), ``warnings`` one
+    ``ValueWarning`` per such phone, for the caller to report. ``strict`` refuses a
+    phone that cannot be placed instead. ``today`` (when given) refuses birthdays in
+    the future.
     """
-    return dict(
+    checked_phones, warnings = check_phones(phones, region, strict=strict)
+    values = dict(
         name=clean_line(name, "name"),
         org=clean_line(org, "organisation", required=False) if org is not None else None,
         stage=choose(stage, STAGES, "stage") if stage else STAGES[0],
@@ -72,19 +78,43 @@ def validate(name: str, *, emails: Sequence[str] = (), phones: Sequence[str] = (
         note=clean_block(note, "note"),
         fields={k: v for k, v in (fields or {}).items() if v is not None},
         emails=unique(normalise_email(e) for e in emails),
-        phones=unique(normalise_phone(p, region) for p in phones),
+        phones=unique(checked_phones),
         tags=unique(normalise_tag(t) for t in tags),
+        unverified_phones=[w.value for w in warnings],
     )
+    return values, warnings
+
+
+def check_phones(phones: Iterable[str], region: str | None, *,
+                 strict: bool = False) -> tuple[list[str], list[ValueWarning]]:  # fmt: skip
+    """Phones as stored (E.164, or as typed when they cannot be placed) and a warning for each kept as typed."""
+    stored: list[str] = []
+    warnings: list[ValueWarning] = []
+    for phone in phones:
+        if strict:
+            stored.append(normalise_phone(phone, region))
+            continue
+        value, why = check_phone(phone, region)
+        stored.append(value)
+        if why and value not in (w.value for w in warnings):
+            warnings.append(ValueWarning("phone", value, why))
+    return stored, warnings
 
 
 def add(store: Store, now: datetime, name: str, *, emails: Sequence[str] = (),
         phones: Sequence[str] = (), org: str | None = None, tags: Sequence[str] = (),
         stage: str | None = None, birthday: str | None = None, note: str | None = None,
-        fields: Sequence[str] = (), region: str | None = None, force: bool = False) -> Contact:  # fmt: skip
-    """Create a contact. Refuses an email or phone of an erased person unless ``force``."""
-    values = validate(name, emails=emails, phones=phones, org=org, tags=tags, stage=stage,
+        fields: Sequence[str] = (), region: str | None = None, force: bool = False,
+        warnings: list[ValueWarning] | None = None) -> Contact:  # fmt: skip
+    """Create a contact. Refuses an email or phone of an erased person unless ``force``.
+
+    A phone kept as typed is added to ``warnings`` (when given), for the caller to report.
+    """
+    values, kept = validate(name, emails=emails, phones=phones, org=org, tags=tags, stage=stage,
                       birthday=birthday, note=note, fields=parse_fields(fields), region=region,
                       today=now.date())  # fmt: skip
+    if warnings is not None:
+        warnings.extend(kept)
     with store.write():
         _check_emails_free(store, values["emails"])
         if not force:
@@ -99,8 +129,13 @@ def edit(store: Store, now: datetime, contact: Contact, *, name: str | None = No
          phones: Sequence[str] = (), remove_phones: Sequence[str] = (),
          org: str | None = None, tags: Sequence[str] = (), remove_tags: Sequence[str] = (),
          stage: str | None = None, birthday: str | None = None, note: str | None = None,
-         fields: Sequence[str] = (), region: str | None = None) -> Contact:  # fmt: skip
-    """Change what is given. An empty ``org``, ``birthday`` or ``note`` clears it."""
+         fields: Sequence[str] = (), region: str | None = None,
+         warnings: list[ValueWarning] | None = None) -> Contact:  # fmt: skip
+    """Change what is given. An empty ``org``, ``birthday`` or ``note`` clears it.
+
+    A phone added as typed (libphonenumber could not place it) is added to ``warnings``
+    (when given); a phone to remove is matched as stored, E.164 or as typed.
+    """
     columns: dict[str, object] = {}
     if name is not None:
         columns["name"] = clean_line(name, "name")
@@ -130,8 +165,13 @@ def edit(store: Store, now: datetime, contact: Contact, *, name: str | None = No
         return unique([v for v in current if v not in remove] + add)
 
     new_emails = merge(contact.emails, map(normalise_email, emails), map(normalise_email, remove_emails), "email")
-    new_phones = merge(contact.phones, [normalise_phone(p, region) for p in phones],
-                       [normalise_phone(p, region) for p in remove_phones], "phone")
+    added_phones, kept = check_phones(phones, region)
+    removed_phones = [p if p in contact.phones else check_phone(p, region)[0] for p in remove_phones]
+    new_phones = merge(contact.phones, added_phones, removed_phones, "phone")
+    unverified_phones = unique([*(p for p in contact.unverified_phones if p not in removed_phones),
+                                *(w.value for w in kept)])
+    if warnings is not None:
+        warnings.extend(kept)
     new_tags = merge(contact.tags, map(normalise_tag, tags), map(normalise_tag, remove_tags), "tag")
     new_stage = choose(stage, STAGES, "stage") if stage else None
     with store.write():
@@ -139,7 +179,8 @@ def edit(store: Store, now: datetime, contact: Contact, *, name: str | None = No
             _check_emails_free(store, new_emails, contact.id)
         if columns or any(v is not None for v in (new_emails, new_phones, new_tags)):
             store.contacts.update(contact.id, now, **columns)
-            store.contacts.replace_lists(contact.id, emails=new_emails, phones=new_phones, tags=new_tags)
+            store.contacts.replace_lists(contact.id, emails=new_emails, phones=new_phones, tags=new_tags,
+                                         unverified_phones=unverified_phones)
         if new_stage and new_stage != contact.stage:
             change_stage(store, now, contact.id, contact.stage, new_stage, "user")
     return store.contacts.get(contact.id)

@@ -76,7 +76,8 @@ def merge(store: Store, now: datetime, keep: Contact, other: Contact) -> tuple[C
         store.contacts.delete(other.id)  # after the move: its emails, phones and tags go with it
         store.contacts.update(keep.id, now, **columns)
         store.contacts.replace_lists(keep.id, emails=[*keep.emails, *emails], phones=[*keep.phones, *phones],
-                            tags=[*keep.tags, *tags])  # fmt: skip
+                                     tags=[*keep.tags, *tags],
+                                     unverified_phones=[*keep.unverified_phones, *other.unverified_phones])  # fmt: skip
     merged = store.contacts.get(keep.id)
     result = MergeResult(
         id=keep.id, name=merged.name, merged_id=other.id, merged_name=other.name,

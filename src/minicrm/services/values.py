@@ -2,7 +2,10 @@
 
 Names, texts, emails, phones, tags, amounts and ``KEY=VALUE`` fields are checked
 here, so that ``add``, ``edit``, ``import`` and every other command apply the same
-rules. Each function returns the clean value or raises ``InvalidValue``.
+rules. Each function returns the clean value or raises ``InvalidValue``; the lenient
+ones (``check_phone``) instead keep a doubtful value as typed and say why, as a
+``ValueWarning`` the caller reports (the CLI as a ``Warning:`` line, the importer
+with the line it came from).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from minicrm.errors import InvalidValue
 
@@ -81,35 +85,94 @@ def normalise_email(value: str) -> str:
     return checked.normalized.lower()
 
 
-def normalise_phone(value: str, region: str | None = None) -> str:
-    """A valid phone number in E.164 (``+442079460958``), an extension as ``;ext=12``.
+class ValueWarning(NamedTuple):
+    """A value kept as typed because it could not be checked: which field, what was typed, and why."""
 
-    ``region`` (ISO country code, e.g. ``GB``) is the country of numbers written
-    without a ``+`` country code; without it such numbers are refused.
+    field: str  # "phone"
+    value: str  # as typed (trimmed)
+    why: str  # "it has no country code and no region is set"
+
+    def __str__(self) -> str:
+        return f"the {self.field} {self.value!r} is kept as typed, unverified: {self.why}"
+
+
+# An extension written after the number ("ext. 12", "x12", "#12"): not text to keep aside.
+_EXTENSION = re.compile(r"(?i)[\s,;]*(?:ext\.?|extension|x|#)\s*\d{1,10}\s*$")
+E164 = re.compile(r"^\+[1-9]\d{1,14}(?:;ext=\d+)?$")
+
+
+def check_phone(value: str, region: str | None = None) -> tuple[str, str | None]:
+    """A phone number as it is stored, and why it is unverified (``None`` when it is verified).
+
+    A number libphonenumber can place (with ``region`` as the country of numbers
+    written without ``+``) comes back in E.164, an extension as ``;ext=12``. Any other
+    text (no country code and no region, an unknown range, letters, too few digits)
+    comes back exactly as typed (trimmed), with the reason. Only an empty text, a
+    control character or more than 200 characters are refused, and a ``region`` that
+    is not a country.
     """
+    text = clean_line(value, "phone")
+    if any(ch.isalpha() for ch in _EXTENSION.sub("", text)):
+        _check_region(region)
+        return text, "it contains text besides the number"
+    placed, why = _place(text, region)
+    return (placed, None) if placed else (text, why)
+
+
+def _check_region(region: str | None) -> None:
     import phonenumbers
 
-    text = " ".join(str(value).split())
-    if len(text) > 40 or sum(ch.isdigit() for ch in text) < 3 or _LINE_CONTROL.search(text):
-        raise InvalidValue(f"{value!r} is not a phone number", "Write it with its country code, e.g. +44 20 7946 0958")
-    if text.startswith("00"):
-        text = "+" + text[2:]
     if region and region.upper() not in phonenumbers.SUPPORTED_REGIONS:
         raise InvalidValue(f"{region!r} is not a country for phone numbers",
                            "Use a two-letter code such as GB, US or DE (MINICRM_REGION or --region)")  # fmt: skip
+
+
+def _place(value: str, region: str | None) -> tuple[str | None, str]:
+    """(E.164, "") for a number libphonenumber can place, else (None, why not)."""
+    import phonenumbers
+
+    _check_region(region)
+    text = " ".join(str(value).split())
+    if len(text) > 40 or sum(ch.isdigit() for ch in text) < 3 or _LINE_CONTROL.search(text):
+        return None, "it is not a phone number (too few digits or too long)"
+    if text.startswith("00"):
+        text = "+" + text[2:]
     try:
         number = phonenumbers.parse(text, region.upper() if region else None)
     except phonenumbers.NumberParseException as error:
         if error.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
-            raise InvalidValue(f"{value!r} has no country code",
-                               "Write it as +<country> <number>, or set MINICRM_REGION (e.g. GB)") from None  # fmt: skip
-        raise InvalidValue(f"{value!r} is not a phone number",
-                           "Write it with its country code, e.g. +44 20 7946 0958") from None  # fmt: skip
+            if region or text.startswith("+"):
+                return None, "its country code is unknown"
+            return None, "it has no country code and no region is set (MINICRM_REGION, e.g. GB)"
+        return None, "libphonenumber cannot read it as a phone number"
     if not phonenumbers.is_valid_number(number):
-        raise InvalidValue(f"{value!r} is not a valid phone number",
-                           "Check the digits and the country code, e.g. +44 20 7946 0958")  # fmt: skip
+        return None, "libphonenumber knows no such number (check the digits and the country code)"
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return f"{e164};ext={number.extension}" if number.extension else e164
+    return (f"{e164};ext={number.extension}" if number.extension else e164), ""
+
+
+def phone_key(value: str, region: str | None = None) -> str:
+    """The stored form of a phone typed to find or remove it: E.164 when it can be placed, else as typed."""
+    return check_phone(value, region)[0]
+
+
+def normalise_phone(value: str, region: str | None = None) -> str:
+    """A valid phone number in E.164 (``+442079460958``), an extension as ``;ext=12``; else ``InvalidValue``.
+
+    The strict rule (``import --strict``); ``check_phone`` is the lenient one that keeps
+    a doubtful number as typed. ``region`` (ISO country code, e.g. ``GB``) is the country
+    of numbers written without a ``+`` country code.
+    """
+    placed, why = _place(value, region)
+    if placed is None:
+        if "no country code" in why:
+            raise InvalidValue(f"{value!r} has no country code",
+                               "Write it as +<country> <number>, or set MINICRM_REGION (e.g. GB)")  # fmt: skip
+        if "knows no such number" in why or "country code is unknown" in why:
+            raise InvalidValue(f"{value!r} is not a valid phone number",
+                               "Check the digits and the country code, e.g. +44 20 7946 0958")  # fmt: skip
+        raise InvalidValue(f"{value!r} is not a phone number", "Write it with its country code, e.g. +44 20 7946 0958")
+    return placed
 
 
 def normalise_tag(value: str) -> str:

@@ -1,6 +1,9 @@
 """Contacts: the ``contacts`` table, their ordered lists (``contact_emails``, ``contact_phones``,
 ``contact_tags``) and their stage history (``stage_changes``).
 
+A phone libphonenumber could not place is stored as typed with ``contact_phones.verified = 0``;
+the contact's ``unverified_phones`` lists those.
+
 Derived columns this repository owns, kept true on every write path (single and bulk):
 
 - the full-text row in ``contact_search`` (name, org, note, emails, phones, tags, field values),
@@ -56,6 +59,8 @@ SEARCH_ROW = """SELECT c.id, c.name, c.org, c.note,
 GRANTED = """SELECT k.contact_id FROM consents k WHERE k.purpose = ? AND k.granted = 1
     AND NOT EXISTS (SELECT 1 FROM consents l WHERE l.contact_id = k.contact_id AND l.purpose = k.purpose
                     AND (l.at > k.at OR (l.at = k.at AND l.id > k.id)))"""
+
+PHONE_INSERT = "INSERT INTO contact_phones (contact_id, position, phone, verified) VALUES (?, ?, ?, ?)"
 
 STAGE_CHANGE_INSERT = """INSERT INTO stage_changes (contact_id, from_stage, to_stage, changed_at, source)
                          VALUES (?, ?, ?, ?, ?)"""
@@ -123,7 +128,7 @@ class Contacts(Repository):
     def add(self, *, name: str, org: str | None, stage: str, birthday: str | None,
             note: str | None, fields: dict[str, str], emails: Sequence[str],
             phones: Sequence[str], tags: Sequence[str], at: datetime,
-            uid: str | None = None) -> int:  # fmt: skip
+            uid: str | None = None, unverified_phones: Sequence[str] = ()) -> int:  # fmt: skip
         stamp = to_utc_text(at)
         cursor = self._conn.execute(
             """INSERT INTO contacts (uid, name, name_fold, org, stage, birthday, note, fields,
@@ -133,7 +138,8 @@ class Contacts(Repository):
              json.dumps(fields, ensure_ascii=False), stamp, stamp),
         )  # fmt: skip
         contact_id = cursor.lastrowid
-        self.replace_lists(contact_id, emails=emails, phones=phones, tags=tags)  # also indexes it
+        self.replace_lists(contact_id, emails=emails, phones=phones, tags=tags,
+                           unverified_phones=unverified_phones)  # also indexes it
         return contact_id
 
     def add_many(self, rows: Sequence[dict]) -> None:
@@ -141,7 +147,8 @@ class Contacts(Repository):
         cadence their tags give them; the caller adds them to the search index afterwards (``index_from``).
 
         Each row: id, uid, name, org, stage, birthday, note, fields, emails, phones, tags,
-        created_at, updated_at (datetimes), stage_history [(from, to, at, source)].
+        created_at, updated_at (datetimes), stage_history [(from, to, at, source)], and
+        optionally unverified_phones (those of phones kept as typed).
         """
         self._conn.executemany(
             """INSERT INTO contacts (id, uid, name, name_fold, org, stage, birthday, note, fields,
@@ -152,10 +159,17 @@ class Contacts(Repository):
               to_utc_text(r["updated_at"])) for r in rows],
         )  # fmt: skip
         for key, (table, column) in LIST_TABLES.items():
+            if key == "phones":
+                continue
             self._conn.executemany(
                 f"INSERT INTO {table} (contact_id, position, {column}) VALUES (?, ?, ?)",
                 [(r["id"], position, value) for r in rows for position, value in enumerate(r[key])],
             )
+        self._conn.executemany(
+            PHONE_INSERT,
+            [(r["id"], position, value, value not in r.get("unverified_phones", ()))
+             for r in rows for position, value in enumerate(r["phones"])],
+        )  # fmt: skip
         self._conn.executemany(
             STAGE_CHANGE_INSERT,
             [(r["id"], old, new, to_utc_text(at), source) for r in rows
@@ -186,13 +200,21 @@ class Contacts(Repository):
         )
         self.reindex(contact_id)
 
-    def replace_lists(self, contact_id: int, **lists: Sequence[str] | None) -> None:
-        """Replace a contact's emails, phones or tags (those given, in order)."""
+    def replace_lists(self, contact_id: int, *, unverified_phones: Sequence[str] = (),
+                      **lists: Sequence[str] | None) -> None:  # fmt: skip
+        """Replace a contact's emails, phones or tags (those given, in order).
+
+        ``unverified_phones``: those of the phones given that are kept as typed.
+        """
         for key, values in lists.items():
             if values is None:
                 continue
             table, column = LIST_TABLES[key]
             self._conn.execute(f"DELETE FROM {table} WHERE contact_id = ?", (contact_id,))
+            if key == "phones":
+                self._conn.executemany(PHONE_INSERT, [(contact_id, position, value, value not in unverified_phones)
+                                                      for position, value in enumerate(values)])  # fmt: skip
+                continue
             self._conn.executemany(
                 f"INSERT INTO {table} (contact_id, position, {column}) VALUES (?, ?, ?)",
                 [(contact_id, position, value) for position, value in enumerate(values)],
@@ -246,8 +268,16 @@ class Contacts(Repository):
             ):
                 found.setdefault(contact_id, []).append(value)
             lists[key] = found
+        unverified: dict[int, list[str]] = {}
+        for contact_id, value in self._conn.execute(
+            f"SELECT contact_id, phone FROM contact_phones WHERE verified = 0 AND contact_id IN ({marks(len(ids))})"
+            " ORDER BY contact_id, position",
+            ids,
+        ):
+            unverified.setdefault(contact_id, []).append(value)
         return [to.contact(row, tuple(lists["emails"].get(row["id"], ())), tuple(lists["phones"].get(row["id"], ())),
-                           tuple(lists["tags"].get(row["id"], ()))) for row in rows]  # fmt: skip
+                           tuple(lists["tags"].get(row["id"], ())), tuple(unverified.get(row["id"], ())))
+                for row in rows]  # fmt: skip
 
     def get(self, contact_id: int) -> Contact | None:
         found = self._from_rows(self._all(f"SELECT {COLUMNS} FROM contacts c WHERE c.id = ?", (contact_id,)))

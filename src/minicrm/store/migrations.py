@@ -501,6 +501,19 @@ def m006_audit_insight(db: Database) -> None:
         audit_triggers(db, table, "NULL")
 
 
+
+@migration
+def m007_unverified_phones(db: Database) -> None:
+    """``contact_phones.verified``: 0 for a number kept as typed because libphonenumber could not place it.
+
+    Every phone stored before was checked, so existing rows are verified. The audit
+    triggers are made again so that their row images (and so undo) carry the flag.
+    """
+    _run(db, "ALTER TABLE contact_phones ADD COLUMN verified INTEGER NOT NULL DEFAULT 1 CHECK (verified IN (0, 1));")
+    for action in ("insert", "update", "delete"):
+        db.execute(f"DROP TRIGGER IF EXISTS contact_phones_audit_{action}")
+    audit_triggers(db, "contact_phones", AUDITED["contact_phones"])
+
 def apply(conn: sqlite3.Connection, current: int, now_text: str) -> None:
     """Apply every migration after ``current`` (the caller holds the transaction)."""
     from sqlite_utils import Database

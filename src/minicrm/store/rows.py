@@ -47,7 +47,8 @@ def cents(amount: Decimal | None) -> int | None:
 # ------------------------------------------------------------------ models
 
 
-def contact(row, emails: tuple[str, ...], phones: tuple[str, ...], tags: tuple[str, ...]) -> Contact:
+def contact(row, emails: tuple[str, ...], phones: tuple[str, ...], tags: tuple[str, ...],
+            unverified_phones: tuple[str, ...] = ()) -> Contact:  # fmt: skip
     return Contact(
         id=row["id"],
         uid=row["uid"],
@@ -63,6 +64,7 @@ def contact(row, emails: tuple[str, ...], phones: tuple[str, ...], tags: tuple[s
         last_contact_at=instant(row["last_contact_at"]),
         created_at=instant(row["created_at"]),
         updated_at=instant(row["updated_at"]),
+        unverified_phones=unverified_phones,
     )
 
 
