@@ -141,6 +141,68 @@ def test_forget_leaves_no_trace_in_the_files(cli, isolated, tmp_path):
     assert cli.ok("doctor").exit_code == 0
 
 
+DUPLICATE = [b"Zee Q", b"zq.old@example.org", b"5550199", b"555 0199", b"Secret duplicate note", b"Duplicate call"]
+
+
+def assert_nowhere(cli, isolated, secrets):
+    data = file_bytes(isolated)
+    for secret in secrets:
+        assert secret not in data, secret
+    backup = Path(cli.ok("backup").stdout.strip())
+    for secret in secrets:
+        assert secret not in backup.read_bytes(), secret
+    assert all(NAME not in str(entry) and "Zee Q" not in str(entry) for entry in cli.ok("audit", "--json").json())
+
+
+def test_forget_reaches_a_duplicate_merged_into_them(cli, isolated):
+    cli.ok("add", NAME, "--email", EMAIL, "--phone", PHONE, "--note", "Unmistakable note")
+    cli.ok("add", "Zee Q", "--email", "zq.old@example.org", "--phone", "+1 212 555 0199", "--note", "Secret duplicate note")
+    cli.ok("add", "Bob", "--email", "bob@example.com")
+    cli.ok("log", "Zee Q", "call", "Duplicate call")
+    cli.ok("edit", "Zee Q", "--org", "Quux Bakery")
+    cli.ok("merge", "1", "2", "--yes")
+    assert names(cli) == ["Bob", NAME]
+    result = cli.ok("forget", "zelda", "--yes")
+    assert "Erased Zelda Quux (#1)" in result.stderr
+    assert names(cli) == ["Bob"]
+    assert_nowhere(cli, isolated, SECRETS + DUPLICATE)
+    again = cli("add", "Z", "--email", "zq.old@example.org")
+    assert again.exit_code == 1 and "erased at their request" in again.stderr
+
+
+def test_forget_reaches_a_contact_already_removed(cli, isolated):
+    cli.ok("add", NAME, "--email", EMAIL, "--phone", PHONE, "--note", "Unmistakable note")
+    cli.ok("add", "Bob", "--email", "bob@example.com")
+    cli.ok("log", "zelda", "call", "Zelda asked about Quux cakes")
+    uid = cli.ok("show", "zelda", "--json").json()["uid"]
+    cli.ok("rm", "zelda", "--yes")
+    assert b"zelda.quux" in file_bytes(isolated) or "Zelda" in str(cli.ok("audit", "--json").json())
+    missing = cli("forget", "nobody@example.com", "--yes")
+    assert missing.exit_code == 3 and "no contact matches" in missing.stderr
+
+    result = cli.ok("forget", EMAIL, "--yes")
+    assert "Erased Zelda Quux" in result.stderr
+    assert names(cli) == ["Bob"]
+    assert_nowhere(cli, isolated, SECRETS + [uid.encode()])
+    again = cli("add", "Z", "--phone", "+1 (415) 867-5309")
+    assert again.exit_code == 1 and "erased at their request" in again.stderr
+    assert cli("forget", EMAIL, "--yes").exit_code == 3  # nothing left to find
+    assert cli.ok("doctor").exit_code == 0
+
+
+def test_forget_of_a_removed_contact_by_phone_or_uid_leaves_others_alone(cli, isolated):
+    cli.ok("add", NAME, "--phone", PHONE)
+    cli.ok("add", "Ann", "--email", "ann@example.com")
+    uid = cli.ok("show", "zelda", "--json").json()["uid"]
+    cli.ok("rm", "zelda", "--yes")
+    cli.ok("add", "Cy", "--email", "cy@example.com")  # takes the freed id 1
+    cli.ok("forget", uid, "--yes")
+    assert names(cli) == ["Ann", "Cy"]
+    assert b"8675309" not in file_bytes(isolated) and b"867 5309" not in file_bytes(isolated)
+    audit = str(cli.ok("audit", "--json").json())
+    assert "Cy" in audit and "Ann" in audit and NAME not in audit
+
+
 def test_forget_is_not_undoable_and_undo_stops_there(cli):
     cli.ok("add", "Ann")
     cli.ok("add", NAME, "--email", EMAIL)

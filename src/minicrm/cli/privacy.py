@@ -81,8 +81,10 @@ def forget(
 ) -> None:  # fmt: skip
     """Erase a person for good (cannot be undone).
 
-    Removes them from every table, the search indexes and the audit trail,
-    and wipes the freed space in the database file. Amounts they paid stay,
+    Removes them from every table, the search indexes and the audit trail
+    (with the copies merged into them, or removed with rm: an email, phone
+    or uid of a contact that no longer exists erases what the audit trail
+    still holds of them), and wipes the freed space in the database file. Amounts they paid stay,
     without text, on an anonymous "(erased people)" contact so totals still
     add up. Their emails and phones are kept only as salted hashes, so adding
     them again is refused unless add --force. Backups made before keep them.
@@ -92,14 +94,21 @@ def forget(
       minicrm forget ann@example.com          # asks on a terminal
       minicrm forget 12 --yes                 # in scripts
     """
+    from minicrm.errors import NotFound
     from minicrm.services import contacts, privacy
 
     run = Run(ctx)
-    found = contacts.resolve(run.store, contact)
+    try:
+        found = contacts.resolve(run.store, contact)
+    except NotFound:  # removed or merged away: the audit trail may still hold them
+        removed = privacy.removed_person(run.store, contact)
+        if removed is None:
+            raise
+        found = None
+    who = f"{found.name} (#{found.id})" if found else f"what the audit trail holds of {contact}"
     if not yes:
-        common.confirm(f"Erase {found.name} (#{found.id}) for good? This cannot be undone",
-                       f"{found.name} (#{found.id})", "erase")  # fmt: skip
-    done = privacy.forget(run.store, run.now, found)
+        common.confirm(f"Erase {who} for good? This cannot be undone", who, "erase")
+    done = privacy.forget(run.store, run.now, found) if found else privacy.forget_removed(run.store, run.now, removed)
     kept = f"; {done.amounts_kept} amounts kept anonymously" if done.amounts_kept else ""
     note(f"Erased {done.name} (#{done.contact_id}){kept}. This cannot be undone: minicrm undo will not "
          "bring them back. Backups made before now still hold them.")  # fmt: skip

@@ -16,6 +16,7 @@ from minicrm.errors import Conflict, InvalidValue
 from minicrm.models import AccessReport, Consent, Contact, Erasure
 from minicrm.services.values import choose, clean_line, normalise_purpose
 from minicrm.store import Store
+from minicrm.store.api import Trace
 
 PLACEHOLDER = "(erased people)"
 
@@ -77,6 +78,8 @@ def access_report(store: Store, now: datetime, contact: Contact) -> AccessReport
 def forget(store: Store, now: datetime, contact: Contact) -> Erasure:
     """Erase a person for good: every table, the search indexes, the audit trail, the file's free space.
 
+    The audit trail is searched for every copy of them: a duplicate merged into them, an earlier
+    record removed with ``rm`` (found by a shared email, phone or uid), and those images go too.
     Amounts they paid stay, without text, on an anonymous placeholder contact so
     that totals still add up. Their emails and phones are remembered only as
     salted hashes, so that adding them again is noticed. Never undoable.
@@ -86,11 +89,36 @@ def forget(store: Store, now: datetime, contact: Contact) -> Erasure:
                            "Delete it with minicrm rm if you no longer need those amounts")  # fmt: skip
     interactions = list(store.activity.list(contact_id=contact.id))
     amounts = [i for i in interactions if i.amount is not None]
-    hashes = erasure_hashes(store, contact.emails, contact.phones)
+    trace = store.privacy.traces(contact.id, contact.emails, contact.phones, [contact.uid])
+    hashes = erasure_hashes(store, sorted({*contact.emails, *trace.emails}), sorted({*contact.phones, *trace.phones}))
     with store.write():
         store.audit.mark_final()
         keep = store.privacy.placeholder_contact(PLACEHOLDER, now) if amounts else None
-        store.privacy.erase(contact.id, hashes, now, keep)
+        store.privacy.erase(contact.id, hashes, now, keep, sorted(trace.ids - {contact.id}))
     scrubbed = store.privacy.scrub_files()
     return Erasure(contact_id=contact.id, name=contact.name, interactions_removed=len(interactions) - len(amounts),
                    amounts_kept=len(amounts), hashes_kept=len(hashes), files_scrubbed=scrubbed)  # fmt: skip
+
+
+def removed_person(store: Store, ref: str) -> Trace | None:
+    """A person no longer among the contacts (removed with ``rm``, or merged away) whom the audit
+    trail still holds, found by an exact email, phone or uid; None when it holds nobody by that."""
+    text = str(ref).strip()
+    if not text or (text.isascii() and text.isdigit() and len(text) < 6):  # an id: reused, so not enough
+        return None
+    emails = [text] if "@" in text else []
+    phones = [text] if not emails and sum(ch.isdigit() for ch in text) >= 6 else []
+    trace = store.privacy.traces(None, emails, phones, [text])
+    return trace if trace.ids else None
+
+
+def forget_removed(store: Store, now: datetime, trace: Trace) -> Erasure:
+    """Erase what the audit trail still holds of a person who is no longer a contact (see ``removed_person``)."""
+    hashes = erasure_hashes(store, trace.emails, trace.phones)
+    with store.write():
+        store.audit.mark_final()
+        store.privacy.erase_traces(sorted(trace.ids))
+        store.privacy.remember_erased(hashes, now)
+    scrubbed = store.privacy.scrub_files()
+    return Erasure(contact_id=min(trace.ids), name=trace.names[0] if trace.names else "(removed contact)",
+                   interactions_removed=0, amounts_kept=0, hashes_kept=len(hashes), files_scrubbed=scrubbed)  # fmt: skip

@@ -114,6 +114,16 @@ class AuditRow(NamedTuple):
     new: dict | None  # the row after (None for a delete)
 
 
+class Trace(NamedTuple):
+    """Where the audit trail holds one person: the contact ids (theirs, and of copies merged into
+    them or removed), with the names, emails and phones those rows hold."""
+
+    ids: frozenset[int]
+    names: tuple[str, ...]
+    emails: tuple[str, ...]
+    phones: tuple[str, ...]
+
+
 class ContactHit(NamedTuple):
     """A contact found by full-text search."""
 
@@ -278,7 +288,12 @@ if TYPE_CHECKING:
         def salt(self) -> str: ...
         def all_erased_hashes(self) -> set[str]: ...
         def erased_hashes(self, hashes: Sequence[str]) -> list[str]: ...
-        def erase(self, contact_id: int, hashes: Sequence[str], at: datetime, keep_amounts_with: int | None) -> None: ...
+        def erase(self, contact_id: int, hashes: Sequence[str], at: datetime, keep_amounts_with: int | None,
+                  also: Sequence[int] = ()) -> None: ...  # fmt: skip
+        def remember_erased(self, hashes: Sequence[str], at: datetime) -> None: ...
+        def erase_traces(self, contact_ids: Sequence[int], keep_amounts_with: int | None = None) -> None: ...
+        def traces(self, contact_id: int | None, emails: Sequence[str] = (), phones: Sequence[str] = (),
+                   uids: Sequence[str] = ()) -> Trace: ...  # fmt: skip
         def scrub_files(self) -> bool: ...
         def placeholder_contact(self, name: str, at: datetime) -> int: ...
 
