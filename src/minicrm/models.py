@@ -62,8 +62,8 @@ class Reminder(NamedTuple):
     due_on: date
     due_time: time | None = None
     rule: str | None = None
-    status: str = "open"  # open | done
-    state: str = "upcoming"  # overdue | today | upcoming | done (relative to today)
+    status: str = "open"  # open | done | cancelled
+    state: str = "upcoming"  # overdue | today | upcoming | done | cancelled (relative to today)
     days_late: int = 0
     snoozed: bool = False
     done_at: datetime | None = None
@@ -73,8 +73,8 @@ class Reminder(NamedTuple):
 
 def reminder_state(status: str, due_on: date, today: date) -> tuple[str, int]:
     """(state, days_late) of a reminder seen from ``today``."""
-    if status == "done":
-        return "done", 0
+    if status in ("done", "cancelled"):
+        return status, 0
     late = (today - due_on).days
     return ("overdue" if late > 0 else "today" if late == 0 else "upcoming"), max(late, 0)
 

@@ -70,6 +70,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "deal": ("deals", "Deals: what you sell, to whom, how far along."),
     "segment": ("segments", "Segments: saved filters of list, re-evaluated at each use."),
     "occasion": ("occasions", "Occasions: birthdays and anniversaries, every year."),
+    "interaction": ("activity", "Interactions: correct or remove what was logged."),
+    "reminder": ("reminders", "Reminders: change, stop repeating, or cancel."),
 }
 
 

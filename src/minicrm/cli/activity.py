@@ -1,4 +1,4 @@
-"""Interaction commands: log, history."""
+"""Interaction commands: log, history, referrals, interaction edit, interaction rm."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from minicrm.cli.common import AllOption, ContactArg, FormatOption, JsonOption, Run, note
+from minicrm.cli.common import AllOption, ContactArg, FormatOption, JsonOption, Run, YesOption, note
 
 app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
@@ -105,3 +105,83 @@ def referrals(
     run = Run(ctx, fmt, as_json)
     run.many(activity.referrals(run.store, contact), Referral,
              empty="No referrals yet. Log one: minicrm log A referral --referred B")  # fmt: skip
+
+
+interaction_app = typer.Typer(
+    help="Interactions: correct or remove what was logged.\n\n\b\nExample:\n"
+    "  minicrm interaction edit 42 --amount 19.50\n"
+    "  minicrm interaction rm 42",
+    no_args_is_help=True, rich_markup_mode=None,
+)  # fmt: skip
+app.add_typer(interaction_app, name="interaction")
+
+
+@interaction_app.command("edit")
+def interaction_edit(
+    ctx: typer.Context,
+    interaction_id: Annotated[int, typer.Argument(metavar="ID", help="Interaction id (minicrm history shows it)")],
+    kind: Annotated[str | None, typer.Option("--kind", "-k", help=KIND_HELP)] = None,
+    at: Annotated[str | None, typer.Option("--at", metavar="WHEN", help="When it happened")] = None,
+    text: Annotated[str | None, typer.Option("--text", "-t", help="What happened (empty clears it; - reads standard input)")] = None,
+    amount: Annotated[str | None, typer.Option("--amount", metavar="N", help="Amount (empty clears it)")] = None,
+    fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Correct a logged interaction; prints it.
+
+    Last contact, customer value and rhythm follow the change; making it an
+    order or a referral applies the lifecycle rule (a stage never moves back).
+    One change: minicrm undo reverts it.
+
+    \b
+    Example:
+      minicrm interaction edit 42 --amount 19.50
+      minicrm interaction edit 42 --kind order --at "yesterday 4pm" --text "Sourdough x3"
+    """
+    from minicrm.services import activity, contacts
+
+    run = Run(ctx, fmt, as_json)
+    if text == "-":
+        text = sys.stdin.read()
+    before = activity.get(run.store, interaction_id)
+    stage = contacts.resolve(run.store, str(before.contact_id)).stage
+    edited = activity.edit(run.store, run.now, interaction_id, kind=kind, at=at, text=text, amount=amount)
+    now_stage = contacts.resolve(run.store, str(edited.contact_id)).stage
+    if now_stage != stage:
+        note(f"{edited.contact_name} moved from {stage} to {now_stage}.")
+    run.one(edited)
+
+
+@interaction_app.command("rm")
+def interaction_rm(
+    ctx: typer.Context,
+    ids: Annotated[list[int], typer.Argument(metavar="ID...", help="Interaction ids (minicrm history shows them)")],
+    yes: YesOption = False,
+) -> None:  # fmt: skip
+    """Remove logged interactions.
+
+    Asks first on a terminal; scripts must pass --yes. Last contact and
+    customer value follow. All of them are one change: minicrm undo brings
+    them back.
+
+    \b
+    Example:
+      minicrm interaction rm 42
+      minicrm interaction rm 42 43 --yes
+    """
+    from minicrm.cli.common import confirm
+    from minicrm.services import activity
+
+    run = Run(ctx)
+    found = [activity.get(run.store, i) for i in dict.fromkeys(ids)]
+    what = _interactions_named(found)
+    if not yes:
+        confirm(f"Remove {what}?", what, "remove")
+    activity.remove(run.store, [i.id for i in found])
+    note(f"Removed {what}. Undo with: minicrm undo")
+
+
+def _interactions_named(found: list) -> str:
+    if len(found) == 1:
+        i = found[0]
+        return f"interaction {i.id} ({i.kind} with {i.contact_name}, {i.at:%Y-%m-%d})"
+    return f"{len(found)} interactions ({', '.join(str(i.id) for i in found)})"

@@ -1,4 +1,4 @@
-"""Deal commands: deal add, list, move, pipeline."""
+"""Deal commands: deal add, list, move, edit, rm, pipeline."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from minicrm.cli.common import ContactArg, FormatOption, JsonOption, Run, note
+from minicrm.cli.common import ContactArg, FormatOption, JsonOption, Run, YesOption, note
 
 app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
@@ -93,6 +93,67 @@ def deal_move(
     elif moved.stage == "won":
         note(f"Logged the win as an order for {moved.contact_name}.")
     run.one(moved)
+
+
+@deal_app.command("edit")
+def deal_edit(
+    ctx: typer.Context,
+    deal_id: Annotated[int, typer.Argument(metavar="ID", help="Deal id")],
+    title: Annotated[str | None, typer.Option("--title", help="What the deal is about")] = None,
+    value: Annotated[str | None, typer.Option("--value", metavar="N", help="What it is worth")] = None,
+    close: Annotated[str | None, typer.Option("--close", metavar="WHEN", help="Expected close date (empty clears it)")] = None,
+    stage: Annotated[str | None, typer.Option("--stage", "-s", help=DEAL_STAGE_HELP)] = None,
+    contact: Annotated[str | None, typer.Option("--contact", "-c", metavar="CONTACT", help="Whose deal it is")] = None,
+    fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Correct a deal; prints it.
+
+    A new --stage moves the deal as deal move does (winning logs an order).
+    One change: minicrm undo reverts it.
+
+    \b
+    Example:
+      minicrm deal edit 3 --value 9500 --close "Jan 15"
+      minicrm deal edit 3 --contact priya --title "Website relaunch, phase 2"
+    """
+    from minicrm.services import contacts, deals
+
+    run = Run(ctx, fmt, as_json)
+    other = contacts.resolve(run.store, contact) if contact else None
+    run.one(deals.edit(run.store, run.now, deal_id, title=title, value=value, close=close, stage=stage,
+                       contact=other))  # fmt: skip
+
+
+@deal_app.command("rm")
+def deal_rm(
+    ctx: typer.Context,
+    ids: Annotated[list[int], typer.Argument(metavar="ID...", help="Deal ids")],
+    yes: YesOption = False,
+) -> None:  # fmt: skip
+    """Remove deals.
+
+    Asks first on a terminal; scripts must pass --yes. An order logged when
+    a deal was won stays. All of them are one change: minicrm undo brings
+    them back.
+
+    \b
+    Example:
+      minicrm deal rm 3
+      minicrm deal rm 3 4 --yes
+    """
+    from minicrm.cli.common import confirm
+    from minicrm.services import deals
+
+    run = Run(ctx)
+    found = [deals.get(run.store, i) for i in dict.fromkeys(ids)]
+    if len(found) == 1:
+        what = f"deal {found[0].id} ({found[0].title}, {found[0].contact_name})"
+    else:
+        what = f"{len(found)} deals ({', '.join(str(d.id) for d in found)})"
+    if not yes:
+        confirm(f"Remove {what}?", what, "remove")
+    deals.remove(run.store, [d.id for d in found])
+    note(f"Removed {what}. Undo with: minicrm undo")
 
 
 @deal_app.command("pipeline")

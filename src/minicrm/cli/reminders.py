@@ -1,4 +1,4 @@
-"""Reminder commands: remind, due, done, snooze."""
+"""Reminder commands: remind, done, snooze, reminder edit, reminder rm."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from minicrm.cli.common import ContactArg, FormatOption, JsonOption, Run
+from minicrm.cli.common import ContactArg, FormatOption, JsonOption, Run, note
 
 app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
@@ -77,3 +77,68 @@ def snooze(
 
     run = Run(ctx, fmt, as_json)
     run.one(reminders.snooze(run.store, run.now, reminder_id, until))
+
+
+reminder_app = typer.Typer(
+    help="Reminders: change, stop repeating, or cancel.\n\n\b\nExample:\n"
+    '  minicrm reminder edit 4 --on "fri 10am"\n'
+    "  minicrm reminder rm 4",
+    no_args_is_help=True, rich_markup_mode=None,
+)  # fmt: skip
+app.add_typer(reminder_app, name="reminder")
+
+
+@reminder_app.command("edit")
+def reminder_edit(
+    ctx: typer.Context,
+    reminder_id: Annotated[int, typer.Argument(metavar="ID", help="Reminder id")],
+    text: Annotated[str | None, typer.Option("--text", "-t", help="What to do")] = None,
+    on: Annotated[str | None, typer.Option("--on", metavar="WHEN", help="New date: its rhythm restarts from it")] = None,
+    every: Annotated[str | None, typer.Option("--every", metavar="RULE",
+        help="Repeat: daily, weekly, monthly, yearly, every 2 weeks...")] = None,
+    no_repeat: Annotated[bool, typer.Option("--no-repeat", help="Stop repeating: done once this date is done")] = False,
+    fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Change an open reminder; prints it.
+
+    A new date (--on) is also the day a recurring reminder counts from.
+    One change: minicrm undo reverts it.
+
+    \b
+    Example:
+      minicrm reminder edit 4 --on "fri 10am"
+      minicrm reminder edit 4 --every "every 2 weeks"
+      minicrm reminder edit 4 --no-repeat
+    """
+    from minicrm.services import reminders
+
+    run = Run(ctx, fmt, as_json)
+    run.one(reminders.edit(run.store, run.now, reminder_id, text=text, on=on, every=every, no_repeat=no_repeat))
+
+
+@reminder_app.command("rm")
+def reminder_rm(
+    ctx: typer.Context,
+    ids: Annotated[list[int], typer.Argument(metavar="ID...", help="Reminder ids")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Accepted for scripts; cancelling never asks")] = False,
+    fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Cancel reminders: they leave due for good.
+
+    A cancelled reminder is kept, with the dates it was done on (see
+    minicrm show and export). All of them are one change: minicrm undo
+    reopens them.
+
+    \b
+    Example:
+      minicrm reminder rm 4
+      minicrm reminder rm 4 7
+    """
+    from minicrm.models import Reminder
+    from minicrm.services import reminders
+
+    run = Run(ctx, fmt, as_json)
+    cancelled = reminders.cancel(run.store, run.now, ids)
+    run.many(cancelled, Reminder)
+    note(f"Cancelled reminder{'s' if len(cancelled) > 1 else ''} {', '.join(str(r.id) for r in cancelled)}. "
+         "Undo with: minicrm undo")

@@ -67,8 +67,8 @@ def _due(reminder: Reminder, now: datetime) -> Any:
 
     from minicrm.dates import describe_day
 
-    if reminder.state == "done":
-        return Text("done", style="dim")
+    if reminder.state in ("done", "cancelled"):
+        return Text(reminder.state, style="dim")
     label = describe_day(reminder.due_on, now.date())
     if reminder.due_time:
         label += f" {reminder.due_time:%H:%M}"

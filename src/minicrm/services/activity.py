@@ -1,4 +1,4 @@
-"""Activity: logging interactions, reading the history, referrals, and the lifecycle rules.
+"""Activity: logging, correcting and removing interactions, the history, referrals, and the lifecycle rules.
 
 The lifecycle rules are the stage moves that logging an interaction implies
 (documented in docs/insight.md):
@@ -23,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from minicrm import dates
-from minicrm.errors import InvalidValue
+from minicrm.errors import InvalidValue, NotFound
 from minicrm.models import KINDS, STAGES, Contact, Interaction, Referral
 from minicrm.services.values import MAX_ID, choose, clean_block, parse_amount
 from minicrm.store import Store
@@ -74,6 +74,50 @@ def log(store: Store, now: datetime, contact: Contact, kind: str, text: str | No
             store.activity.set_referred(interaction_id, referred.id)
         apply_rules(store, now, contact.id, values["kind"])
     return store.activity.get(interaction_id)
+
+
+def get(store: Store, interaction_id: int) -> Interaction:
+    found = store.activity.get(interaction_id) if 0 <= interaction_id <= MAX_ID else None
+    if found is None:
+        raise NotFound(f"there is no interaction with id {interaction_id}", "Try: minicrm history")
+    return found
+
+
+def edit(store: Store, now: datetime, interaction_id: int, *, kind: str | None = None, at: str | None = None,
+         text: str | None = None, amount: str | None = None) -> Interaction:  # fmt: skip
+    """Correct a logged interaction. An empty ``text`` or ``amount`` clears it.
+
+    Last contact, customer value and rhythm follow (triggers); changing the kind to an
+    order or a referral applies the lifecycle rule it calls for, and a stage is never moved back.
+    """
+    if kind is None and at is None and text is None and amount is None:
+        raise InvalidValue("nothing to change", "Give --kind, --at, --text or --amount")
+    with store.write():
+        current = get(store, interaction_id)
+        values = validate(now, kind or current.kind, text, at=at or current.at,
+                          amount=amount if amount is not None else None)  # fmt: skip
+        changes: dict = {}
+        if kind is not None and values["kind"] != current.kind:
+            changes["kind"] = values["kind"]
+        if at is not None:
+            changes["at"] = values["at"]
+        if text is not None:
+            changes["text"] = values["text"]
+        if amount is not None:
+            changes["amount"] = values["amount"]
+        store.activity.update(current.id, **changes)
+        if "kind" in changes:
+            apply_rules(store, now, current.contact_id, values["kind"])
+    return store.activity.get(current.id)
+
+
+def remove(store: Store, ids: Sequence[int]) -> list[Interaction]:
+    """Remove interactions, all in one change (``minicrm undo`` brings them back)."""
+    with store.write():
+        found = [get(store, i) for i in dict.fromkeys(ids)]
+        for interaction in found:
+            store.activity.delete(interaction.id)
+    return found
 
 
 def history(store: Store, now: datetime, contact: Contact | None = None, *, kinds: Sequence[str] = (),

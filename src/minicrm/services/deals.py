@@ -14,7 +14,7 @@ from minicrm import dates
 from minicrm.errors import InvalidValue, NotFound
 from minicrm.models import DEAL_PROBABILITY, DEAL_STAGES, Contact, Deal, PipelineStage
 from minicrm.services import activity, contacts
-from minicrm.services.values import choose, clean_line, parse_amount
+from minicrm.services.values import MAX_ID, choose, clean_line, parse_amount
 from minicrm.store import Store
 
 
@@ -42,7 +42,7 @@ def _log_win(store: Store, now: datetime, deal: Deal) -> None:
 
 
 def get(store: Store, deal_id: int) -> Deal:
-    deal = store.deals.get(deal_id)
+    deal = store.deals.get(deal_id) if 0 <= deal_id <= MAX_ID else None
     if deal is None:
         raise NotFound(f"there is no deal with id {deal_id}", "Try: minicrm deal list")
     return deal
@@ -59,6 +59,41 @@ def move(store: Store, now: datetime, deal_id: int, stage: str) -> Deal:
         if new == "won":
             _log_win(store, now, deal)
     return store.deals.get(deal.id)
+
+
+def edit(store: Store, now: datetime, deal_id: int, *, title: str | None = None, value: str | None = None,
+         close: str | None = None, stage: str | None = None, contact: Contact | None = None) -> Deal:  # fmt: skip
+    """Correct a deal. An empty ``close`` clears the close date; a new stage moves it as ``move`` does."""
+    if all(v is None for v in (title, value, close, stage, contact)):
+        raise InvalidValue("nothing to change", "Give --title, --value, --close, --stage or --contact")
+    clean_title = clean_line(title, "deal title") if title is not None else None
+    amount = None
+    if value is not None:
+        amount = parse_amount(value) if value.strip() else Decimal("0.00")
+        if amount < 0:
+            raise InvalidValue(f"the deal value {value!r} is negative", "Give a value of 0 or more, e.g. --value 2400")
+    close_on: object = False
+    if close is not None:
+        close_on = dates.parse_when(close, now, prefer="future").day if close.strip() else None
+    new_stage = choose(stage, DEAL_STAGES, "deal stage") if stage is not None else None
+    with store.write():
+        deal = get(store, deal_id)
+        store.deals.update(deal.id, now, title=clean_title, value=amount, close_on=close_on,
+                           contact_id=contact.id if contact and contact.id != deal.contact_id else None)  # fmt: skip
+        if new_stage is not None and new_stage != deal.stage:
+            store.deals.move(deal.id, new_stage, now)
+            if new_stage == "won":
+                _log_win(store, now, store.deals.get(deal.id))
+    return store.deals.get(deal.id)
+
+
+def remove(store: Store, ids: Sequence[int]) -> list[Deal]:
+    """Remove deals, all in one change. An order logged when a deal was won stays: it happened."""
+    with store.write():
+        found = [get(store, i) for i in dict.fromkeys(ids)]
+        for deal in found:
+            store.deals.delete(deal.id)
+    return found
 
 
 def find(store: Store, *, stages: Sequence[str] = (), contact: str | None = None,

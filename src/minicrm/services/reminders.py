@@ -1,4 +1,4 @@
-"""Reminders: setting, completing (a recurring one rolls to its next date) and snoozing.
+"""Reminders: setting, completing (a recurring one rolls to its next date), snoozing, editing, cancelling.
 
 The morning list that shows them is ``agenda``. Nothing here prints, reads the
 clock or the environment.
@@ -16,7 +16,7 @@ from minicrm.services.values import MAX_ID, choose, clean_line, unique
 from minicrm.store import Store
 
 
-STATUSES = ("open", "done")
+STATUSES = ("open", "done", "cancelled")
 
 
 def validate(now: datetime, text: str | None, on: str | date, *, due_time: time | None = None,
@@ -64,8 +64,8 @@ def complete(store: Store, now: datetime, ids: Iterable[int]) -> list[Reminder]:
     reminders = _found(store, ids)
     with store.write():
         for reminder in reminders:
-            if reminder.status == "done":
-                raise Conflict(f"reminder {reminder.id} is already done", "See: minicrm due")
+            if reminder.status != "open":
+                raise Conflict(f"reminder {reminder.id} is already {reminder.status}", "See: minicrm due")
             anchor, scheduled = store.reminders.schedule(reminder.id)
             store.reminders.add_completion(reminder.id, scheduled, now)
             if reminder.rule:
@@ -80,8 +80,8 @@ def complete(store: Store, now: datetime, ids: Iterable[int]) -> list[Reminder]:
 def snooze(store: Store, now: datetime, reminder_id: int, until: str) -> Reminder:
     """Postpone a reminder; its recurrence still counts from the original date."""
     (reminder,) = _found(store, [reminder_id])
-    if reminder.status == "done":
-        raise Conflict(f"reminder {reminder.id} is already done", "Only open reminders can be snoozed")
+    if reminder.status != "open":
+        raise Conflict(f"reminder {reminder.id} is already {reminder.status}", "Only open reminders can be snoozed")
     when = dates.parse_when(until, now, prefer="future")
     if when.day < now.date() or (when.time and when.start() <= now):
         raise InvalidValue(f"{until!r} is in the past", "Snooze to a later time, e.g. --until tomorrow")
@@ -90,3 +90,49 @@ def snooze(store: Store, now: datetime, reminder_id: int, until: str) -> Reminde
             reminder.id, now, due_on=when.day, due_time=when.time or reminder.due_time, snoozed=True
         )
     return store.reminders.get_many([reminder.id], today=now.date())[reminder.id]
+
+
+def edit(store: Store, now: datetime, reminder_id: int, *, text: str | None = None, on: str | None = None,
+         every: str | None = None, no_repeat: bool = False) -> Reminder:  # fmt: skip
+    """Change an open reminder's text, date or rule. A new date restarts its rhythm from that date;
+    ``no_repeat`` makes a recurring reminder one-off (done once its current date is done)."""
+    if every is not None and no_repeat:
+        raise InvalidValue("--every and --no-repeat contradict each other", "Give one of them")
+    if text is None and on is None and every is None and not no_repeat:
+        raise InvalidValue("nothing to change", "Give --text, --on, --every or --no-repeat")
+    clean_text = clean_line(text, "reminder text", limit=1000) if text is not None else None
+    when = dates.parse_when(on, now, prefer="future") if on is not None else None
+    rule = str(dates.parse_rule(every)) if every is not None else None
+    with store.write():
+        (reminder,) = _found(store, [reminder_id])
+        if reminder.status != "open":
+            raise Conflict(f"reminder {reminder.id} is {reminder.status}",
+                           f"Set a new one: minicrm remind {reminder.contact_id} TEXT --on WHEN")  # fmt: skip
+        changes: dict = {}
+        if clean_text is not None:
+            changes["text"] = clean_text
+        if when is not None:
+            changes.update(due_on=when.day, due_time=when.time, anchor_on=when.day, scheduled_on=when.day,
+                           snoozed=False)  # fmt: skip
+        if rule is not None:
+            changes["rule"] = rule
+            if when is None:  # a new rhythm counts from the occurrence it stands at
+                anchor, scheduled = store.reminders.schedule(reminder.id)
+                changes["anchor_on"] = scheduled
+        if no_repeat:
+            changes["rule"] = None
+        store.reminders.update(reminder.id, now, **changes)
+    return store.reminders.get_many([reminder.id], today=now.date())[reminder.id]
+
+
+def cancel(store: Store, now: datetime, ids: Iterable[int]) -> list[Reminder]:
+    """Cancel open reminders, all in one change: they leave ``due`` and keep their history."""
+    with store.write():
+        reminders = _found(store, ids)
+        for reminder in reminders:
+            if reminder.status != "open":
+                raise Conflict(f"reminder {reminder.id} is already {reminder.status}", "See: minicrm show "
+                               f"{reminder.contact_id}")  # fmt: skip
+            store.reminders.cancel(reminder.id, now)
+    updated = store.reminders.get_many([r.id for r in reminders], today=now.date())
+    return [updated[r.id] for r in reminders]

@@ -39,6 +39,27 @@ class Activity(Repository):
               to_utc_text(r["created_at"])) for r in rows],
         )  # fmt: skip
 
+    def update(self, interaction_id: int, *, kind: str | None = None, at: datetime | None = None,
+               text: str | None | bool = False, amount: Decimal | None | bool = False) -> None:
+        """Change what is given (``text``/``amount`` None clears them; False keeps them).
+        The triggers keep last contact, next touch, customer stats and the text index true."""
+        columns: dict[str, object] = {}
+        if kind is not None:
+            columns["kind"] = kind
+        if at is not None:
+            columns["occurred_at"] = to_utc_text(at)
+        if text is not False:
+            columns["text"] = text
+        if amount is not False:
+            columns["amount_cents"] = cents(amount)  # type: ignore[arg-type]
+        if columns:
+            assignments = ", ".join(f"{name} = ?" for name in columns)
+            self._conn.execute(f"UPDATE interactions SET {assignments} WHERE id = ?",
+                               [*columns.values(), interaction_id])  # fmt: skip
+
+    def delete(self, interaction_id: int) -> None:
+        self._conn.execute("DELETE FROM interactions WHERE id = ?", (interaction_id,))
+
     def get(self, interaction_id: int) -> Interaction | None:
         row = self._one(SELECT + " WHERE i.id = ?", (interaction_id,))
         return to.interaction(row) if row else None

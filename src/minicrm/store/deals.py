@@ -40,6 +40,24 @@ class Deals(Repository):
         self._conn.execute("UPDATE deals SET stage = ?, closed_at = ?, updated_at = ? WHERE id = ?",
                            (stage, closed, stamp, deal_id))  # fmt: skip
 
+    def update(self, deal_id: int, at: datetime, *, title: str | None = None, value: Decimal | None = None,
+               close_on: date | None | bool = False, contact_id: int | None = None) -> None:
+        """Change what is given (``close_on`` None clears it; False keeps it); the stage moves with ``move``."""
+        columns: dict[str, object] = {"updated_at": to_utc_text(at)}
+        if title is not None:
+            columns["title"] = title
+        if value is not None:
+            columns["value_cents"] = int(value * 100)
+        if close_on is not False:
+            columns["close_on"] = close_on.isoformat() if close_on else None  # type: ignore[union-attr]
+        if contact_id is not None:
+            columns["contact_id"] = contact_id
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        self._conn.execute(f"UPDATE deals SET {assignments} WHERE id = ?", [*columns.values(), deal_id])
+
+    def delete(self, deal_id: int) -> None:
+        self._conn.execute("DELETE FROM deals WHERE id = ?", (deal_id,))
+
     def get(self, deal_id: int) -> Deal | None:
         row = self._one(SELECT + " WHERE d.id = ?", (deal_id,))
         return to.deal(row) if row else None

@@ -501,7 +501,6 @@ def m006_audit_insight(db: Database) -> None:
         audit_triggers(db, table, "NULL")
 
 
-
 @migration
 def m007_unverified_phones(db: Database) -> None:
     """``contact_phones.verified``: 0 for a number kept as typed because libphonenumber could not place it.
@@ -513,6 +512,31 @@ def m007_unverified_phones(db: Database) -> None:
     for action in ("insert", "update", "delete"):
         db.execute(f"DROP TRIGGER IF EXISTS contact_phones_audit_{action}")
     audit_triggers(db, "contact_phones", AUDITED["contact_phones"])
+
+
+@migration
+def m008_corrections(db: Database) -> None:
+    """Corrections: a reminder can be cancelled; editing or removing an interaction keeps reorder dates true.
+
+    reminders.cancelled_at: when the reminder was cancelled (``reminder rm``); a cancelled
+    reminder is closed (status ``done``) and keeps its completions. The reminders' audit
+    triggers are rebuilt so that their row images carry the new column (undo restores it).
+    customer_stats.reorder_at counts from the last interaction: it is refreshed when an
+    interaction is deleted or moved, as it already was when one is added.
+    """
+    _run(db, "ALTER TABLE reminders ADD COLUMN cancelled_at TEXT")
+    for action in ("insert", "update", "delete"):
+        _run(db, f"DROP TRIGGER reminders_audit_{action}")
+    audit_triggers(db, "reminders", AUDITED["reminders"])
+    _run(db, f"""CREATE TRIGGER interactions_reorder_ad AFTER DELETE ON interactions BEGIN
+        UPDATE customer_stats SET reorder_at = {_REORDER}
+        WHERE contact_id = old.contact_id AND orders >= 3;
+    END""")
+    _run(db, f"""CREATE TRIGGER interactions_reorder_au AFTER UPDATE OF occurred_at, contact_id ON interactions BEGIN
+        UPDATE customer_stats SET reorder_at = {_REORDER}
+        WHERE contact_id IN (old.contact_id, new.contact_id) AND orders >= 3;
+    END""")
+
 
 def apply(conn: sqlite3.Connection, current: int, now_text: str) -> None:
     """Apply every migration after ``current`` (the caller holds the transaction)."""

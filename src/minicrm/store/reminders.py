@@ -2,8 +2,9 @@
 (each done occurrence of a repeating one).
 
 A reminder's ``anchor_on`` is the day its rule counts from and ``scheduled_on`` the occurrence
-it stands at; ``due_on`` is when it is due (later, if snoozed). The partial index on open
-reminders serves ``due``. No derived columns.
+it stands at; ``due_on`` is when it is due (later, if snoozed). A cancelled reminder
+(``cancelled_at`` set) is closed (status ``done`` in the table, ``cancelled`` in the model) and
+keeps its completions. The partial index on open reminders serves ``due``. No derived columns.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from minicrm.store.session import Repository, marks, new_uid, reach
 
 # rows.reminder unpacks the first 17 columns by position: keep their order.
 SELECT = f"""SELECT r.id, r.uid, r.contact_id, c.name AS contact_name, {reach("r.contact_id")},
-    r.text, r.due_on, r.due_time, r.rule, r.anchor_on, r.scheduled_on, r.snoozed, r.status,
+    r.text, r.due_on, r.due_time, r.rule, r.anchor_on, r.scheduled_on, r.snoozed,
+    CASE WHEN r.cancelled_at IS NULL THEN r.status ELSE 'cancelled' END AS status,
     r.done_at, r.created_at, r.updated_at
     FROM reminders r JOIN contacts c ON c.id = r.contact_id"""
 
@@ -39,19 +41,28 @@ class Reminders(Repository):
     def add_many(self, rows: Sequence[dict]) -> None:
         self._conn.executemany(
             """INSERT INTO reminders (uid, contact_id, text, due_on, due_time, rule, anchor_on,
-                                      scheduled_on, snoozed, status, done_at, created_at, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                      scheduled_on, snoozed, status, done_at, created_at, updated_at, cancelled_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [(r["uid"], r["contact_id"], r["text"], r["due_on"].isoformat(), clock(r["due_time"]), r["rule"],
-              r["anchor_on"].isoformat(), r["scheduled_on"].isoformat(), int(r["snoozed"]), r["status"],
+              r["anchor_on"].isoformat(), r["scheduled_on"].isoformat(), int(r["snoozed"]),
+              "done" if r["status"] == "cancelled" else r["status"],
               to_utc_text(r["done_at"]) if r["done_at"] else None, to_utc_text(r["created_at"]),
-              to_utc_text(r["updated_at"])) for r in rows],
+              to_utc_text(r["updated_at"]),
+              to_utc_text(r["updated_at"]) if r["status"] == "cancelled" else None) for r in rows],
         )  # fmt: skip
 
     def update(self, reminder_id: int, at: datetime, *, due_on: date | None = None,
                due_time: time | None | str = "keep", scheduled_on: date | None = None,
                snoozed: bool | None = None, status: str | None = None,
-               done_at: datetime | None = None) -> None:  # fmt: skip
+               done_at: datetime | None = None, text: str | None = None, rule: str | None = "keep",
+               anchor_on: date | None = None) -> None:  # fmt: skip
         columns: dict[str, object] = {"updated_at": to_utc_text(at)}
+        if text is not None:
+            columns["text"] = text
+        if rule != "keep":
+            columns["rule"] = rule
+        if anchor_on is not None:
+            columns["anchor_on"] = anchor_on.isoformat()
         if due_on is not None:
             columns["due_on"] = due_on.isoformat()
         if due_time != "keep":
@@ -66,6 +77,12 @@ class Reminders(Repository):
             columns["done_at"] = to_utc_text(done_at)
         assignments = ", ".join(f"{name} = ?" for name in columns)
         self._conn.execute(f"UPDATE reminders SET {assignments} WHERE id = ?", [*columns.values(), reminder_id])
+
+    def cancel(self, reminder_id: int, at: datetime) -> None:
+        """Close a reminder without doing it; its completions stay."""
+        stamp = to_utc_text(at)
+        self._conn.execute("UPDATE reminders SET status = 'done', cancelled_at = ?, updated_at = ? WHERE id = ?",
+                           (stamp, stamp, reminder_id))  # fmt: skip
 
     def schedule(self, reminder_id: int) -> tuple[date, date] | None:
         """(anchor_on, scheduled_on) of a reminder: what its rule counts from."""
