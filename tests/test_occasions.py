@@ -34,7 +34,11 @@ def test_a_passed_occasion_rolls_to_next_year(cli):
     cli.ok("occasion", "add", "tom", "11-20", "--label", "anniversary", "--lead", "1w")
     assert occasions_due(cli, "2026-11-20T09:00") == [("Anniversary today", "2026-11-20", 14)]
     assert occasions_due(cli, "2026-11-21T09:00") == []
-    assert cli.ok("occasion", "list", "--json").json()[0]["next_on"] == "2027-11-20"  # rolled and kept
+    later = {"MINICRM_NOW": "2026-11-21T09:00"}
+    assert cli.ok("occasion", "list", "--json", env=later).json()[0]["next_on"] == "2027-11-20"  # seen rolled
+    cli.ok("add", "Someone", env=later)  # the first write after it passed rolls the stored dates too
+    rolled = [e for e in cli.ok("audit", "--json").json() if e["table"] == "occasions" and e["action"] == "update"]
+    assert [(e["command"], e["new"]["next_on"]) for e in rolled] == [("add", "2027-11-20")]
     item = cli.ok("due", "--json", env={"MINICRM_NOW": "2027-11-15T09:00"}).json()[0]
     assert item["text"] == "Anniversary in 5 days" and item["reason"].endswith("no order around it last year")
 

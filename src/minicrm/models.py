@@ -443,3 +443,21 @@ class Occasion(NamedTuple):
     note: str | None
     next_on: date
     notify_on: date
+
+
+def on_year(month_day: str, year: int) -> date:
+    """``MM-DD`` in ``year``; 29 February falls on 28 February in other years."""
+    month, day = int(month_day[:2]), int(month_day[3:])
+    if (month, day) == (2, 29):
+        try:
+            return date(year, 2, 29)
+        except ValueError:
+            return date(year, 2, 28)
+    return date(year, month, day)
+
+
+def next_yearly(stored: str, today: date) -> date:
+    """The next date on or after ``today`` of a yearly date stored as ``[YYYY-]MM-DD``."""
+    month_day = stored[-5:]
+    this_year = on_year(month_day, today.year)
+    return this_year if this_year >= today else on_year(month_day, today.year + 1)

@@ -59,7 +59,7 @@ def occasion_list(ctx: typer.Context, fmt: FormatOption = None, as_json: JsonOpt
     from minicrm.services import occasions
 
     run = Run(ctx, fmt, as_json)
-    run.many(occasions.find(run.store), Occasion, empty="No occasions. Add one: minicrm occasion add CONTACT birthday")
+    run.many(occasions.find(run.store, run.now.date()), Occasion, empty="No occasions. Add one: minicrm occasion add CONTACT birthday")
 
 
 @occasion_app.command("rm")

@@ -21,7 +21,7 @@ from typing import NamedTuple
 from minicrm import dates
 from minicrm.models import DUE_KINDS, DueItem
 from minicrm.services.customers import cents
-from minicrm.services.occasions import LAST_YEAR_AFTER, LAST_YEAR_BEFORE, next_occurrence, on_year
+from minicrm.services.occasions import LAST_YEAR_AFTER, LAST_YEAR_BEFORE, current, on_year
 from minicrm.services.values import choose
 from minicrm.store import Store
 
@@ -186,22 +186,14 @@ def reorder_items(agenda: Agenda) -> list[DueItem]:
 
 def occasion_items(agenda: Agenda) -> list[DueItem]:
     """Occasions inside their lead time, with last year's order around the same day.
-    Passed ones roll to next year (written when the store is writable)."""
+    A passed one is seen at its next date (computed here; the stored dates roll on the next write)."""
     store, day = agenda.store, agenda.day
-    found, rolled = [], []
+    found = []
     for o in store.occasions.notifying_by(agenda.last):
-        next_on, notify_on = o.next_on, o.notify_on
-        if next_on < day:  # passed: roll to the next occurrence
-            next_on = next_occurrence(o.date, day)
-            notify_on = next_on - timedelta(days=o.lead_days)
-            rolled.append((o.id, next_on, notify_on))
-            if notify_on > agenda.last:
-                continue
-        found.append((o, next_on, notify_on))
-    if rolled and not store.readonly:
-        with store.write():
-            for occasion_id, next_on, notify_on in rolled:
-                store.occasions.reschedule(occasion_id, next_on, notify_on)
+        seen = current(o, day)
+        if seen.notify_on > agenda.last:
+            continue
+        found.append((o, seen.next_on, seen.notify_on))
     agenda.look_up_worth(o.contact_id for o, _, _ in found)
     reach = store.contacts.reach([o.contact_id for o, _, _ in found])
     items = []

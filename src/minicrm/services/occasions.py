@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from minicrm import dates
 from minicrm.errors import InvalidValue, NotFound
-from minicrm.models import Contact, Occasion
+from minicrm.models import Contact, Occasion, next_yearly, on_year  # noqa: F401  (on_year re-exported)
 from minicrm.services.cadence import parse as parse_period
 from minicrm.services.values import clean_line
 from minicrm.store import Store
@@ -21,21 +21,18 @@ LAST_YEAR_BEFORE = 30  # days before last year's occasion in which an order coun
 LAST_YEAR_AFTER = 7
 
 
-def on_year(month_day: str, year: int) -> date:
-    month, day = int(month_day[:2]), int(month_day[3:])
-    if (month, day) == (2, 29):
-        try:
-            return date(year, 2, 29)
-        except ValueError:
-            return date(year, 2, 28)
-    return date(year, month, day)
-
-
 def next_occurrence(stored: str, today: date) -> date:
     """The occasion's next date on or after ``today`` (29 Feb falls on 28 Feb in other years)."""
-    month_day = stored[-5:]
-    this_year = on_year(month_day, today.year)
-    return this_year if this_year >= today else on_year(month_day, today.year + 1)
+    return next_yearly(stored, today)
+
+
+def current(occasion: Occasion, today: date) -> Occasion:
+    """The occasion as seen ``today``: a passed one already at its next date (the stored dates
+    roll forward on the next write, see ``store.occasions``; a read never writes)."""
+    if occasion.next_on >= today:
+        return occasion
+    next_on = next_yearly(occasion.date, today)
+    return occasion._replace(next_on=next_on, notify_on=next_on - timedelta(days=occasion.lead_days))
 
 
 def add(store: Store, now: datetime, contact: Contact, when: str, *, label: str = "birthday",
@@ -60,8 +57,9 @@ def add(store: Store, now: datetime, contact: Contact, when: str, *, label: str 
     return store.occasions.get(occasion_id)
 
 
-def find(store: Store) -> list[Occasion]:
-    return store.occasions.list()
+def find(store: Store, today: date) -> list[Occasion]:
+    """Every occasion as seen ``today``, by next date."""
+    return sorted((current(o, today) for o in store.occasions.list()), key=lambda o: (o.next_on, o.id))
 
 
 def delete(store: Store, occasion_id: int) -> None:

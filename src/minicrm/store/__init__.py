@@ -28,6 +28,12 @@ if TYPE_CHECKING:
 class Store(Session):
     """A session on one database file, and its repositories."""
 
+    def _upkeep(self) -> None:
+        """Passed occasions move to their next date as part of the first write after they pass."""
+        at = self.actor[2]
+        if at is not None:
+            self.occasions.roll_passed(at.date())
+
     @cached_property
     def contacts(self) -> api.ContactsRepository:
         from minicrm.store.contacts import Contacts

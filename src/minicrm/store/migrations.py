@@ -523,8 +523,11 @@ def m008_corrections(db: Database) -> None:
     triggers are rebuilt so that their row images carry the new column (undo restores it).
     customer_stats.reorder_at counts from the last interaction: it is refreshed when an
     interaction is deleted or moved, as it already was when one is added.
+    occasions_next: finds the occasions whose date has passed, which the first write after
+    that rolls to their next date (reads never write).
     """
     _run(db, "ALTER TABLE reminders ADD COLUMN cancelled_at TEXT")
+    _run(db, "CREATE INDEX occasions_next ON occasions (next_on)")
     for action in ("insert", "update", "delete"):
         _run(db, f"DROP TRIGGER reminders_audit_{action}")
     audit_triggers(db, "reminders", AUDITED["reminders"])

@@ -1,14 +1,17 @@
 """Occasions: ``occasions`` (a yearly or one-off date of a contact: a birthday, an anniversary).
 
 Derived columns, set by the caller through ``add`` and ``reschedule``: ``next_on`` (the next
-occurrence) and ``notify_on`` (next_on - lead_days, indexed for ``due``).
+occurrence) and ``notify_on`` (next_on - lead_days, indexed for ``due``). Reads never write: a
+passed occasion is seen at its next date by the services, and ``roll_passed`` (run by the store at
+the start of every write transaction) moves the stored dates on, so that ``due`` finds only
+occasions that are near.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from minicrm.models import Occasion
+from minicrm.models import Occasion, next_yearly
 from minicrm.store import rows as to
 from minicrm.store.rows import to_utc_text
 from minicrm.store.session import Repository, new_uid
@@ -46,3 +49,10 @@ class Occasions(Repository):
         """Occasions whose notify day is on or before ``day`` (the notify_on index)."""
         rows = self._all(SELECT + " WHERE o.notify_on <= ? ORDER BY o.notify_on, o.id", (day.isoformat(),))
         return [to.occasion(r) for r in rows]
+
+    def roll_passed(self, today: date) -> None:
+        """Move occasions whose date has passed to their next one (the next_on index)."""
+        rows = self._all("SELECT id, date, lead_days FROM occasions WHERE next_on < ?", (today.isoformat(),))
+        for occasion_id, stored, lead_days in rows:
+            next_on = next_yearly(stored, today)
+            self.reschedule(occasion_id, next_on, next_on - timedelta(days=lead_days))

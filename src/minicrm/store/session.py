@@ -120,6 +120,7 @@ class Session:
         try:
             if self.audited:
                 self._open_change()
+                self._upkeep()
             yield
             if self.audited:
                 self._close_change()
@@ -171,6 +172,9 @@ class Session:
         )
         self.change_id = cursor.lastrowid
         self.conn.execute("UPDATE audit_state SET change_id = ? WHERE id = 1", (self.change_id,))
+
+    def _upkeep(self) -> None:
+        """Derived data that moves with the calendar, brought up to date on a write (reads never write)."""
 
     def _close_change(self) -> None:
         self.conn.execute("UPDATE audit_state SET change_id = NULL WHERE id = 1")
