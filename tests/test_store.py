@@ -49,6 +49,63 @@ def test_a_newer_database_is_refused(cli, isolated, store):
     assert "written by a newer minicrm (schema 99" in result.stderr and "Upgrade minicrm" in result.stderr
 
 
+def test_a_file_from_another_build_with_the_same_count_is_refused(cli, isolated, store):
+    last = migrations.MIGRATIONS[-1].__name__
+    store.conn.execute("UPDATE _migrations SET name = 'm999_elsewhere' WHERE name = ?", (last,))
+    store.close()
+    before = isolated.read_bytes()
+    for command in (["list"], ["due"], ["add", "Ann"], ["doctor"]):
+        result = cli(*command)
+        assert result.exit_code == 1, command
+        assert result.stdout == ""
+        assert len(result.stderr.splitlines()) == 1
+        assert "another build of minicrm" in result.stderr
+        assert f"its migration {len(migrations.MIGRATIONS)} is m999_elsewhere" in result.stderr
+        assert last in result.stderr
+    assert isolated.read_bytes() == before
+
+
+def test_a_file_from_a_diverged_build_is_refused_not_migrated(cli, isolated, store):
+    names = [fn.__name__ for fn in migrations.MIGRATIONS]
+    conn = store.conn
+    conn.execute("DELETE FROM _migrations WHERE name = ?", (names[-1],))
+    conn.execute("UPDATE _migrations SET name = 'm00x_their_own' WHERE name = ?", (names[-2],))
+    conn.execute(f"PRAGMA user_version = {len(names) - 1}")
+    store.close()
+    result = cli("list")
+    assert result.exit_code == 1 and "another build of minicrm" in result.stderr and "m00x_their_own" in result.stderr
+    conn = sqlite3.connect(isolated)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(names) - 1  # not migrated
+    assert names[-1] not in [row[0] for row in conn.execute("SELECT name FROM _migrations")]
+
+
+def test_a_newer_file_of_another_build_names_the_difference(cli, isolated, store):
+    store.conn.execute("UPDATE _migrations SET name = 'm001_theirs' WHERE name = 'm001_initial'")
+    store.conn.execute("PRAGMA user_version = 99")
+    store.close()
+    result = cli("list")
+    assert result.exit_code == 1 and "another build" in result.stderr and "m001_theirs" in result.stderr
+
+
+def test_doctor_checks_the_schema_objects(cli, isolated, store):
+    cli.ok("add", "Ann")
+    assert any(row[0] == "schema_objects" and row[1] == "true" for row in cli.ok("doctor").rows())
+    store.conn.execute("DROP TRIGGER contacts_audit_insert")
+    store.conn.execute("DROP INDEX contacts_org")
+    store.conn.execute("ALTER TABLE contacts ADD COLUMN nickname TEXT")
+    store.conn.execute("CREATE TABLE leftover (x)")
+    store.close()
+    result = cli("doctor", "--json")
+    assert result.exit_code == 1
+    check = next(c for c in result.json() if c["check"] == "schema_objects")
+    assert not check["ok"]
+    assert "missing trigger contacts_audit_insert" in check["detail"]
+    assert "missing index contacts_org" in check["detail"]
+    assert "table contacts has unexpected column nickname TEXT" in check["detail"]
+    assert "unexpected table leftover" in check["detail"]
+    assert "unwell (schema_objects)" in result.stderr
+
+
 def test_an_older_database_is_migrated_with_its_data_kept(cli, isolated, store, now, monkeypatch):
     cli.ok("add", "Ann", "--email", "ann@example.com")
     store.close()

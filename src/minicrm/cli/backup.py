@@ -60,7 +60,8 @@ def restore(ctx: typer.Context, path: Annotated[str, typer.Argument(help="A back
 def doctor(ctx: typer.Context, fmt: FormatOption = None, as_json: JsonOption = False) -> None:
     """Check the database; exit 1 if it is unwell.
 
-    Integrity and foreign-key checks, schema version, file sizes and row counts.
+    Integrity and foreign-key checks, schema version and objects (tables,
+    columns, indexes, triggers), file sizes and row counts.
 
     \b
     Example:

@@ -101,7 +101,8 @@ def _size(n: int) -> str:
 
 
 def doctor(store: Store) -> list[HealthCheck]:
-    """Integrity, foreign keys, schema version, file sizes and row counts."""
+    """Integrity, foreign keys, schema version and objects (tables, columns, indexes, triggers
+    against what this minicrm's migrations create), file sizes and row counts."""
     health = store.files.health()
     latest = len(migrations.MIGRATIONS)
     integrity = health["integrity"]
@@ -111,6 +112,10 @@ def doctor(store: Store) -> list[HealthCheck]:
                     "ok" if not health["broken_links"] else f"{health['broken_links']} rows point nowhere"),
         HealthCheck("schema", health["schema"] == latest, f"version {health['schema']} of {latest}"),
     ]  # fmt: skip
+    differences = store.files.schema_differences()
+    detail = "; ".join(differences[:5]) + (f" and {len(differences) - 5} more" if len(differences) > 5 else "")
+    checks.append(HealthCheck("schema_objects", not differences,
+                              detail or "tables, columns, indexes and triggers as this minicrm expects"))  # fmt: skip
     checks += [HealthCheck(f"size {name}", True, _size(size)) for name, size in store.files.sizes().items()]
     checks += [HealthCheck(f"rows {table}", True, str(count)) for table, count in health["counts"].items()]
     return checks

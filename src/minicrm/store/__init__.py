@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from minicrm.errors import StoreError
 from minicrm.store import migrations
 from minicrm.store.api import SCORE_DAYS, ContactQuery  # noqa: F401  (re-exported)
-from minicrm.store.session import (Session, audited, connect, connect_readonly, ensure_wal, migrate, new_uid,  # noqa: F401
-                                   translate)
+from minicrm.store.session import (Session, applied_migrations, audited, check_identity, connect,  # noqa: F401
+                                   connect_readonly, ensure_wal, migrate, new_uid, translate)
 
 if TYPE_CHECKING:
     from minicrm.store import api
@@ -128,12 +128,11 @@ def open_store(path: Path | str, now: datetime) -> Store:
     conn, version = connect(path, readonly)
     store = Store(conn, path, readonly)
     latest = len(migrations.MIGRATIONS)
-    if version > latest:
+    try:
+        check_identity(path, version, applied_migrations(conn) if version else [])
+    except BaseException:
         conn.close()
-        raise StoreError(
-            f"{path} was written by a newer minicrm (schema {version}; this one knows {latest})",
-            "Upgrade minicrm: pip install --upgrade minicrm",
-        )
+        raise
     if not readonly and version == latest:
         ensure_wal(store)
     if version < latest:
@@ -156,4 +155,11 @@ def open_readonly(path: Path | str) -> Store:
                          "Give the path of a backup made by minicrm backup") from None  # fmt: skip
     if not found:
         raise StoreError(f"there is no file {path}", "Give the path of a backup made by minicrm backup")
-    return Store(connect_readonly(path), path, readonly=True)
+    conn = connect_readonly(path)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        check_identity(path, version, applied_migrations(conn) if version else [])
+    except BaseException:
+        conn.close()
+        raise
+    return Store(conn, path, readonly=True)

@@ -83,6 +83,34 @@ class Files(Repository):
             raise translate(error, self._store.path) from None
         return {"integrity": integrity, "broken_links": broken_links, "schema": schema, "counts": counts}
 
+    def schema_differences(self) -> list[str]:
+        """How this file's tables, columns, indexes and triggers differ from what this minicrm's
+        migrations create (built afresh in memory to compare); empty when they agree."""
+        expected_db = sqlite3.connect(":memory:", isolation_level=None)
+        try:
+            migrations.apply(expected_db, 0, "2000-01-01T00:00:00Z")
+            expected = _shape(expected_db)
+        finally:
+            expected_db.close()
+        try:
+            actual = _shape(self._conn)
+        except sqlite3.Error as error:
+            raise translate(error, self._store.path) from None
+        differences = [f"missing {key}" for key in expected if key not in actual]
+        differences += [f"unexpected {key}" for key in actual if key not in expected]
+        for key in expected.keys() & actual.keys():
+            if expected[key] == actual[key]:
+                continue
+            if key.startswith("table "):
+                want, have = expected[key], actual[key]
+                differences += [f"{key} lacks column {c}" for c in want if c not in have]
+                differences += [f"{key} has unexpected column {c}" for c in have if c not in want]
+                if set(want) == set(have):
+                    differences.append(f"{key} has different column definitions")
+            else:
+                differences.append(f"{key} is defined differently")
+        return sorted(differences)
+
     def sizes(self) -> dict[str, int]:
         """Bytes on disk of the database file and its write-ahead log."""
         sizes = {}
@@ -90,3 +118,19 @@ class Files(Repository):
             candidate = Path(str(self._store.path) + suffix)
             sizes[candidate.name] = candidate.stat().st_size if candidate.exists() else 0
         return sizes
+
+
+def _shape(conn: sqlite3.Connection) -> dict[str, tuple[str, ...]]:
+    """Every schema object: a table's columns (name, type, not null, default, key), or the
+    whitespace-normalised SQL of an index, trigger or view."""
+    shape: dict[str, tuple[str, ...]] = {}
+    rows = conn.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchall()
+    for kind, name, sql in rows:
+        if kind == "table":
+            columns = conn.execute(f'PRAGMA table_info("{name}")').fetchall()
+            shape[f"table {name}"] = tuple(f"{c[1]} {c[2]}{' NOT NULL' if c[3] else ''}"
+                                           f"{f' DEFAULT {c[4]}' if c[4] is not None else ''}{' KEY' if c[5] else ''}"
+                                           for c in columns)  # fmt: skip
+        else:
+            shape[f"{kind} {name}"] = (" ".join((sql or "").split()),)
+    return shape

@@ -541,6 +541,11 @@ def m008_corrections(db: Database) -> None:
     END""")
 
 
+def names() -> list[str]:
+    """The names of this build's migrations, in order: a file's ``_migrations`` must begin with them."""
+    return [fn.__name__ for fn in MIGRATIONS]
+
+
 def apply(conn: sqlite3.Connection, current: int, now_text: str) -> None:
     """Apply every migration after ``current`` (the caller holds the transaction)."""
     from sqlite_utils import Database

@@ -244,6 +244,36 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def applied_migrations(conn: sqlite3.Connection) -> list[str]:
+    """The names of the migrations a file has applied, in order (none before its first)."""
+    try:
+        return [row[0] for row in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
+    except sqlite3.OperationalError:  # no _migrations table: a new (or foreign) file
+        return []
+
+
+def check_identity(path: Path, version: int, applied: Sequence[str]) -> None:
+    """Refuse a file whose migrations are not this build's (same count or not), or newer ones.
+
+    ``applied`` are the names the file recorded; each must be the name of this minicrm's
+    migration at the same place. A file whose list goes on past this build's is newer.
+    """
+    ours = migrations.names()
+    for number, (theirs, mine) in enumerate(zip(applied, ours), start=1):
+        if theirs != mine:
+            raise StoreError(f"{path} was written by another build of minicrm: its migration {number} is "
+                             f"{theirs}, this minicrm's is {mine}",
+                             "Open it with the minicrm that wrote it (export there, import here)")  # fmt: skip
+    if version > len(ours):
+        raise StoreError(
+            f"{path} was written by a newer minicrm (schema {version}; this one knows {len(ours)})",
+            "Upgrade minicrm: pip install --upgrade minicrm",
+        )
+    if len(applied) != version:
+        raise StoreError(f"{path} says it has schema {version} but records {len(applied)} migrations",
+                         "Restore it from a backup")  # fmt: skip
+
+
 def ensure_wal(session: Session) -> None:
     """A copy made with VACUUM INTO or .backup comes back in rollback-journal mode: put WAL back."""
     conn = session.conn
