@@ -225,3 +225,72 @@ def test_trust_queries_use_indexes(store, now):
             checked += 1
             assert not [s for s in steps if scan.match(s)], f"{steps} in:\n{sql}"
     assert checked > 5
+
+
+def _import_file(tmp_path, zed_uid: str):
+    people = tmp_path / "people.ndjson"
+    people.write_text(
+        '{"type": "contact", "uid": "ann-1", "name": "Ann", "emails": ["ann@example.com"], "tags": ["vip"]}\n'
+        '{"type": "contact", "uid": "bob-1", "name": "Bob", "phones": ["+14155550100"]}\n'
+        '{"type": "interaction", "contact_uid": "ann-1", "kind": "order", "at": "2026-11-01T10:00:00Z",'
+        ' "text": "cake", "amount": "12"}\n'
+        f'{{"type": "interaction", "contact_uid": "{zed_uid}", "kind": "call", "at": "2026-11-02T10:00:00Z",'
+        ' "text": "cake talk"}\n'
+        f'{{"type": "reminder", "contact_uid": "{zed_uid}", "text": "call back", "due_on": "2026-11-20"}}\n'
+    )
+    return people
+
+
+def audit_rows(db) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_an_import_is_one_change_and_undo_removes_exactly_its_rows(cli, isolated, tmp_path):
+    cli.ok("add", "Zed", "--email", "zed@example.com")
+    cli.ok("log", "zed", "note", "cake before")
+    zed_uid = cli.ok("show", "zed", "--json").json()["uid"]
+    before, images, count = snapshot(isolated), audit_rows(isolated), changes(isolated)
+
+    cli.ok("import", str(_import_file(tmp_path, zed_uid)))
+    assert changes(isolated) == count + 1
+    assert audit_rows(isolated) == images  # no row images for the bulk rows
+    entries = cli.ok("audit", "--json").json()
+    batch = [e for e in entries if e["command"] == "import"]
+    assert [(e["table"], e["action"], e["summary"]) for e in batch] == [
+        ("reminders", "insert", "1 row in one batch (ids 1–1)"),
+        ("interactions", "insert", "2 rows in one batch (ids 2–3)"),
+        ("contacts", "insert", "2 rows in one batch (ids 2–3)"),
+    ]
+    assert [e["command"] for e in cli.ok("audit", "ann", "--json").json()] == ["import"]
+    assert cli.ok("audit", "zed", "--json").json()[0]["command"] == "log"  # the batch names its own contacts
+
+    undone = cli.ok("undo")
+    assert undone.rows()[0][3] == "import" and undone.rows()[0][4] == "5"
+    assert snapshot(isolated) == before  # search indexes and Zed's last contact included
+    assert cli.ok("doctor").exit_code == 0
+    cli.ok("undo")  # undoing the undo brings the import back
+    assert [r[2] for r in cli.ok("list").rows()] == ["Ann", "Bob", "Zed"]
+    assert [r[2] for r in cli.ok("list", "--search", "vip").rows()] == ["Ann"]
+
+
+def test_undo_of_an_import_refuses_when_its_rows_were_changed_since(store, now, tmp_path):
+    import pytest
+
+    from minicrm.errors import Conflict
+    from minicrm.interchange import import_records
+    from minicrm.services import activity, contacts
+
+    records = [(1, {"type": "contact", "name": "Ann", "emails": ["ann@example.com"]}, None),
+               (2, {"type": "contact", "name": "Bob"}, None)]  # fmt: skip
+    import_records(store, now, records)
+    imported = store.audit.recent(1)[0]
+    bob = contacts.resolve(store, "bob")
+    activity.log(store, now, bob, "call", "later")
+    with pytest.raises(Conflict, match=r"change \d+ imported rows that change \d+ changed since"):
+        with store.write():
+            store.audit.revert([imported.id])  # the later change stays: deleting Bob would lose it
+    assert [c.name for c in contacts.find(store, now)] == ["Ann", "Bob"]

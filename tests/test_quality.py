@@ -59,6 +59,47 @@ def test_phones_are_stored_in_e164(typed, region, stored):
     assert normalise_phone(typed, region) == stored
 
 
+def _international_numbers():
+    import phonenumbers
+
+    examples = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE):
+            number = phonenumbers.example_number_for_type(region, kind)
+            if number is not None:
+                examples.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
+    return examples
+
+
+@settings(max_examples=300, deadline=None)
+@example("+52 1 55 1234 5678", [], "")  # Mexico's old mobile prefix: a full parse strips the 1
+@example("+39 06 6982 1234", [], "")  # Italy keeps its leading 0
+@given(st.sampled_from(_international_numbers()), st.lists(st.tuples(st.integers(0, 30), st.integers(0, 9)),
+                                                            max_size=2), st.sampled_from(["", "1", "-1"]))
+def test_the_phone_fast_path_agrees_with_a_full_parse(written, edits, tail):
+    """Numbers written +<country> <digits> skip phonenumbers.parse: the result must be the same."""
+    import phonenumbers
+
+    chars = list(written)
+    digits = [i for i, ch in enumerate(chars) if ch.isdigit()][2:]
+    for where, digit in edits:
+        if digits:
+            chars[digits[where % len(digits)]] = str(digit)
+    typed = "".join(chars)
+    typed = typed[:-1] if tail == "-1" else typed + tail
+    try:
+        number = phonenumbers.parse(typed, None)
+        expected = (phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+                    if phonenumbers.is_valid_number(number) else None)  # fmt: skip
+    except phonenumbers.NumberParseException:
+        expected = None
+    try:
+        got = normalise_phone(typed)
+    except InvalidValue:
+        got = None
+    assert got == expected
+
+
 @pytest.mark.parametrize("typed, region, message", [
     ("020 7946 0958", None, "has no country code"),
     ("call me", "GB", "is not a phone number"),

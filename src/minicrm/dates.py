@@ -334,10 +334,16 @@ def parse_birthday(text: str, today: date | None = None) -> str:
     phrase = " ".join(str(text).lower().replace(",", " ").split())
     hint = "Use 1990-05-17, or 05-17 when the year is unknown"
     m = re.fullmatch(r"(?:--)?(\d{1,2})-(\d{1,2})", phrase)
+    full = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", phrase)
     try:
         if m:
             day = date(2000, int(m.group(1)), int(m.group(2)))  # a leap year admits 02-29
             return f"--{day:%m-%d}"
+        if full:  # ISO, as exports write it: no need for dateutil (parsed twice below)
+            born = date(int(full.group(1)), int(full.group(2)), int(full.group(3)))
+            if born.year not in YEARS or (today is not None and born > today):
+                raise InvalidValue(f"the birthday {born} is not in the past", hint)
+            return born.isoformat()
         if not re.search(r"\d", phrase) or phrase.isdigit() or len(phrase) > 64:
             raise ValueError
         from dateutil import parser

@@ -4,7 +4,8 @@ Each raw record (see ``records``) is checked by one call per kind, the call the
 matching command makes: ``contacts.validate`` (``add``), ``activity.validate``
 (``log``), ``reminders.validate`` (``remind``); what differs on purpose (a file
 gives an exact instant, a done status, a uid) is passed as parameters. Records
-are written in batches inside one transaction. A bad record never stops the
+are written in batches inside one transaction, and the rows it creates are recorded in the audit
+trail as one batch of the import's change (``undo`` deletes them), not one image per row. A bad record never stops the
 reading: it becomes a ``Reject`` with its line number and reason, and the
 import then either fails as a whole (nothing written) or, with
 ``skip_invalid``, keeps the good ones.
@@ -235,12 +236,12 @@ class Importer:
             return
         if uid and duplicate and duplicate[1] == "same uid":
             uid = None  # --on-duplicate create: a new contact needs a uid of its own
-        uid = uid or new_uid()
+        given, uid = uid, uid or new_uid()
         contact_id = self.next_id
         self.next_id += 1
         self.contacts.append(dict(values, id=contact_id, uid=uid, created_at=created, updated_at=updated,
                                   stage_history=history))  # fmt: skip
-        self._remember(contact_id, values["emails"], values["phones"], uid)
+        self._remember(contact_id, values["emails"], values["phones"], given)  # a made-up uid is never referred to
         self._note(line, "create", "contact", uid, values["name"])
         if len(self.contacts) >= _BATCH:
             self._flush_contacts()
@@ -270,7 +271,8 @@ class Importer:
 
     def _flush_contacts(self) -> None:
         if self.contacts:
-            self.store.contacts.add_many(self.contacts)
+            with self.store.bulk("contacts"):
+                self.store.contacts.add_many(self.contacts)
             self.contacts = []
 
     # -------------------------------------------------------------- interactions and reminders
@@ -351,7 +353,8 @@ class Importer:
     def _flush_interactions(self) -> None:
         self._flush_contacts()
         if self.interactions:
-            self.store.activity.add_many(self.interactions)
+            with self.store.bulk("interactions"):
+                self.store.activity.add_many(self.interactions)
             self.pending_uids -= {("interactions", r["uid"]) for r in self.interactions}
             self.interactions = []
             self.flushed = True
@@ -359,7 +362,8 @@ class Importer:
     def _flush_reminders(self) -> None:
         self._flush_contacts()
         if self.reminders:
-            self.store.reminders.add_many(self.reminders)
+            with self.store.bulk("reminders"):
+                self.store.reminders.add_many(self.reminders)
             self.pending_uids -= {("reminders", r["uid"]) for r in self.reminders}
             self.reminders = []
             self.flushed = True

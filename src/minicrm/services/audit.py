@@ -32,6 +32,12 @@ def summarise(action: str, old: dict | None, new: dict | None) -> str:
     return ", ".join(parts[:4])
 
 
+def _batch(ids: tuple[int, int]) -> str:
+    first, last = ids
+    count = last - first + 1
+    return f"{count} {'row' if count == 1 else 'rows'} in one batch (ids {first}–{last})"
+
+
 def entries(store: Store, contact: Contact | None = None, limit: int | None = None) -> Iterator[AuditEntry]:
     """What changed, newest first; only what touched ``contact`` when given."""
 
@@ -41,7 +47,8 @@ def entries(store: Store, contact: Contact | None = None, limit: int | None = No
     for row in store.audit.entries(contact_id=contact.id if contact else None, limit=limit):
         yield AuditEntry(change_id=row.change_id, at=row.at, user=row.user, command=row.command, table=row.table,
                          action=row.action, contact_id=row.contact_id,
-                         summary=summarise(row.action, row.old, row.new), old=row.old, new=row.new)  # fmt: skip
+                         summary=_batch(row.batch) if row.batch else summarise(row.action, row.old, row.new),
+                         old=row.old, new=row.new)  # fmt: skip
 
 
 def undo(store: Store, count: int = 1) -> list[Change]:

@@ -137,6 +137,8 @@ def _place(value: str, region: str | None) -> tuple[str | None, str]:
         return None, "it is not a phone number (too few digits or too long)"
     if text.startswith("00"):
         text = "+" + text[2:]
+    if (quick := _international(text)) is not None:
+        return quick, ""
     try:
         number = phonenumbers.parse(text, region.upper() if region else None)
     except phonenumbers.NumberParseException as error:
@@ -173,6 +175,43 @@ def normalise_phone(value: str, region: str | None = None) -> str:
                                "Check the digits and the country code, e.g. +44 20 7946 0958")  # fmt: skip
         raise InvalidValue(f"{value!r} is not a phone number", "Write it with its country code, e.g. +44 20 7946 0958")
     return placed
+
+
+_INTERNATIONAL = re.compile(r"\+[1-9][\d\s().\-/]{5,22}")
+_SEPARATORS = re.compile(r"[\s().\-/]")
+
+
+def _international(text: str) -> str | None:
+    """The E.164 form of a number written as +<country> <digits> (how exports and most people write
+    them), when it is valid as written; else None, and ``phonenumbers.parse`` decides (27 µs a number,
+    against ~5 µs here). Numbers a full parse could read differently are left to it: a national number
+    starting with 0, or with a national prefix of its country (+52 1 ...)."""
+    if not _INTERNATIONAL.fullmatch(text):
+        return None
+    import phonenumbers
+    from phonenumbers.phonemetadata import PhoneMetadata
+
+    digits = _SEPARATORS.sub("", text)[1:]
+    if not digits.isdigit():  # a lone "(" or other mark inside
+        return None
+    for size in (1, 2, 3):
+        code, national = int(digits[:size]), digits[size:]
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            break
+    else:
+        return None
+    if not national or national[0] == "0" or len(national) > 17:
+        return None
+    region = phonenumbers.region_code_for_country_code(code)
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, region)
+    if metadata is None:
+        return None
+    prefix = metadata.national_prefix_for_parsing
+    if prefix and re.match(prefix, national):
+        return None
+    if not phonenumbers.is_valid_number(phonenumbers.PhoneNumber(country_code=code, national_number=int(national))):
+        return None
+    return f"+{code}{national}"
 
 
 def normalise_tag(value: str) -> str:

@@ -112,6 +112,7 @@ class AuditRow(NamedTuple):
     contact_id: int | None
     old: dict | None  # the row before (None for an insert)
     new: dict | None  # the row after (None for a delete)
+    batch: tuple[int, int] | None = None  # rows inserted in bulk: their first and last id (no images)
 
 
 class Trace(NamedTuple):

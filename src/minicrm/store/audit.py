@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 
+from minicrm.errors import Conflict
 from minicrm.models import Change
 from minicrm.store import rows as to
 from minicrm.store.api import AuditRow
@@ -24,7 +25,9 @@ class Audit(Repository):
         """The latest changes (before change ``before``), newest first."""
         rows = self._all(
             """SELECT c.id, c.at, c.user, c.command, c.undoable,
-                      (SELECT count(*) FROM audit a WHERE a.change_id = c.id) AS rows
+                      (SELECT count(*) FROM audit a WHERE a.change_id = c.id)
+                      + (SELECT coalesce(sum(b.last_id - b.first_id + 1), 0) FROM change_batches b
+                         WHERE b.change_id = c.id) AS rows
                FROM changes c WHERE c.id < ? ORDER BY c.id DESC LIMIT ?""",
             (before if before is not None else 2**62, limit),
         )
@@ -32,14 +35,22 @@ class Audit(Repository):
 
     def entries(self, *, contact_id: int | None = None, limit: int | None = None,
                 batch: int = 500) -> Iterator[AuditRow]:  # fmt: skip
-        """Audit rows with their change, newest first."""
-        sql = """SELECT a.id, a.change_id, c.at, c.user, c.command, a.tbl, a.action, a.contact_id, a.old, a.new
-                 FROM audit a JOIN changes c ON c.id = a.change_id"""
+        """Audit rows with their change, newest first; rows inserted in bulk are one entry per table
+        (with ``batch`` set to their id range), and for a contact the batch that added them."""
+        images = """SELECT a.id, a.change_id, c.at, c.user, c.command, a.tbl, a.action, a.contact_id, a.old, a.new,
+                           NULL AS first_id, NULL AS last_id
+                    FROM audit a JOIN changes c ON c.id = a.change_id"""
+        bulk = """SELECT 0, b.change_id, c.at, c.user, c.command, b.tbl, 'insert', {contact}, NULL, NULL,
+                         b.first_id, b.last_id
+                  FROM change_batches b JOIN changes c ON c.id = b.change_id"""
         params: list[object] = []
         if contact_id is not None:
-            sql += " WHERE a.contact_id = ?"
-            params.append(contact_id)
-        sql += " ORDER BY a.change_id DESC, a.id DESC"
+            images += " WHERE a.contact_id = ?"
+            bulk = bulk.format(contact="?") + " WHERE b.tbl = 'contacts' AND ? BETWEEN b.first_id AND b.last_id"
+            params += [contact_id, contact_id, contact_id]
+        else:
+            bulk = bulk.format(contact="NULL")
+        sql = f"{images} UNION ALL {bulk} ORDER BY 2 DESC, 1 DESC"
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
@@ -55,35 +66,99 @@ class Audit(Repository):
         return columns, keys
 
     def revert(self, change_ids: Sequence[int]) -> int:
-        """Apply the inverse of every row image of these changes, newest first; returns rows reverted.
+        """Undo these changes, newest first: apply the inverse of every row image, then delete the rows
+        each inserted in bulk; returns the rows reverted. Raises ``Conflict`` when a bulk row was
+        changed since by a change that is not being undone.
 
         Runs inside the caller's write transaction, so the reversal is itself a change.
         """
-        rows = self._all(f"SELECT tbl, action, old, new, contact_id FROM audit WHERE change_id IN ({marks(len(change_ids))})"
-                         " ORDER BY id DESC", list(change_ids))  # fmt: skip
         self._conn.execute("PRAGMA defer_foreign_keys = ON")  # cascades were recorded child and parent apart
+        undoing = sorted(set(change_ids), reverse=True)
         shapes: dict[str, tuple[list[str], list[str]]] = {}
         touched: set[int] = set()
-        for table, action, old_text, new_text, contact_id in rows:
-            columns, keys = shapes.setdefault(table, self._keys(table))
-            old = json.loads(old_text) if old_text else None
-            new = json.loads(new_text) if new_text else None
-            if action == "insert":
-                where = " AND ".join(f'"{k}" = ?' for k in keys)
-                self._conn.execute(f'DELETE FROM "{table}" WHERE {where}', [new[k] for k in keys])
-            elif action == "delete":
-                names = [c for c in columns if c in old]
-                listed = ", ".join(f'"{c}"' for c in names)
-                self._conn.execute(f'INSERT INTO "{table}" ({listed}) VALUES ({marks(len(names))})',
-                                   [old[c] for c in names])  # fmt: skip
-            else:
-                names = [c for c in columns if c in old]
-                assignments = ", ".join(f'"{c}" = ?' for c in names)
-                where = " AND ".join(f'"{k}" = ?' for k in keys)
-                self._conn.execute(f'UPDATE "{table}" SET {assignments} WHERE {where}',
-                                   [old[c] for c in names] + [new[k] for k in keys])  # fmt: skip
-            if contact_id is not None:
-                touched.add(contact_id)
+        count = 0
+        for change_id in undoing:
+            rows = self._all("SELECT tbl, action, old, new, contact_id FROM audit WHERE change_id = ? ORDER BY id DESC",
+                             (change_id,))  # fmt: skip
+            for table, action, old_text, new_text, contact_id in rows:
+                self._revert_row(shapes, table, action, old_text, new_text)
+                if contact_id is not None:
+                    touched.add(contact_id)
+            count += len(rows)
+            count += self._delete_batches(change_id, undoing)
         for contact_id in touched:
             self._store.contacts.reindex(contact_id)
-        return len(rows)
+        return count
+
+    def _revert_row(self, shapes: dict, table: str, action: str, old_text: str | None, new_text: str | None) -> None:
+        if table not in shapes:
+            shapes[table] = self._keys(table)
+        columns, keys = shapes[table]
+        old = json.loads(old_text) if old_text else None
+        new = json.loads(new_text) if new_text else None
+        if action == "insert":
+            where = " AND ".join(f'"{k}" = ?' for k in keys)
+            self._conn.execute(f'DELETE FROM "{table}" WHERE {where}', [new[k] for k in keys])
+        elif action == "delete":
+            names = [c for c in columns if c in old]
+            listed = ", ".join(f'"{c}"' for c in names)
+            self._conn.execute(f'INSERT INTO "{table}" ({listed}) VALUES ({marks(len(names))})',
+                               [old[c] for c in names])  # fmt: skip
+        else:
+            names = [c for c in columns if c in old]
+            assignments = ", ".join(f'"{c}" = ?' for c in names)
+            where = " AND ".join(f'"{k}" = ?' for k in keys)
+            self._conn.execute(f'UPDATE "{table}" SET {assignments} WHERE {where}',
+                               [old[c] for c in names] + [new[k] for k in keys])  # fmt: skip
+
+    def _batches(self, change_id: int) -> dict[str, tuple[int, int]]:
+        rows = self._all("SELECT tbl, first_id, last_id FROM change_batches WHERE change_id = ?", (change_id,))
+        return {table: (first, last) for table, first, last in rows}
+
+    def _delete_batches(self, change_id: int, undoing: Sequence[int]) -> int:
+        """Delete the rows change ``change_id`` inserted in bulk (a contact takes its lists, history and
+        search row with it); how many. Refuses when one was changed by a change not being undone."""
+        batches = self._batches(change_id)
+        if not batches:
+            return 0
+        later = self._changed_since(change_id, batches, [*undoing, self._store.change_id or 0])
+        if later is not None:
+            raise Conflict(f"change {change_id} imported rows that change {later} changed since, so undoing it "
+                           "would lose that change", "See: minicrm audit; undo that change first")  # fmt: skip
+        count = 0
+        if "contacts" in batches:
+            first, last = batches["contacts"]
+            self._conn.execute("DELETE FROM contact_search WHERE rowid BETWEEN ? AND ?", (first, last))
+        for table in ("reminders", "interactions", "contacts"):  # children before their contacts
+            if table in batches:
+                count += self._conn.execute(f"DELETE FROM {table} WHERE id BETWEEN ? AND ?", batches[table]).rowcount
+        return count
+
+    def _changed_since(self, change_id: int, batches: dict[str, tuple[int, int]],
+                       undoing: Sequence[int]) -> int | None:  # fmt: skip
+        """The first change after ``change_id``, and not in ``undoing`` (nor the undo itself), that touched one of its bulk
+        rows (or added a row to one of its contacts); None when there is none."""
+        others = f"change_id > ? AND change_id NOT IN ({marks(len(undoing))})"
+        params: list[object] = [change_id, *undoing]
+        checks = []
+        if "contacts" in batches:
+            checks.append((f"SELECT min(change_id) FROM audit WHERE contact_id BETWEEN ? AND ? AND {others}",
+                           [*batches["contacts"], *params]))  # fmt: skip
+            for table in ("interactions", "reminders"):  # bulk rows of a later change, which have no images
+                first, last = batches.get(table, (0, -1))
+                checks.append((f"""SELECT min(b.change_id) FROM change_batches b JOIN {table} t
+                                     ON t.id BETWEEN b.first_id AND b.last_id
+                                   WHERE b.tbl = '{table}' AND b.{others}
+                                     AND t.contact_id BETWEEN ? AND ? AND t.id NOT BETWEEN ? AND ?""",
+                               [*params, *batches["contacts"], first, last]))  # fmt: skip
+        for table in ("interactions", "reminders"):
+            if table in batches:
+                checks.append((f"""SELECT min(change_id) FROM audit WHERE tbl = '{table}' AND {others}
+                                   AND json_extract(coalesce(new, old), '$.id') BETWEEN ? AND ?""",
+                               [*params, *batches[table]]))  # fmt: skip
+        if "reminders" in batches:
+            checks.append((f"""SELECT min(change_id) FROM audit WHERE tbl = 'reminder_completions' AND {others}
+                               AND json_extract(coalesce(new, old), '$.reminder_id') BETWEEN ? AND ?""",
+                           [*params, *batches["reminders"]]))  # fmt: skip
+        found = [row[0] for sql, args in checks if (row := self._one(sql, args)) and row[0] is not None]
+        return min(found) if found else None

@@ -154,7 +154,8 @@ def audit_row(row) -> AuditRow:
     return AuditRow(id=row["id"], change_id=row["change_id"], at=from_utc_text(row["at"]), user=row["user"],
                     command=row["command"], table=row["tbl"], action=row["action"], contact_id=row["contact_id"],
                     old=json.loads(row["old"]) if row["old"] else None,
-                    new=json.loads(row["new"]) if row["new"] else None)  # fmt: skip
+                    new=json.loads(row["new"]) if row["new"] else None,
+                    batch=(row["first_id"], row["last_id"]) if row["first_id"] is not None else None)  # fmt: skip
 
 
 def customer(row) -> CustomerRow:
