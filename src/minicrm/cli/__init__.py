@@ -237,7 +237,4 @@ def root(
 
 def main() -> None:
     """The ``minicrm`` console script."""
-    if sys.argv[1:] == ["--version"]:  # the commonest probe: answered before Typer builds the root group
-        sys.stdout.write(f"minicrm {__version__}\n")
-        return
     app(prog_name="minicrm")

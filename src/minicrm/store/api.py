@@ -5,8 +5,6 @@ A second backend fills the same Protocols and returns the same records. Stdlib o
 importing it costs ``minicrm due`` nothing it would notice.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
