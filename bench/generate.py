@@ -357,6 +357,44 @@ def import_csv(rows: int, seed: int = DEFAULT_SEED) -> Path:
     return path
 
 
+def import_ndjson(contacts: int, seed: int = DEFAULT_SEED, now: str = DEFAULT_NOW) -> tuple[Path, int]:
+    """An NDJSON file as ``minicrm export all`` writes one: ``contacts`` contacts with a uid each, then
+    10 interactions per contact on average and one reminder each, referring to them by uid; the
+    bulk benchmark's second input, cached in bench/out/. Returns (path, number of records)."""
+    path = OUT_DIR / f"import-g{GENERATOR_VERSION}-{contacts}-s{seed}.ndjson"
+    if not path.exists():
+        rng = random.Random(seed + 2)
+        end = parse_now(now)
+        OUT_DIR.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        kinds, weights = list(KIND_WEIGHTS), list(KIND_WEIGHTS.values())
+        with partial.open("w", encoding="utf-8") as out:
+            for i in range(contacts):
+                first, last = rng.choice(FIRST), rng.choice(LAST)
+                record = {"type": "contact", "uid": f"ndjson-{i}", "name": f"{first} {last}",
+                          "emails": [f"{_ascii(f'{first} {last}')}.ndjson{i}@{rng.choice(DOMAINS)}"]}
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            for i in range(contacts):
+                for _ in range(rng.randint(5, 15)):
+                    kind = rng.choices(kinds, weights)[0]
+                    at = end - timedelta(days=rng.uniform(1, 3 * 365))
+                    record = {"type": "interaction", "contact_uid": f"ndjson-{i}", "kind": kind,
+                              "at": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "text": rng.choice(TEXTS[kind])}
+                    if kind == "order":
+                        record["amount"] = f"{rng.randint(500, 50000) / 100:.2f}"
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            for i in range(contacts):
+                due = end.date() + timedelta(days=rng.randint(-10, 365))
+                record = {"type": "reminder", "contact_uid": f"ndjson-{i}", "text": rng.choice(REMINDER_TEXTS),
+                          "due_on": due.isoformat()}
+                if rng.random() < 0.2:
+                    record["rule"] = rng.choice(RULES)
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        os.replace(partial, path)
+    with path.open("rb") as lines:
+        return path, sum(1 for _ in lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=1000, help="how many contacts (default 1000)")

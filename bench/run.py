@@ -58,6 +58,8 @@ TARGET_FLAT = 1.2  # "flat": the largest scale's median at most this times the s
 TARGET_REPORT_MS = 1000.0  # `minicrm report` at the largest scale
 TARGET_IMPORT = 3.0  # `minicrm import` of IMPORT_ROWS CSV rows against executemany_floor.py
 TARGET_EXPORT_RSS_MIB = 100.0  # `minicrm export all --to ndjson` at the largest scale: streamed
+TARGET_IMPORT_RSS_MIB = 100.0  # `minicrm import` of the CSV: streamed, whatever its size
+TARGET_NDJSON_ROWS_S = 25_000  # `minicrm import` of contacts, 10 interactions and a reminder each, as NDJSON
 IMPORT_ROWS = 100_000
 
 # The "due today + overdue" query exactly as minicrm runs it (store.reminders.SELECT
@@ -124,6 +126,9 @@ class Result:
     terminal_ratio: float | None = None
     checks: dict[str, bool] = field(default_factory=dict)
     foreign_cpu: float | None = None  # CPUs other processes used while it was measured (worst batch)
+    cpu_ms: list[float] = field(default_factory=list)  # user + system CPU of each run (the Python harness)
+    cpu_median_ms: float | None = None
+    cpu_ratio: float | None = None  # median CPU against the baseline's: steadier than wall time on a busy machine
 
 
 # ------------------------------------------------------------------ processes
@@ -142,17 +147,24 @@ def child_env(db: Path, now: str, terminal: bool = False) -> dict[str, str]:
 
 def spawn(argv: list[str], env: dict[str, str]) -> tuple[float, int, bytes, bytes]:
     """Run once: (wall ms, exit code, stdout, stderr), stdout read through a pipe as `| cat` would."""
+    elapsed, _, code, out, err = spawn_cpu(argv, env)
+    return elapsed, code, out, err
+
+
+def spawn_cpu(argv: list[str], env: dict[str, str]) -> tuple[float, float, int, bytes, bytes]:
+    """Run once: (wall ms, CPU ms (user + system, from wait4), exit code, stdout, stderr)."""
     with tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
         chunks = []
         while chunk := os.read(proc.stdout.fileno(), 1 << 16):
             chunks.append(chunk)
-        proc.wait()
+        _, status, usage = os.wait4(proc.pid, 0)
         elapsed = (time.perf_counter() - started) * 1000
+        proc.returncode = os.waitstatus_to_exitcode(status)
         proc.stdout.close()
         err.seek(0)
-        return elapsed, proc.returncode, b"".join(chunks), err.read()
+        return elapsed, (usage.ru_utime + usage.ru_stime) * 1000, proc.returncode, b"".join(chunks), err.read()
 
 
 def peak_rss(argv: list[str], env: dict[str, str], python: str) -> float:
@@ -240,36 +252,38 @@ def reset(python: str, db: Path, sql: str | None) -> None:
 
 
 def time_python(runs: list[tuple[Case, dict, Path]], python: str, rounds: int, warmup: int,
-                noise: Noise) -> tuple[list[list[float]], list[float | None]]:  # fmt: skip
-    """The Python harness: wall times (ms) per case, warm-up rounds discarded.
+                noise: Noise) -> tuple[list[list[float]], list[float | None], list[list[float]]]:  # fmt: skip
+    """The Python harness: wall times (ms) per case, warm-up rounds discarded, and CPU times.
 
     Runs go round-robin, one run of every case per round, so that a burst of
     load from elsewhere on the machine hits all cases alike and the ratios
     between them hold. Resets run before each run, untimed.
     """
 
-    def one_round() -> list[float]:
+    def one_round() -> list[tuple[float, float]]:
         elapsed = []
         for case, env, db in runs:
             reset(python, db, case.reset_sql)
-            ms, code, _, err = spawn(case.argv, env)
+            ms, cpu, code, _, err = spawn_cpu(case.argv, env)
             if code:
                 raise SystemExit(f"{case.name} failed (exit {code}): {err.decode(errors='replace').strip()}")
-            elapsed.append(ms)
+            elapsed.append((ms, cpu))
         return elapsed
 
     times: list[list[float]] = [[] for _ in runs]
+    cpus: list[list[float]] = [[] for _ in runs]
     foreign: list[float | None] = [None for _ in runs]
     for n in range(warmup + rounds):
         if n < warmup:
             one_round()
         else:
             elapsed, busy = noise.measure(f"round {n + 1}", one_round)
-            for i, ms in enumerate(elapsed):
+            for i, (ms, cpu) in enumerate(elapsed):
                 times[i].append(ms)
+                cpus[i].append(cpu)
                 foreign[i] = busy if foreign[i] is None else max(foreign[i], busy)
         print(f"  round {n + 1}/{warmup + rounds}{' (warm-up)' if n < warmup else ''}", file=sys.stderr)
-    return times, foreign
+    return times, foreign, cpus
 
 
 def time_hyperfine(case: Case, python: str, env: dict, db: Path, runs: int, warmup: int) -> list[float]:
@@ -392,6 +406,7 @@ def _measure(runs: list[tuple[Case, dict, Path]], copies: list[Path], source: Pa
              args: argparse.Namespace, harness: str, noise: Noise) -> dict:  # fmt: skip
     checks = [check(case, env, db, args.python) for case, env, db in runs]
 
+    cpus: list[list[float]] = [[] for _ in runs]
     if harness == "hyperfine":
         times, foreign = [], []
         for case, env, db in runs:
@@ -401,10 +416,10 @@ def _measure(runs: list[tuple[Case, dict, Path]], copies: list[Path], source: Pa
             foreign.append(busy)
             print(f"  {case.name:<52} {statistics.median(case_times):8.1f} ms", file=sys.stderr)
     else:
-        times, foreign = time_python(runs, args.python, args.runs, args.warmup, noise)
+        times, foreign, cpus = time_python(runs, args.python, args.runs, args.warmup, noise)
 
     results: dict[str, Result] = {}
-    for (case, env, db), case_times, case_checks, busy in zip(runs, times, checks, foreign):
+    for (case, env, db), case_times, case_checks, busy, case_cpu in zip(runs, times, checks, foreign, cpus):
         rss = []
         for _ in range(args.rss_runs):  # separate runs: the launcher would add to the times
             reset(args.python, db, case.reset_sql)
@@ -414,11 +429,14 @@ def _measure(runs: list[tuple[Case, dict, Path]], copies: list[Path], source: Pa
             times_ms=[round(t, 2) for t in case_times], median_ms=round(statistics.median(case_times), 2),
             min_ms=round(min(case_times), 2), max_ms=round(max(case_times), 2), rss_mib=round(max(rss), 1),
             baseline=case.baseline, target=case.target, piped=case.piped, checks=case_checks,
-            foreign_cpu=busy,
+            foreign_cpu=busy, cpu_ms=[round(t, 2) for t in case_cpu],
+            cpu_median_ms=round(statistics.median(case_cpu), 2) if case_cpu else None,
         )  # fmt: skip
     for r in results.values():
         if r.baseline:
             r.ratio = round(r.median_ms / results[r.baseline].median_ms, 2)
+            if r.cpu_median_ms and results[r.baseline].cpu_median_ms:
+                r.cpu_ratio = round(r.cpu_median_ms / results[r.baseline].cpu_median_ms, 2)
         if r.piped:
             r.terminal_ratio = round(r.median_ms / results[r.piped].median_ms, 2)
     return {"generator": meta, "db": str(source), "load_after": load(),
@@ -437,6 +455,7 @@ def run_bulk(contacts: int, args: argparse.Namespace, noise: Noise) -> dict:
     """
     source, meta = generate.ensure(contacts, args.seed, args.now)
     rows_csv = generate.import_csv(IMPORT_ROWS, args.seed)
+    ndjson, ndjson_rows = generate.import_ndjson(contacts, args.seed, args.now)
     print(f"\n== bulk work: report and export at {contacts:,} contacts, import of {IMPORT_ROWS:,} CSV rows ==",
           file=sys.stderr)  # fmt: skip
     reads = fresh_copy(source, f"bench-bulk-{contacts}.db")
@@ -453,6 +472,7 @@ def run_bulk(contacts: int, args: argparse.Namespace, noise: Noise) -> dict:
         (f"floor: executemany of {IMPORT_ROWS:,} CSV rows",
          [args.python, str(BENCH / "executemany_floor.py"), str(rows_csv), str(target)], target, empty),
         (f"minicrm import ({IMPORT_ROWS:,}-row CSV)", [args.minicrm, "import", str(rows_csv)], target, empty),
+        (f"minicrm import ({ndjson_rows:,}-record NDJSON)", [args.minicrm, "import", str(ndjson)], target, empty),
         ("minicrm export all --to ndjson", [args.minicrm, "export", "all", "--to", "ndjson", "-o", str(exported)],
          reads, None),
     ]  # fmt: skip
@@ -489,6 +509,9 @@ def run_bulk(contacts: int, args: argparse.Namespace, noise: Noise) -> dict:
     floor = results[f"floor: executemany of {IMPORT_ROWS:,} CSV rows"]["median_ms"]
     results[f"minicrm import ({IMPORT_ROWS:,}-row CSV)"]["ratio"] = round(
         results[f"minicrm import ({IMPORT_ROWS:,}-row CSV)"]["median_ms"] / floor, 2)
+    for r in results.values():
+        if "NDJSON" in r["name"]:
+            r["rows_per_s"] = round(ndjson_rows / (r["median_ms"] / 1000))
     return {"contacts": contacts, "import_rows": IMPORT_ROWS, "export_lines": export_lines,
             "interactions": meta["counts"]["interactions"], "results": results}  # fmt: skip
 
@@ -503,6 +526,11 @@ def bulk_verdicts(bulk: dict) -> list[tuple[str, str, str, bool]]:
         elif "ratio" in r:
             found.append((f"≤ {TARGET_IMPORT:g}× executemany", r["name"], f"{r['ratio']:.2f}×",
                           r["ratio"] <= TARGET_IMPORT))  # fmt: skip
+            found.append((f"peak RSS ≤ {TARGET_IMPORT_RSS_MIB:g} MiB", r["name"], f"{r['rss_mib']:.1f} MiB",
+                          r["rss_mib"] <= TARGET_IMPORT_RSS_MIB))  # fmt: skip
+        elif "rows_per_s" in r:
+            found.append((f"≥ {TARGET_NDJSON_ROWS_S:,} rows/s", r["name"], f"{r['rows_per_s']:,} rows/s",
+                          r["rows_per_s"] >= TARGET_NDJSON_ROWS_S))  # fmt: skip
         elif r["name"].startswith("minicrm export"):
             found.append((f"peak RSS ≤ {TARGET_EXPORT_RSS_MIB:g} MiB @ {bulk['interactions']:,} interactions",
                           r["name"], f"{r['rss_mib']:.1f} MiB", r["rss_mib"] <= TARGET_EXPORT_RSS_MIB))  # fmt: skip
@@ -646,9 +674,11 @@ def tables(data: dict, markdown: bool) -> str:
             if limit and (r.get("foreign_cpu") or 0) > limit:
                 median += " *"
                 noisy = True
-            rows.append([name, median, f"{r['min_ms']:.1f}", f"{r['max_ms']:.1f}", rss, ratio, tty])
-        out.append(table(["command", "median ms", "min", "max", "peak RSS MiB", "ratio (target)",
-                          "terminal / piped (target)"], rows, {1, 2, 3, 4}))  # fmt: skip
+            cpu = f"{r['cpu_median_ms']:.1f}" if r.get("cpu_median_ms") else ""
+            cpu_ratio = f"{r['cpu_ratio']:.2f}×" if r.get("cpu_ratio") else ""
+            rows.append([name, median, f"{r['min_ms']:.1f}", f"{r['max_ms']:.1f}", cpu, rss, ratio, cpu_ratio, tty])
+        out.append(table(["command", "median ms", "min", "max", "CPU ms", "peak RSS MiB", "ratio (target)",
+                          "CPU ratio", "terminal / piped (target)"], rows, {1, 2, 3, 4, 7}))  # fmt: skip
         out.append("")
     scales = sorted(data["scales"], key=int)
     if len(scales) > 1:
@@ -666,14 +696,16 @@ def tables(data: dict, markdown: bool) -> str:
     if bulk:
         out.append(f"{h}Bulk work: report and export at {bulk['contacts']:,} contacts "
                    f"({bulk['interactions']:,} interactions, {bulk['export_lines']:,} lines exported), "
-                   f"import of {bulk['import_rows']:,} CSV rows into an empty database")  # fmt: skip
-        marks = {name: (figure, met) for _, name, figure, met in bulk_verdicts(bulk)}
+                   f"import of {bulk['import_rows']:,} CSV rows, and of an NDJSON file of as many contacts with "
+                   "their interactions and reminders, into an empty database")  # fmt: skip
+        marks: dict[str, list[str]] = {}
+        for _, name, figure, met in bulk_verdicts(bulk):
+            marks.setdefault(name, []).append(f"{figure} {_mark(met)}")
         rows = []
         for r in bulk["results"].values():
-            figure, met = marks.get(r["name"], ("", None))
             rows.append([f"`{r['name']}`" if markdown else r["name"], f"{r['median_ms'] / 1000:.2f}",
                          f"{r['min_ms'] / 1000:.2f}", f"{r['max_ms'] / 1000:.2f}", f"{r['rss_mib']:.1f}",
-                         f"{figure} {_mark(met)}".strip()])  # fmt: skip
+                         "; ".join(marks.get(r["name"], []))])  # fmt: skip
         out.append(table(["command", "median s", "min", "max", "peak RSS MiB", "target figure"], rows, {1, 2, 3, 4}))
         out.append("")
     found = verdicts(data)
@@ -708,8 +740,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15, help="timed runs per command (default 15)")
     parser.add_argument("--warmup", type=int, default=2, help="untimed runs first (default 2)")
     parser.add_argument("--quick", action="store_true", help="scales 1000,10000 and 5 runs")
-    parser.add_argument("--harness", choices=("auto", "hyperfine", "python"), default="auto",
-                        help="auto: hyperfine when installed, else the Python harness")  # fmt: skip
+    parser.add_argument("--harness", choices=("auto", "hyperfine", "python"), default="python",
+                        help="python (default): every command and its floor in turn each round, with CPU times; "
+                             "hyperfine: each command's runs in a row; auto: hyperfine when installed")  # fmt: skip
     parser.add_argument("--rss-runs", type=int, default=3, help="extra runs measuring peak RSS (default 3)")
     parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
     parser.add_argument("--now", default=generate.DEFAULT_NOW, help="the generator's and minicrm's clock")
