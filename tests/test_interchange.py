@@ -490,3 +490,55 @@ def test_validate_keeps_what_import_does_differently_as_parameters(now):
     assert reminders.validate(now, "cake", "2026-12-01 9am")["due_time"] == time(9)
     with pytest.raises(InvalidValue, match="reminder status"):
         reminders.validate(now, "cake", day, status="later")
+
+
+def _derived(db) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(db)
+    try:
+        return {
+            "contacts": conn.execute("SELECT id, last_contact_at, touch_days, next_touch_at FROM contacts"
+                                     " ORDER BY id").fetchall(),  # fmt: skip
+            "customer_stats": conn.execute("SELECT * FROM customer_stats ORDER BY contact_id").fetchall(),
+            "fts": conn.execute("SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH 'order OR call'"
+                                " ORDER BY rowid").fetchall(),  # fmt: skip
+            "triggers": conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                                     " ORDER BY name").fetchall(),  # fmt: skip
+        }
+    finally:
+        conn.close()
+
+
+def test_a_bulk_import_keeps_derived_data_as_the_row_triggers_would(cli, isolated, tmp_path, monkeypatch):
+    """Interactions imported in bulk bring last contact, next touch, customer stats and the search
+    index up to date once per batch: the result must be the one the row-by-row triggers give."""
+    from minicrm.store import activity
+
+    cli.ok("add", "Old", "--tag", "vip")
+    cli.ok("cadence", "--tag", "vip", "30d")
+    for day in ("2026-01-05", "2026-02-04", "2026-03-06"):  # a regular customer: a reorder date
+        cli.ok("log", "old", "order", "an order", "--amount", "10", "--at", day)
+    cli.ok("add", "Late", "--tag", "vip")
+    cli.ok("log", "late", "call", "latest call", "--at", "2026-11-10")
+    old_uid = cli.ok("show", "old", "--json").json()["uid"]
+    late_uid = cli.ok("show", "late", "--json").json()["uid"]
+    lines = [json.dumps({"type": "contact", "uid": f"c{n}", "name": f"Person {n}"}) for n in range(30)]
+    for n in range(600):
+        owner = (old_uid, late_uid)[n % 2] if n % 7 == 0 else f"c{n % 30}"
+        kind = "call" if n % 7 == 0 or n % 3 == 0 else "order"  # the old customer only gets calls: later ones
+        day = f"2026-{1 + n % 10:02d}-{1 + n % 27:02d}T{8 + n % 9:02d}:00:00Z"
+        record = {"type": "interaction", "contact_uid": owner, "kind": kind, "at": day, "text": f"{kind} {n}"}
+        if kind == "order" and n % 5:
+            record["amount"] = f"{n}.50"
+        lines.append(json.dumps(record))
+    source = tmp_path / "many.ndjson"
+    source.write_text("\n".join(lines) + "\n")
+    sqlite3.connect(isolated).execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(isolated.read_bytes())
+
+    cli.ok("import", str(source))  # batches above BULK_MIN: without the row triggers
+    monkeypatch.setattr(activity, "BULK_MIN", 10**9)
+    cli.ok("import", str(source), env={"MINICRM_DB": str(copy)})  # through the triggers
+    bulk = _derived(isolated)
+    assert bulk == _derived(copy)
+    assert bulk["customer_stats"] and bulk["fts"] and bulk["contacts"][0][3]

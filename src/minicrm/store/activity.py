@@ -1,8 +1,9 @@
 """Activity: ``interactions`` (calls, emails, meetings, notes, orders with an amount in cents,
 referrals naming the contact they brought in).
 
-Derived state kept by triggers (migrations), not here: the contact's ``last_contact_at`` and
-``next_touch_at``, ``customer_stats`` (orders, value, rhythm) and the ``interactions_fts`` index.
+Derived state kept by triggers (migrations): the contact's ``last_contact_at`` and
+``next_touch_at``, ``customer_stats`` (orders, value, rhythm) and the ``interactions_fts`` index;
+``add_many`` brings them up to date once per batch instead.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from minicrm.models import Interaction, Referral
+from minicrm.store import migrations
 from minicrm.store import rows as to
 from minicrm.store.rows import cents, to_utc_text
 from minicrm.store.session import Repository, marks, new_uid
@@ -19,6 +21,10 @@ from minicrm.store.session import Repository, marks, new_uid
 SELECT = """SELECT i.id, i.uid, i.contact_id, c.name AS contact_name, i.kind,
     i.occurred_at, i.text, i.amount_cents, i.created_at
     FROM interactions i JOIN contacts c ON c.id = i.contact_id"""
+
+# Triggers that keep derived state row by row (m002, m003); a bulk insert does their work once.
+DERIVED_TRIGGERS = ("interactions_ai", "interactions_last_ai", "interactions_stats_ai", "interactions_reorder_ai")
+BULK_MIN = 200  # fewer rows than this go through the triggers
 
 INSERT = """INSERT INTO interactions (uid, contact_id, kind, occurred_at, text, amount_cents, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)"""
@@ -33,11 +39,44 @@ class Activity(Repository):
         return cursor.lastrowid
 
     def add_many(self, rows: Sequence[dict]) -> None:
-        self._conn.executemany(
-            INSERT,
-            [(r["uid"], r["contact_id"], r["kind"], to_utc_text(r["at"]), r["text"], cents(r["amount"]),
-              to_utc_text(r["created_at"])) for r in rows],
-        )  # fmt: skip
+        """Insert interactions in bulk (inside a write). A large batch runs without the row-by-row
+        triggers that keep the derived state, and then brings it up to date once per batch: the
+        search index, the contacts' last contact and next touch, and the customers' stats."""
+        values = [(r["uid"], r["contact_id"], r["kind"], to_utc_text(r["at"]), r["text"], cents(r["amount"]),
+                   to_utc_text(r["created_at"])) for r in rows]  # fmt: skip
+        if len(values) < BULK_MIN:
+            self._conn.executemany(INSERT, values)
+            return
+        first = self._store.next_id("interactions")
+        triggers = self._all("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'interactions'"
+                             f" AND name IN ({marks(len(DERIVED_TRIGGERS))})", DERIVED_TRIGGERS)  # fmt: skip
+        for name, _ in triggers:
+            self._conn.execute(f'DROP TRIGGER "{name}"')
+        try:
+            self._conn.executemany(INSERT, values)
+            self._derive(first, self._store.next_id("interactions") - 1)
+        finally:
+            for _, sql in triggers:  # the same transaction: no other connection ever sees them missing
+                self._conn.execute(sql)
+
+    def _derive(self, first: int, last: int) -> None:
+        """What the dropped triggers would have done for interactions ``first``..``last``."""
+        batch = f"SELECT DISTINCT contact_id FROM interactions WHERE id BETWEEN {int(first)} AND {int(last)}"
+        self._conn.execute("INSERT INTO interactions_fts (rowid, text) SELECT id, text FROM interactions"
+                           " WHERE id BETWEEN ? AND ?", (first, last))  # fmt: skip
+        self._conn.execute(
+            """UPDATE contacts SET last_contact_at = b.latest,
+                   next_touch_at = CASE WHEN touch_days IS NULL THEN NULL
+                       ELSE strftime('%Y-%m-%dT%H:%M:%SZ', b.latest, '+' || touch_days || ' days') END
+               FROM (SELECT contact_id, max(occurred_at) AS latest FROM interactions
+                     WHERE id BETWEEN ? AND ? GROUP BY contact_id) AS b
+               WHERE contacts.id = b.contact_id
+                 AND (contacts.last_contact_at IS NULL OR contacts.last_contact_at < b.latest)""",
+            (first, last),
+        )
+        for sql in migrations.stats_refresh_many(batch + " AND kind = 'order'"):
+            self._conn.execute(sql)
+        self._conn.execute(migrations.reorder_refresh_many(batch))
 
     def update(self, interaction_id: int, *, kind: str | None = None, at: datetime | None = None,
                text: str | None | bool = False, amount: Decimal | None | bool = False) -> None:

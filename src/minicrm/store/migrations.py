@@ -569,6 +569,22 @@ def names() -> list[str]:
     return [fn.__name__ for fn in MIGRATIONS]
 
 
+def stats_refresh_many(contacts: str) -> list[str]:
+    """The statements that recompute ``customer_stats`` (with risk and reorder dates) for the contacts
+    the SQL subquery ``contacts`` selects (one column, ``contact_id``): what the order triggers of m003 do
+    row by row, once for a bulk insert."""
+    return [f"DELETE FROM customer_stats WHERE contact_id IN ({contacts})",
+            f"INSERT INTO customer_stats {_STATS_COLUMNS} {_stats_select('c.contact_id')} FROM ({contacts}) AS c)"
+            " WHERE orders > 0",
+            _stats_risk(f"contact_id IN ({contacts})")]  # fmt: skip
+
+
+def reorder_refresh_many(contacts: str) -> str:
+    """The statement that moves the predicted reorder date of the contacts ``contacts`` selects: what
+    ``interactions_reorder_ai`` does row by row."""
+    return f"UPDATE customer_stats SET reorder_at = {_REORDER} WHERE contact_id IN ({contacts}) AND orders >= 3"
+
+
 def apply(conn: sqlite3.Connection, current: int, now_text: str) -> None:
     """Apply every migration after ``current`` (the caller holds the transaction)."""
     from sqlite_utils import Database
