@@ -31,18 +31,28 @@ def test_iphone_vcards(cli):
     assert bob["phones"] == ["+14155550178"] and bob["birthday"] == "1979-07-02"
 
 
-def test_a_bad_card_is_reported_with_its_line(cli):
+def test_a_doubtful_phone_is_kept_and_reported_with_its_line(cli):
     result = cli("import", FIXTURES / "iphone.vcf")  # (415) 555-0178 has no country code, and no region is set
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[0].startswith("line 19: '(415) 555-0178' has no country code")
-    assert cli.ok("list").stdout == ""
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[0] == ("Warning: line 24: the phone '(415) 555-0178' is kept as typed, "
+                                             "unverified: it has no country code and no region is set "
+                                             "(MINICRM_REGION, e.g. GB)")  # fmt: skip
+    assert contacts(cli)["Dr. Bob Stone"]["phones"] == ["(415) 555-0178"]
+    strict = cli("--db", "strict.db", "import", FIXTURES / "iphone.vcf", "--strict")
+    assert strict.exit_code == 1
+    assert strict.stderr.splitlines()[0].startswith("line 19: '(415) 555-0178' has no country code")
 
 
 def test_google_and_thunderbird_vcards(cli, tmp_path):
-    result = cli("import", FIXTURES / "google.vcf", "--skip-invalid", "--rejects", tmp_path / "bad.vcf")
-    assert result.exit_code == 0
-    assert "line 20: 'broken@@example' is not an email address" in result.stderr
+    strict = cli("--db", tmp_path / "strict.db", "import", FIXTURES / "google.vcf", "--strict", "--skip-invalid",
+                 "--rejects", tmp_path / "bad.vcf")  # fmt: skip
+    assert strict.exit_code == 0
+    assert "line 20: 'broken@@example' is not an email address" in strict.stderr
     assert (tmp_path / "bad.vcf").read_text().startswith("BEGIN:VCARD\nVERSION:3.0\nFN:Broken Email\n")
+    result = cli("import", FIXTURES / "google.vcf")
+    assert result.exit_code == 0
+    assert "Warning: line 23: the email 'broken@@example' is kept as typed in the field email: " in result.stderr
+    assert contacts(cli)["Broken Email"]["fields"]["email"] == "broken@@example"
     cli.ok("import", FIXTURES / "thunderbird.vcf")
     people = contacts(cli)
     assert people["Café Lumen"]["tags"] == ["wholesale"]
@@ -163,14 +173,14 @@ def test_several_files_in_one_transaction(cli, tmp_path, isolated):
     google.write_bytes((FIXTURES / "google_contacts.csv").read_bytes())
     phone = tmp_path / "phone.vcf"
     phone.write_bytes((FIXTURES / "iphone.vcf").read_bytes())
-    result = cli("import", google, phone)  # no region: Bob's (415) number on the phone is refused
+    result = cli("import", google, phone, "--strict")  # no region: Bob's (415) number on the phone is refused
     assert result.exit_code == 1
     assert result.stderr.splitlines()[:2] == [
         f"{google} line 8: cannot read the birthday '1990-13-45'. Use 1990-05-17, or 05-17 when the year is unknown",
         f"{phone} line 19: '(415) 555-0178' has no country code. Write it as +<country> <number>, "
         "or set MINICRM_REGION (e.g. GB)"]  # fmt: skip
     assert cli.ok("list").stdout == ""
-    done = cli.ok("import", google, phone, "--skip-invalid")
+    done = cli.ok("import", google, phone, "--strict", "--skip-invalid")
     assert "contacts: 3 created, 1 skipped; 2 rejected" in done.stderr  # Ann is in both: the vCard is skipped
     assert Path(f"{google}.rejects.csv").read_text().count("\n") == 2
     assert Path(f"{phone}.rejects.vcf").read_text().startswith("BEGIN:VCARD")

@@ -125,9 +125,13 @@ def test_import_from_standard_input(cli):
 
 
 def test_google_contacts_csv(cli):
-    result = cli("import", FIXTURES / "google_contacts.csv", "--skip-invalid", "--rejects", "/dev/null")
+    result = cli("import", FIXTURES / "google_contacts.csv", "--rejects", "/dev/null")
     assert result.exit_code == 0, result.stderr
-    assert "line 8: cannot read the birthday '1990-13-45'" in result.stderr
+    # the broken row's person arrives, the doubtful values kept as typed in fields named after their columns
+    assert "Warning: line 8: the birthday '1990-13-45' is kept as typed in the field birthday: " in result.stderr
+    assert "Warning: line 8: the email 'not-an-email' is kept as typed in the field e_mail_1_value: " in result.stderr
+    broken = cli.ok("show", "broken", "--json").json()
+    assert broken["fields"] == {"birthday": "1990-13-45", "e_mail_1_value": "not-an-email"}
     ann = cli.ok("show", "ann", "--json").json()
     assert ann["name"] == "Ann Lee" and ann["org"] == "Lee Bakes"
     assert ann["emails"] == ["ann.lee@leebakes.example", "ann@home.example"]
@@ -135,7 +139,7 @@ def test_google_contacts_csv(cli):
     assert ann["tags"] == ["friends", "vip"]  # myContacts is Google's, not the user's
     assert ann["birthday"] == "1990-05-17" and ann["note"] == "Prefers sourdough.\nPays by card."
     assert ann["fields"]["nickname"] == "Annie"
-    assert ann["fields"]["address_1_formatted"] == "12 Mill Lane London SE1 9AA UK"
+    assert ann["fields"]["address_1_formatted"] == "12 Mill Lane\nLondon SE1 9AA\nUK"  # its lines kept
     assert "e_mail_1_label" not in ann["fields"]
     assert cli.ok("show", "bob", "--json").json()["birthday"] == "--07-02"
     cafe = cli.ok("show", "lumen", "--json").json()
@@ -181,32 +185,49 @@ def bad_csv(tmp_path: Path) -> Path:
     return source
 
 
-def test_a_bad_row_fails_the_whole_import_and_names_every_line(cli, tmp_path, isolated):
+def test_strict_a_bad_row_fails_the_whole_import_and_names_every_line(cli, tmp_path, isolated):
     cli.ok("add", "Zed")
-    result = cli("import", bad_csv(tmp_path))
+    result = cli("import", bad_csv(tmp_path), "--strict")
     assert result.exit_code == 1
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert lines[0].startswith("line 3: 'not-an-email' is not an email address")
     assert lines[1].startswith("line 5: ") and "birthday" in lines[1]
-    assert lines[2].startswith("line 6: 4 cells but the header has 3")
-    assert lines[-1] == "Error: 3 invalid records; nothing was imported. Fix them, or add --skip-invalid to import the others"
+    assert lines[2].startswith("Warning: line 6: 4 cells but the header has 3 columns; the cells past the header")
+    assert lines[-1] == "Error: 2 invalid records; nothing was imported. Fix them, or add --skip-invalid to import the others"
     assert count(isolated, "contacts") == 1 and count(isolated, "contact_search") == 1
 
 
-def test_skip_invalid_imports_the_rest_and_writes_a_reject_file(cli, tmp_path):
+def test_by_default_every_person_arrives_and_doubts_are_warnings(cli, tmp_path):
     source = bad_csv(tmp_path)
-    result = cli.ok("import", source, "--skip-invalid")
-    assert "Imported: contacts: 1 created; 3 rejected." in result.stderr
+    result = cli.ok("import", source)
+    assert result.stderr.splitlines() == [
+        "Warning: line 3: the email 'not-an-email' is kept as typed in the field email: "
+        "not an email address (An email address must have an @-sign)",
+        f"Warning: line 5: the birthday '31 Feb' is kept as typed in the field birthday: "
+        f"cannot read the birthday '31 Feb'",
+        "Warning: line 6: 4 cells but the header has 3 columns; the cells past the header are kept as column_4 "
+        "(an email address there is read as one)",
+        "Imported: contacts: 4 created; 3 warnings.",
+    ]
+    assert not Path(f"{source}.rejects.csv").exists()
+    bob = cli.ok("show", "bob", "--json").json()
+    assert bob["emails"] == [] and bob["fields"] == {"email": "not-an-email"}
+
+
+def test_strict_skip_invalid_imports_the_rest_and_writes_a_reject_file(cli, tmp_path):
+    source = bad_csv(tmp_path)
+    result = cli.ok("import", source, "--strict", "--skip-invalid")
+    assert "Imported: contacts: 2 created; 2 rejected; 1 warning." in result.stderr
     rejects = Path(f"{source}.rejects.csv")
     text = rejects.read_text()
     assert stat.S_IMODE(os.stat(rejects).st_mode) == 0o600
     assert text.splitlines()[0] == "name,email,birthday,minicrm_error"
-    assert "Bob,not-an-email,,line 3:" in text and len(text.splitlines()) == 4
+    assert "Bob,not-an-email,,line 3:" in text and len(text.splitlines()) == 3
     # the reject file, fixed, imports as it is (the error column is ignored)
     rejects.write_text("name,email,birthday,minicrm_error\nBob,bob@example.com,,line 3: whatever\n")
     cli.ok("import", rejects)
-    assert [c["name"] for c in cli.ok("list", "--json").json()] == ["Ann", "Bob"]
+    assert [c["name"] for c in cli.ok("list", "--json").json()] == ["Ann", "Bob", "Dee"]
     assert cli.ok("list", "--search", "whatever").stdout == ""
 
 
@@ -214,14 +235,17 @@ def test_dry_run_changes_nothing(cli, tmp_path, isolated):
     cli.ok("add", "Ann", "--email", "ann@example.com")
     source = tmp_path / "in.csv"
     source.write_text("name,email\nAnnie,ANN@example.com\nBob,bob@example.com\nBad,x\n")
-    result = cli("import", source, "--dry-run")
+    result = cli("import", source, "--dry-run", "--strict")
     assert result.exit_code == 1  # a real run would fail on line 4
     assert result.rows() == [["2", "skip", "contact", "", "Annie", "same email ann@example.com as contact 1", ""],
                              ["3", "create", "contact", result.rows()[1][3], "Bob", "", ""],
                              ["4", "reject", "contact", "", "", "'x' is not an email address (An email address must have an @-sign). Use the form name@example.com", ""]]  # fmt: skip
     assert "Dry run, nothing changed" in result.stderr
     assert count(isolated, "contacts") == 1
-    assert cli("import", source, "--dry-run", "--skip-invalid").exit_code == 0
+    assert cli("import", source, "--dry-run", "--strict", "--skip-invalid").exit_code == 0
+    lenient = cli("import", source, "--dry-run")
+    assert lenient.exit_code == 0 and lenient.rows()[2][1] == "create"  # Bad arrives, its "x" in a field
+    assert "Warning: line 4: the email 'x' is kept as typed in the field email" in lenient.stderr
 
 
 def test_on_duplicate(cli, tmp_path):
@@ -254,7 +278,7 @@ def test_interactions_need_a_known_contact(cli, tmp_path, isolated):
     source = tmp_path / "x.ndjson"
     source.write_text('{"type": "interaction", "contact_uid": "nope", "kind": "call", "at": "2026-11-01T10:00:00Z"}\n'
                       "not json\n\n[1]\n")  # fmt: skip
-    result = cli("import", source)
+    result = cli("import", source, "--strict")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[:3] == [
         "line 1: no contact has the uid nope. Import the contact first (export all keeps the order)",
@@ -311,26 +335,31 @@ def test_invalid_utf8_is_a_rejected_row_not_a_crash(cli, tmp_path, isolated):
     source = tmp_path / "latin.csv"
     source.write_bytes("name,org\nAnn,Lee\nJos\xe9,Caf\xe9\n".encode("latin-1"))
     result = check_all_or_nothing(cli, isolated, source)
-    assert result.exit_code == 1
-    assert "line 3: the row holds bytes that are not valid text in this encoding; save the file as UTF-8, or give --encoding" in result.stderr
-    cli.ok("import", source, "--encoding", "cp1252")
+    assert result.exit_code == 0  # read as Windows-1252, with a hint
+    assert result.stderr.splitlines()[0] == (
+        "Warning: line 3: the file is not UTF-8: its undecodable bytes are read as Windows-1252 (cp1252); "
+        "if accents look wrong, import again with --encoding (e.g. latin-1, cp1250, mac-roman)")
     assert cli.ok("show", "josé", "--json").json()["org"] == "Café"
+    other = tmp_path / "other.db"
+    cli.ok("--db", other, "import", source, "--encoding", "cp1252")
+    assert cli.ok("--db", other, "show", "josé", "--json").json()["org"] == "Café"
 
 
 def test_huge_fields_are_rejected_with_a_reason(cli, tmp_path, isolated):
     source = tmp_path / "big.csv"
     source.write_text("name,notes,job\nAnn," + "x" * 200_000 + ",ok\nBob,fine," + "y" * 300 + "\nCy,,\n")
-    result = check_all_or_nothing(cli, isolated, source)
+    result = check_all_or_nothing(cli, isolated, source, "--strict")
+    assert result.stderr.splitlines()[0] == "line 2: the note is 200000 characters long. Keep it to 100000"
+    result = check_all_or_nothing(cli, isolated, tmp_path / "big.csv")  # a long field is kept; a huge note is not
+    assert result.exit_code == 0 and count(isolated, "contacts") == 2
+    assert cli.ok("show", "bob", "--json").json()["fields"]["job"] == "y" * 300
     assert "line 2: the note is 200000 characters long" in result.stderr
-    assert "line 3: the field job is 300 characters long" in result.stderr
-    result = check_all_or_nothing(cli, isolated, tmp_path / "big.csv", "--skip-invalid")
-    assert result.exit_code == 0 and count(isolated, "contacts") == 1
 
 
 def test_lone_surrogates_in_json_are_refused(cli, tmp_path, isolated):
     source = tmp_path / "s.json"
     source.write_text('[{"name": "Ann \\ud800"}, {"name": "Bob"}]')
-    result = check_all_or_nothing(cli, isolated, source)
+    result = check_all_or_nothing(cli, isolated, source, "--strict")
     assert result.exit_code == 1 and result.stderr.startswith("record 1: ")
 
 
@@ -385,11 +414,12 @@ def test_readers_take_a_stream():
                          "\n" "Bob,bob@example.com,,,extra\n")  # fmt: skip
     records = list(interchange.read(stream, "csv", report))
     assert records[0] == (2, {"type": "contact", "name": "Ann Lee", "emails": ["ann@example.com", "ann@home.example"],
-                              "phones": [], "tags": ["vip"], "fields": {"job_title": "Baker"}},
+                              "phones": [], "tags": ["vip"], "fields": {"job_title": "Baker"},
+                              "_origin": {"emails": [(2, "E-mail 1 - Value")] * 2, "phones": []}, "_warnings": []},
                           ["Ann Lee", "ann@example.com ::: ann@home.example", "* myContacts ::: VIP", "Baker"])  # fmt: skip
     assert report.headers[None][0] == "Name"
-    line, error, _ = records[1]
-    assert line == 4 and isinstance(error, interchange.RowError)
+    line, ragged, _ = records[1]  # more cells than the header: kept, with a warning
+    assert line == 4 and ragged["fields"] == {"column_5": "extra"} and ragged["_warnings"][0][0] == 4
     ndjson = list(interchange.read(io.StringIO('{"name": "Bob"}\n\n[1]\n'), "ndjson"))
     assert [(n, r if isinstance(r, dict) else str(r)) for n, r, _ in ndjson] == [(1, {"name": "Bob"}),
                                                                                  (3, "not a JSON object")]
@@ -467,7 +497,7 @@ def test_import_and_the_commands_refuse_the_same_interaction_or_reminder_alike(c
         assert said.exit_code in (1, 2) and said.stderr.startswith("Error: "), (command, said.stderr)
         record = {"contact_uid": uid, "at": "2026-11-01T10:00:00Z", "due_on": "2026-12-01", **record}
         source.write_text(json.dumps(record) + "\n")
-        imported = cli("import", source)
+        imported = cli("import", source, "--strict")
         assert imported.exit_code == 1
         assert imported.stderr.splitlines()[0] == "line 1: " + said.stderr.splitlines()[0].removeprefix("Error: ")
 

@@ -128,7 +128,7 @@ def test_add_edit_and_import_apply_the_same_rules(cli, tmp_path):
     assert cli("edit", "ann", "--email", "ann@work.test").exit_code == 1
     source = tmp_path / "in.csv"
     source.write_text("name,phone,email\nBob,030 901820,BOB@Example.com\n")
-    assert "has no country code" in cli("import", source).stderr
+    assert "has no country code" in cli("import", source, "--strict").stderr
     cli.ok("import", source, "--region", "DE")
     bob = cli.ok("show", "bob", "--json").json()
     assert (bob["phones"], bob["emails"]) == (["+4930901820"], ["bob@example.com"])

@@ -92,8 +92,10 @@ def import_(
         help="When a contact has the uid, an email or a phone of one already there: skip, update or create")] = "skip",
     dry_run: Annotated[bool, typer.Option("--dry-run", "-n",
         help="Show what would be created, updated, skipped and rejected; change nothing")] = False,
+    strict: Annotated[bool, typer.Option("--strict",
+        help="Refuse every record with a doubtful value, and import nothing if any is refused")] = False,
     skip_invalid: Annotated[bool, typer.Option("--skip-invalid",
-        help="Import the valid records and write the invalid ones to a reject file")] = False,
+        help="With --strict: import the valid records and write the invalid ones to a reject file")] = False,
     rejects: Annotated[str | None, typer.Option("--rejects", metavar="FILE",
         help="Where --skip-invalid writes the invalid records [default: FILE.rejects.csv or .ndjson]")] = None,
     encoding: Annotated[str, typer.Option("--encoding", help="The file's text encoding, e.g. cp1252")] = "utf-8",
@@ -105,15 +107,19 @@ def import_(
 ) -> None:  # fmt: skip
     """Import contacts, interactions and reminders.
 
-    CSV (Google Contacts, Outlook, HubSpot and other headers are recognised),
-    vCard 3.0/4.0, and JSON or NDJSON as minicrm export writes them. One transaction: every
-    invalid record is reported with its line, and nothing is imported unless
-    --skip-invalid is given.
+    CSV (comma, semicolon or tab; Google Contacts, Outlook, HubSpot and other
+    headers, in English, German, French, Spanish and Dutch), vCard 2.1/3.0/4.0,
+    and JSON or NDJSON as minicrm export writes them. One transaction. Nobody is
+    dropped for a doubtful value: it is kept as typed (in a custom field named
+    after its column) with a warning naming its line. Only a record with no
+    name, organisation, email or phone is refused, to a reject file. --strict
+    refuses doubtful values and imports nothing unless --skip-invalid is given.
 
     \b
     Example:
       minicrm import contacts.csv --dry-run
-      minicrm import google.csv phone.vcf --on-duplicate update --skip-invalid
+      minicrm import google.csv phone.vcf --on-duplicate update
+      minicrm import crm.csv --strict --skip-invalid
       minicrm export all --to ndjson | minicrm --db new.db import - --from ndjson
     """
     from minicrm import interchange
@@ -126,18 +132,19 @@ def import_(
         try:
             report = interchange.import_files(
                 store, run.now, plan, streams, region=region or default_region(), dry_run=dry_run,
-                skip_invalid=skip_invalid, include_erased=include_erased, progress=_progress(plan.files, streams),
+                skip_invalid=skip_invalid, include_erased=include_erased, strict=strict,
+                progress=_progress(plan.files, streams),
             )
         except interchange.ImportRejected as error:
-            _tell_rejects(error.report)
+            _tell_rejects(error.report, plan.files)
             raise
-    _tell_rejects(report)
+    _tell_rejects(report, plan.files)
     if dry_run:
         from minicrm.models import ImportAction
 
         run.many(report.actions, ImportAction, title="Dry run: nothing was changed")
         note(f"Dry run, nothing changed. Would import: {report.summary()}.")
-        if report.rejects and not skip_invalid:
+        if report.rejects and strict and not skip_invalid:
             raise typer.Exit(1)
         return
     for file, path, count in interchange.write_reject_files(plan.files, plan.formats, report, plan.codec,
@@ -185,6 +192,11 @@ def render_progress(binary: Any) -> bool:
         return False
 
 
-def _tell_rejects(report: Any) -> None:
-    for reject in report.rejects:
-        note(f"{report.where(reject)}: {reject.reason}")
+def _tell_rejects(report: Any, files: tuple[str, ...]) -> None:
+    """Each warning and each refused record, in the order of the files and their lines."""
+    order = {file: i for i, file in enumerate(files)}
+    told = sorted([(order.get(r.file, 0), r.line, 1, f"{report.where(r)}: {r.reason}") for r in report.rejects]
+                  + [(order.get(w.file, 0), w.line, 0, f"Warning: {report.where(w)}: {w.text}")
+                     for w in report.warnings])  # fmt: skip
+    for *_, text in told:
+        note(text)

@@ -5,10 +5,17 @@ matching command makes: ``contacts.validate`` (``add``), ``activity.validate``
 (``log``), ``reminders.validate`` (``remind``); what differs on purpose (a file
 gives an exact instant, a done status, a uid) is passed as parameters. Records
 are written in batches inside one transaction, and the rows it creates are recorded in the audit
-trail as one batch of the import's change (``undo`` deletes them), not one image per row. A bad record never stops the
-reading: it becomes a ``Reject`` with its line number and reason, and the
-import then either fails as a whole (nothing written) or, with
-``skip_invalid``, keeps the good ones.
+trail as one batch of the import's change (``undo`` deletes them), not one image per row.
+
+A person is never dropped for one doubtful value: a contact is imported with
+everything that is valid, and a value that is not (an email that is not an
+address, a phone libphonenumber cannot place, an odd birthday or stage) is kept as
+typed, in a custom field named after the column or property it came from, with a
+line-numbered warning in the report. Only a record with nothing to identify a
+person (no name, organisation, email or phone), or one that cannot be read,
+becomes a ``Reject``; the others are imported. ``strict`` is the old rule: any
+invalid value rejects its record, and any reject fails the import as a whole
+(nothing written) unless ``skip_invalid`` keeps the good ones.
 
 ``plan_import`` checks what an import is asked to do before a file is opened;
 ``import_files`` reads the opened streams and imports them. Nothing here
@@ -17,6 +24,7 @@ prints or reads the clock or the environment.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,13 +32,15 @@ from pathlib import Path
 from typing import IO, Any
 
 from minicrm.errors import InvalidValue, MiniCrmError, UsageError
-from minicrm.interchange.readers import parse_map, read_files, text_codec
-from minicrm.interchange.records import (IMPORT_FORMATS, ImportReport, Reject, RowError, as_clock, as_day,
+from minicrm.interchange.readers import field_key, parse_map, read_files, text_codec
+from minicrm.interchange.records import (IMPORT_FORMATS, ImportReport, Notice, Reject, RowError, as_clock, as_day,
                                          as_instant, as_text, as_texts, format_of)
 from minicrm.interchange.rejects import check_reject_targets
+from minicrm.interchange.vcard import N_FIELD
 from minicrm.models import STAGES, ImportAction
 from minicrm.services import activity, contacts, privacy, reminders
-from minicrm.services.values import choose, clean_line, parse_fields
+from minicrm.services.values import (choose, clean_block, clean_line, normalise_email, normalise_tag,
+                                     parse_fields)
 from minicrm.store import Store, new_uid
 
 ON_DUPLICATE = ("skip", "update", "create")
@@ -86,13 +96,14 @@ def plan_import(files: Sequence[str], *, fmt: str | None = None, mapping: Iterab
 
 def import_files(store: Store, now: datetime, plan: ImportPlan, streams: Sequence[IO[bytes]], *,
                  region: str | None = None, dry_run: bool = False, skip_invalid: bool = False,
-                 include_erased: bool = False,
+                 include_erased: bool = False, strict: bool = False,
                  progress: Callable[[Iterator[Any]], Iterator[Any]] | None = None) -> ImportReport:  # fmt: skip
     """Import the files of ``plan`` from their opened binary ``streams``, in one transaction.
 
     ``progress`` wraps the stream of records (to show a progress bar). A dry run
-    reports rejects instead of failing on them. Raises ``ImportRejected`` (with
-    the report) when a record is invalid and ``skip_invalid`` is not given.
+    reports rejects instead of failing on them. With ``strict``, raises
+    ``ImportRejected`` (with the report) when a record is invalid and ``skip_invalid``
+    is not given.
     """
     check_reject_targets(plan.files, plan.formats, plan.rejects, store.path)
     report = ImportReport(unit="record" if plan.formats == ("json",) else "line")
@@ -100,8 +111,131 @@ def import_files(store: Store, now: datetime, plan: ImportPlan, streams: Sequenc
     if progress is not None:
         records = progress(records)
     return import_records(store, now, records, on_duplicate=plan.on_duplicate, region=region, dry_run=dry_run,
-                          skip_invalid=skip_invalid or dry_run, report=report,
-                          include_erased=include_erased)  # fmt: skip
+                          skip_invalid=skip_invalid or dry_run or not strict, report=report,
+                          include_erased=include_erased, strict=strict)  # fmt: skip
+
+
+_COUNTRIES = {
+    "germany": "DE", "deutschland": "DE", "d": "DE", "at": "AT", "austria": "AT", "osterreich": "AT",
+    "switzerland": "CH", "schweiz": "CH", "suisse": "CH", "france": "FR", "spain": "ES", "espana": "ES",
+    "italy": "IT", "italia": "IT", "netherlands": "NL", "nederland": "NL", "the netherlands": "NL",
+    "belgium": "BE", "belgique": "BE", "belgie": "BE", "united kingdom": "GB", "uk": "GB", "great britain": "GB",
+    "england": "GB", "scotland": "GB", "wales": "GB", "ireland": "IE", "usa": "US", "u s a": "US", "us": "US",
+    "united states": "US", "united states of america": "US", "canada": "CA", "australia": "AU",
+    "new zealand": "NZ", "poland": "PL", "polska": "PL", "sweden": "SE", "sverige": "SE", "norway": "NO",
+    "norge": "NO", "denmark": "DK", "danmark": "DK", "finland": "FI", "suomi": "FI", "portugal": "PT",
+    "brazil": "BR", "brasil": "BR", "mexico": "MX", "india": "IN", "japan": "JP", "china": "CN",
+}  # fmt: skip
+
+
+def region_of(countries: Any) -> str | None:
+    """The phone region of a card's own address country (``Deutschland`` -> ``DE``), when it names one."""
+    import unicodedata
+
+    import phonenumbers
+
+    for country in countries or ():
+        folded = unicodedata.normalize("NFKD", str(country).casefold())
+        key = " ".join("".join(ch if ch.isalnum() else " " for ch in folded if not unicodedata.combining(ch)).split())
+        code = _COUNTRIES.get(key) or (key.upper() if len(key) == 2 else None)
+        if code and code in phonenumbers.SUPPORTED_REGIONS:
+            return code
+    return None
+
+
+def custom_fields(custom: dict) -> dict[str, str | None]:
+    """A record's custom fields: keys checked as ``--field`` does; values of several lines (an address)
+    or over 200 characters kept, as a note is."""
+    fields: dict[str, str | None] = {}
+    for key, value in custom.items():
+        (checked,) = parse_fields([f"{key}=x"])  # the key's rule
+        text = "" if value is None else str(value)
+        fields[checked] = clean_block(text, f"field {checked}") if text.strip() else None
+    return fields
+
+
+class Kept:
+    """One record's values checked one by one: what is valid is returned, what is not is kept as
+    typed in a custom field named after its source (the CSV column or vCard property), with a warning."""
+
+    def __init__(self, report: ImportReport, line: int, origin: dict, custom: dict):
+        self.report, self.line, self.origin, self.custom = report, line, origin, dict(custom)
+
+    def _keep(self, what: str, value: str, source: tuple[int, str] | None, why: str) -> None:
+        line, name = source or (self.line, what)
+        key = field_key(name, 0) if name else what
+        current = self.custom.get(key)
+        self.custom[key] = f"{current}; {value}" if current and value not in str(current).split("; ") else value
+        self.report.warn(line, f"the {what} {value!r} is kept as typed in the field {key}: {why}")
+
+    @staticmethod
+    def _why(error: MiniCrmError) -> str:
+        """The reason alone: ``'x' is not an email address (...)`` -> ``not an email address (...)``."""
+        text = str(error.args[0]) if error.args else str(error)
+        return re.sub(r"^(?:the \w+ )?'.*?' (?:is |has )?", "", text) if text.startswith(("'", "the ")) else text
+
+    def emails(self, emails: list[str]) -> list[str]:
+        good = []
+        for i, email in enumerate(emails):
+            try:
+                normalise_email(email)
+                good.append(email)
+            except InvalidValue as error:
+                self._keep("email", email, self._source("emails", i), self._why(error))
+        return good
+
+    def phones(self, phones: list[str], region: str | None) -> list[str]:
+        """The phones to store (E.164, or as typed and unverified, see ``values.check_phone``); only one
+        that cannot even be a phone's text (a control character, over 200 characters) goes to a field."""
+        good = []
+        for i, phone in enumerate(phones):
+            try:
+                clean_line(phone, "phone")  # what check_phone refuses; the number itself is checked once, later
+                good.append(phone)
+            except InvalidValue as error:
+                self._keep("phone", phone, self._source("phones", i), self._why(error))
+        return good
+
+    def unverified(self, phones: list[str], warnings: Iterable[Any]) -> None:
+        """A warning, with the line its phone came from, for each phone kept as typed."""
+        typed = [" ".join(str(p).split()) for p in phones]
+        for warning in warnings:
+            at = typed.index(warning.value) if warning.value in typed else -1
+            source = self._source("phones", at) if at >= 0 else None
+            self.report.warn(source[0] if source else self.line, str(warning))
+
+    def tags(self, tags: list[str]) -> list[str]:
+        good = []
+        for tag in tags:
+            try:
+                normalise_tag(tag)
+                good.append(tag)
+            except InvalidValue as error:
+                self._keep("tag", tag, None, self._why(error))
+        return good
+
+    def stage(self, stage: str | None) -> str | None:
+        try:
+            return choose(stage, STAGES, "stage") if stage else None
+        except InvalidValue as error:
+            self._keep("stage", stage or "", None, self._why(error))
+            return None
+
+    def birthday(self, birthday: str | None) -> str | None:
+        from minicrm import dates
+
+        try:
+            return dates.parse_birthday(birthday) if birthday else None
+        except MiniCrmError as error:
+            self._keep("birthday", birthday or "", self.origin.get("birthday"), self._why(error))
+            return None
+
+    def fields(self) -> dict[str, str | None]:
+        return custom_fields(self.custom)
+
+    def _source(self, kind: str, i: int) -> tuple[int, str] | None:
+        found = self.origin.get(kind) or []
+        return tuple(found[i]) if i < len(found) else None  # type: ignore[return-value]
 
 
 class Importer:
@@ -109,11 +243,12 @@ class Importer:
 
     def __init__(self, store: Store, now: datetime, *, on_duplicate: str = "skip", region: str | None = None,
                  keep_actions: bool = False, report: ImportReport | None = None,
-                 include_erased: bool = False):  # fmt: skip
+                 include_erased: bool = False, strict: bool = False):  # fmt: skip
         if on_duplicate not in ON_DUPLICATE:
             raise UsageError(f"--on-duplicate {on_duplicate!r} is not one of {', '.join(ON_DUPLICATE)}")
         self.store, self.now, self.on_duplicate, self.region = store, now, on_duplicate, region
         self.include_erased = include_erased
+        self.strict = strict
         self.erased_uids: set[str] = set()  # their interactions and reminders are skipped with them
         self.keep_actions = keep_actions
         self.report = report or ImportReport()
@@ -145,6 +280,12 @@ class Importer:
 
     def feed(self, line: int, raw: Any, source: Any = None) -> None:
         source = raw if source is None else source
+        if isinstance(raw, Notice):
+            self.report.warn(line, str(raw))
+            return
+        if isinstance(raw, dict):
+            for at, text in raw.pop("_warnings", None) or ():
+                self.report.warn(at, text)
         if isinstance(raw, RowError):
             self.reject(line, str(raw), source)
             return
@@ -174,6 +315,8 @@ class Importer:
             if found:
                 return found, f"same email {email}"
         for phone in values["phones"]:
+            if phone in values.get("unverified_phones", ()):
+                continue  # a number as typed ("12345", a shared switchboard) says too little about who it is
             found = self.by_phone.get(phone) or (look and next(iter(self.store.contacts.ids_by_phone(phone)), None))
             if found:
                 return found, f"same phone {phone}"
@@ -185,21 +328,35 @@ class Importer:
         name = as_text(raw.get("name"), "name") or " ".join(
             p for p in (as_text(raw.get(k), k) for k in ("first_name", "middle_name", "last_name")) if p
         )
-        named = bool(name.strip())  # else the name is made up from other values: an update keeps the old one
+        name = " ".join(name.split())  # a name is one line
+        custom = raw.get("fields") or {}
+        if not isinstance(custom, dict):
+            raise InvalidValue("the fields are not an object of KEY: VALUE")
+        tags = as_texts(raw.get("tags"), "tags")
+        stage, birthday = as_text(raw.get("stage"), "stage"), as_text(raw.get("birthday"), "birthday")
+        named = bool(name)  # else the name is made up from other values: an update keeps the old one
         if not named:
             name = org or (emails[0] if emails else "") or (phones[0] if phones else "")
         if not name.strip():
             raise InvalidValue("the record has no name, organisation, email or phone", "Give it a name")
-        custom = raw.get("fields") or {}
-        if not isinstance(custom, dict):
-            raise InvalidValue("the fields are not an object of KEY: VALUE")
-        values, _kept = contacts.validate(
-            name, emails=emails, phones=phones, org=org, tags=as_texts(raw.get("tags"), "tags"),
-            stage=as_text(raw.get("stage"), "stage"), birthday=as_text(raw.get("birthday"), "birthday"),
-            note=as_text(raw.get("note"), "note"),
-            fields=parse_fields(f"{k}={'' if v is None else v}" for k, v in custom.items()),
-            region=self.region, strict=True,
+        region = self.region or region_of(raw.get("_countries"))
+        if self.strict:
+            fields = custom_fields(custom)
+        else:
+            kept = Kept(self.report, line, raw.get("_origin") or {}, custom)
+            emails = kept.emails(emails)
+            phones = kept.phones(phones, region)
+            tags = kept.tags(tags)
+            stage, birthday = kept.stage(stage), kept.birthday(birthday)
+            fields = kept.fields()
+        values, unverified = contacts.validate(
+            name, emails=emails, phones=phones, org=org, tags=tags, stage=stage, birthday=birthday,
+            note=as_text(raw.get("note"), "note"), fields=fields, region=region, strict=self.strict,
         )  # fmt: skip
+        if not self.strict:
+            kept.unverified(phones, unverified)
+        if raw.get("_n"):  # a card's structured name, when the name alone cannot say it
+            values["fields"].setdefault(N_FIELD, ";".join(part.replace(";", ",") for part in raw["_n"]))
         uid = clean_line(raw.get("uid") or "", "uid", required=False)
         created = as_instant(raw.get("created_at"), "created_at", self.now)
         updated = as_instant(raw.get("updated_at"), "updated_at", created)
@@ -229,7 +386,7 @@ class Importer:
                 phones=values["phones"], org=values["org"], tags=values["tags"],
                 stage=values["stage"] if raw.get("stage") else None, birthday=values["birthday"],
                 note=values["note"], fields=[f"{k}={v}" for k, v in values["fields"].items()],
-                region=self.region,
+                region=region, warnings=[],  # reported when the record was checked
             )  # fmt: skip
             self._remember(changed.id, changed.emails, changed.phones, None)
             self._note(line, "update", "contact", changed.uid, changed.name, f"{why} as contact {existing}")
@@ -379,11 +536,11 @@ class Importer:
 def import_records(store: Store, now: datetime, records: Iterable[tuple[int, Any, Any]], *,
                    on_duplicate: str = "skip", region: str | None = None, dry_run: bool = False,
                    skip_invalid: bool = False, report: ImportReport | None = None,
-                   include_erased: bool = False) -> ImportReport:  # fmt: skip
+                   include_erased: bool = False, strict: bool = True) -> ImportReport:  # fmt: skip
     """Import ``(line, raw, source)`` records in one transaction: all of them, or (with
     ``skip_invalid``) the valid ones, or nothing. ``dry_run`` does it all, then rolls back."""
     importer = Importer(store, now, on_duplicate=on_duplicate, region=region, keep_actions=dry_run,
-                        report=report, include_erased=include_erased)  # fmt: skip
+                        report=report, include_erased=include_erased, strict=strict)  # fmt: skip
     try:
         with store.write():
             importer.start()

@@ -23,6 +23,7 @@ IMPORT_FORMATS = ("csv", "json", "ndjson", "vcf")
 EXPORT_FORMATS = ("csv", "json", "ndjson", "vcf", "ics")
 EXTENSIONS = {".csv": "csv", ".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".vcf": "vcf",
               ".vcard": "vcf", ".ics": "ics"}  # fmt: skip
+FALLBACK = "cp1252"  # the legacy encoding of most 8-bit exports (Windows-1252: Outlook, Excel, old phones)
 SURROGATE = re.compile("[\ud800-\udfff]")  # undecodable bytes, read with errors="surrogateescape"
 
 
@@ -43,6 +44,10 @@ def format_of(name: str | None, given: str | None, choices: tuple[str, ...], opt
 
 class RowError(Exception):
     """A record that cannot even be read (broken CSV row, invalid JSON line)."""
+
+
+class Notice(str):
+    """Something a reader skipped that is not a record (text between vCards): reported as a warning."""
 
 
 def check_text(value: Any) -> None:
@@ -125,18 +130,31 @@ class Reject:
 
 
 @dataclass
+class Remark:
+    """A warning of an import, with where it was: a value kept as typed, a line skipped."""
+
+    line: int
+    text: str
+    file: str | None = None
+
+
+@dataclass
 class ImportReport:
     unit: str = "line"  # "line", or "record" for a JSON array
     counts: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, action) -> n
     actions: list[ImportAction] = field(default_factory=list)  # kept for --dry-run
     rejects: list[Reject] = field(default_factory=list)
+    warnings: list[Remark] = field(default_factory=list)  # values kept as typed, lines skipped
     headers: dict[str | None, list[str]] = field(default_factory=dict)  # each CSV file's header, for its reject file
     current_file: str | None = None  # the file being read, when an import reads several
     erased: int = 0  # contacts skipped because they were erased at their request
 
-    def where(self, reject: Reject) -> str:
+    def where(self, reject: Reject | Remark) -> str:
         unit = "record" if (reject.file or "").lower().endswith(".json") or self.unit == "record" else "line"
         return f"{reject.file} {unit} {reject.line}" if reject.file else f"{self.unit} {reject.line}"
+
+    def warn(self, line: int, text: str) -> None:
+        self.warnings.append(Remark(line, text, self.current_file))
 
     def count(self, kind: str, action: str) -> int:
         return self.counts.get((kind, action), 0)
@@ -150,6 +168,8 @@ class ImportReport:
                 parts.append(f"{kind}s: " + ", ".join(done))
         if self.rejects:
             parts.append(f"{len(self.rejects)} rejected")
+        if self.warnings:
+            parts.append(f"{len(self.warnings)} {'warning' if len(self.warnings) == 1 else 'warnings'}")
         if self.erased:
             parts.append(f"{self.erased} skipped as erased at their request (--include-erased brings them back)")
         return "; ".join(parts) or "nothing to import"

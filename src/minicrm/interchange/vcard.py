@@ -1,36 +1,243 @@
-"""vCard: contacts read from and written to vCard 3.0/4.0 files.
+"""vCard: contacts read from and written to vCard files.
 
-vobject parses and writes the cards (folding, escaping, 3.0 and 4.0 syntax);
-it is imported inside the functions that use it, so nothing else pays for it.
-``read_vcf`` yields the same ``(line, raw, source)`` triples as the other
-readers; ``vcard_text`` is one contact's card. Nothing here prints.
+Reading is our own small layer over RFC 6350 (4.0), RFC 2426 (3.0) and the vCard
+2.1 specification, because a contact must arrive whole: values are unescaped per
+property (a comma inside FN, NOTE or TITLE is text; N and ADR are structured),
+quoted-printable soft line breaks are joined and ``CHARSET`` is honoured per
+property, lines are counted in the file, and nothing is ever logged. A property
+that cannot be read (a broken PHOTO, a line that is not a property, an unknown
+property) is skipped with a warning naming the card and its line.
+Writing uses vobject (folding, escaping, 3.0 syntax), imported inside
+``vcard_text`` so nothing else pays for it. ``read_vcf`` yields the same
+``(line, raw, source)`` triples as the other readers. Nothing here prints.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import quopri
 import re
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
-from minicrm.errors import InvalidValue
-from minicrm.interchange.records import RowError, check_text, tag_slug
+from minicrm.interchange.records import FALLBACK, SURROGATE, Notice, tag_slug
 from minicrm.models import Contact
 
-# vCard properties kept as custom fields (the others minicrm has no place for: PHOTO, KEY, SOUND...)
-_AS_FIELDS = {"title": "title", "role": "role", "nickname": "nickname", "url": "url", "adr": "address",
-              "impp": "im", "x-skype": "skype"}  # fmt: skip
+# vCard properties kept as custom fields, under these names
+_AS_FIELDS = {"TITLE": "title", "ROLE": "role", "NICKNAME": "nickname", "URL": "url", "ADR": "address",
+              "IMPP": "im", "X-SKYPE": "skype", "X-JABBER": "im", "X-AIM": "im", "X-ICQ": "im", "X-MSN": "im",
+              "X-YAHOO": "im", "X-GOOGLE-TALK": "im", "X-QQ": "im", "ANNIVERSARY": "anniversary",
+              "X-ANNIVERSARY": "anniversary", "X-ASSISTANT": "assistant", "X-MANAGER": "manager",
+              "X-SPOUSE": "spouse", "X-GENDER": "gender", "GENDER": "gender", "X-MAIDENNAME": "maiden_name",
+              "X-MS-MANAGER": "manager", "X-MS-ASSISTANT": "assistant", "X-MS-ANNIVERSARY": "anniversary",
+              "X-MS-SPOUSE": "spouse", "X-KADDRESSBOOK-X-SPOUSESNAME": "spouse", "X-GTALK": "im", "X-SIP": "sip",
+              "X-KADDRESSBOOK-X-PROFESSION": "profession", "X-KADDRESSBOOK-X-OFFICE": "office",
+              "X-KADDRESSBOOK-X-MANAGERSNAME": "manager", "X-KADDRESSBOOK-X-IMADDRESS": "im",
+              "X-KADDRESSBOOK-X-DEPARTMENT": "department", "X-KADDRESSBOOK-X-ASSISTANTSNAME": "assistant",
+              "X-KADDRESSBOOK-X-ANNIVERSARY": "anniversary"}  # fmt: skip
+# Properties minicrm has no place for, skipped without a word: the card's bookkeeping, media,
+# formatted labels that repeat ADR, and the usual vendor bookkeeping.
+_IGNORED = {"BEGIN", "END", "VERSION", "PRODID", "REV", "LABEL", "SORT-STRING", "CLASS", "PROFILE", "SOURCE",
+            "NAME", "MAILER", "TZ", "GEO", "KIND", "LANG", "XML", "CLIENTPIDMAP", "FBURL", "CALURI",
+            "CALADRURI", "KEY", "SOUND", "LOGO", "PHOTO", "AGENT", "MEMBER", "RELATED", "X-ABUID", "X-ABLABEL",
+            "X-ABSHOWAS", "X-ABADR", "X-ABRELATEDNAMES", "X-ABDATE", "X-GENERATOR", "X-MOZILLA-HTML",
+            "X-MS-OL-DEFAULT-POSTAL-ADDRESS", "X-MS-CARDPICTURE", "X-WAB-GENDER", "X-PHONETIC-FIRST-NAME",
+            "X-PHONETIC-LAST-NAME", "X-EVOLUTION-FILE-AS", "X-EVOLUTION-BLOG-URL", "X-EVOLUTION-VIDEO-URL",
+            "X-EVOLUTION-LIST", "X-EVOLUTION-LIST-SHOW_ADDRESSES", "X-EVOLUTION-ARBITRARY",
+            "X-EVOLUTION-SPOUSE", "X-EVOLUTION-MANAGER", "X-EVOLUTION-ASSISTANT", "X-EVOLUTION-ANNIVERSARY",
+            "X-EVOLUTION-E164", "X-COUCHDB-APPLICATION-ANNOTATIONS", "X-COUCHDB-UUID", "X-COUCHDB-REVISION",
+            "X-ADDRESSBOOKSERVER-KIND", "X-ADDRESSBOOKSERVER-MEMBER", "X-SOCIALPROFILE", "X-ACTIVITY-ALERT",
+            "X-IMAGETYPE", "X-IMAGEHASH", "X-ABRELATEDNAMES", "X-SHOWAS", "X-MS-IMADDRESS", "X-MS-TEL",
+            "X-MS-CARDPICTURE", "X-RADICALE-NAME", "X-PHOTO", "CREATED", "X-ANDROID-CUSTOM",
+            "X-PHONETIC-MIDDLE-NAME", "X-DAVDROID-STARRED", "X-GROUP-MEMBERSHIP", "X-MS-OL-DESIGN",
+            "X-MOZILLA-CPT", "X-ETAG", "X-ID"}  # fmt: skip
+_MEDIA = {"PHOTO", "LOGO", "SOUND", "KEY"}
+_NAME = re.compile(r"^(?:([A-Za-z0-9-]+)\.)?([A-Za-z0-9-]+)$")
+
+
+class Property(NamedTuple):
+    """One content line of a card, unfolded and decoded; ``value`` is still escaped."""
+
+    line: int  # the file line it starts on
+    name: str  # upper-case, without its group
+    params: dict[str, list[str]]  # upper-case keys; vCard 2.1's bare types (``TEL;WORK``) under TYPE
+    value: str
+
+
+# ------------------------------------------------------------------ the content-line layer
+
+
+def _params(text: str) -> dict[str, list[str]] | None:
+    """``;TYPE=work,pref;CHARSET="x"`` as a dict, None when it does not parse."""
+    params: dict[str, list[str]] = {}
+    for m in re.finditer(r';\s*([^;=:"]+)(?:=((?:"[^"]*"|[^;:"])*))?', text):
+        key, value = m.group(1).strip().upper(), m.group(2)
+        if value is None:  # vCard 2.1: TEL;WORK;VOICE, or ENCODING's bare values
+            if key in ("QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"):
+                params.setdefault("ENCODING", []).append(key)
+            else:
+                params.setdefault("TYPE", []).append(key)
+            continue
+        values = [v.strip().strip('"') for v in re.findall(r'"[^"]*"|[^,]+', value)] or [""]
+        params.setdefault(key, []).extend(values)
+    return params
+
+
+def split_line(text: str) -> tuple[str | None, str, dict[str, list[str]], str] | None:
+    """``group.NAME;params:value`` -> (group, NAME, params, value); None when it is not a property."""
+    m = re.match(r'^([^;:]*)((?:;(?:"[^"]*"|[^:"])*)*):', text)
+    if not m:
+        return None
+    head = _NAME.match(m.group(1).strip())
+    if not head:
+        return None
+    return head.group(1), head.group(2).upper(), _params(m.group(2)) or {}, text[m.end():]
+
+
+def _is_qp(params: dict[str, list[str]]) -> bool:
+    return any(v.upper() == "QUOTED-PRINTABLE" for v in params.get("ENCODING", ()))
+
+
+def content_lines(lines: list[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    """Unfold physical lines into content lines: a line starting with a space or tab continues
+    the one before (RFC 6350 3.2); a quoted-printable value ending in ``=`` continues on the next line."""
+    current: list[str] = []
+    start = 0
+    qp = False
+    for number, text in lines:
+        text = text.rstrip("\r\n")
+        if not text:  # not allowed in a card; some writers end lines with CR CR LF
+            continue
+        if current and text[:1] in (" ", "\t"):
+            current.append(text[1:])
+            continue
+        if current and qp and current[-1].endswith("="):
+            current[-1] = current[-1][:-1]  # a soft line break
+            current.append(text.lstrip(" \t"))
+            continue
+        if current:
+            yield start, "".join(current)
+        current, start = [text], number
+        qp = "QUOTED-PRINTABLE" in text.split(":", 1)[0].upper()
+    if current:
+        yield start, "".join(current)
+
+
+def decode(value: str, params: dict[str, list[str]], codec: str) -> tuple[str, str | None]:
+    """A property's value as text: quoted-printable undone and its CHARSET honoured.
+
+    The file was read in ``codec`` with undecodable bytes kept as surrogates, so the
+    original bytes can be recovered and read in the property's own charset. Returns the
+    text and, when a guess was made, what was guessed.
+    """
+    charset = (params.get("CHARSET") or [None])[0]
+    qp = _is_qp(params)
+    if not qp and not charset and not SURROGATE.search(value):
+        return value, None
+    if value.isascii():
+        raw = value.encode("ascii")
+    elif codec.replace("_", "-").lower().startswith("utf-8"):
+        raw = value.encode("utf-8", "surrogateescape")
+    else:  # the file was read in the encoding the user gave: its text stands
+        return value, None
+    if qp:
+        raw = quopri.decodestring(raw.rstrip(b"="))
+    for name in filter(None, (charset, "utf-8")):
+        try:
+            return raw.decode(name), None
+        except LookupError:
+            continue
+        except UnicodeDecodeError:
+            if name == charset:
+                break
+    return raw.decode(FALLBACK, "replace"), f"its text is not {charset or 'UTF-8'}; read as Windows-1252"
+
+
+def legible(text: str) -> str:
+    """Text for a message: undecodable bytes read as Windows-1252."""
+    if not SURROGATE.search(text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode(FALLBACK, "replace")
+
+
+def unescape(text: str) -> str:
+    r"""A text value per RFC 6350 3.4: ``\n`` is a line break, ``\,`` ``\;`` ``\\`` the character."""
+    if "\\" not in text:
+        return text
+    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) in "nN" else m.group(1), text)
+
+
+def components(text: str, sep: str = ";") -> list[str]:
+    r"""A structured value split on unescaped ``sep`` (each part still escaped)."""
+    parts, current, i = [], [], 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            current.append(text[i : i + 2])
+            i += 2
+            continue
+        if ch == sep:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+        i += 1
+    parts.append("".join(current))
+    return parts
+
+
+def properties(lines: list[tuple[int, str]], codec: str, warn: Any) -> Iterator[Property]:
+    """A card's content lines as ``Property`` records; what cannot be read goes to ``warn(line, text)``."""
+    for number, text in content_lines(lines):
+        if not text.strip():
+            continue
+        parts = split_line(text)
+        if parts is None:
+            shown = legible(text.strip())
+            warn(number, f"{shown[:40]!r}{'…' if len(shown) > 40 else ''} is not a vCard property; skipped")
+            continue
+        _group, name, params, value = parts
+        if name in _MEDIA:
+            _check_media(number, name, params, value, warn)
+            continue
+        try:
+            value, guess = decode(value, params, codec)
+        except ValueError as error:
+            warn(number, f"{name} cannot be decoded ({error}); skipped")
+            continue
+        if guess:
+            warn(number, f"{name}: {guess}")
+        yield Property(number, name, params, value)
+
+
+def _check_media(number: int, name: str, params: dict[str, list[str]], value: str, warn: Any) -> None:
+    """A PHOTO (or LOGO, SOUND, KEY) minicrm does not keep: a broken one is worth a warning."""
+    encoding = {e.upper() for e in params.get("ENCODING", ())}
+    data = value.strip()
+    if data.startswith("data:") and ";base64," in data[:200]:
+        data, encoding = data.split(",", 1)[1], {"B"}
+    if encoding & {"B", "BASE64"}:
+        try:
+            base64.b64decode(re.sub(r"\s+", "", data), validate=True)
+        except (binascii.Error, ValueError):
+            warn(number, f"{name} is not valid base64; skipped")
+            return
+        if not data:
+            warn(number, f"{name} is empty; skipped")
 
 
 # ------------------------------------------------------------------ vCard in
 
 
-def _birthday(text: str, params: dict) -> str | None:
+def _birthday(text: str, params: dict[str, list[str]]) -> str | None:
     value = text.strip()
     if not value:
         return None
     if "X-APPLE-OMIT-YEAR" in params:  # Apple: BDAY;X-APPLE-OMIT-YEAR=1604:1604-05-17
         value = "--" + value[-5:] if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else value
-    value = value.split("T", 1)[0]
+    if re.fullmatch(r"[\d-]+T[\d:Z+-]*", value):
+        value = value.split("T", 1)[0]
     if m := re.fullmatch(r"--(\d{2})-?(\d{2})", value):
         return f"--{m.group(1)}-{m.group(2)}"
     if m := re.fullmatch(r"(\d{4})(\d{2})(\d{2})", value):
@@ -38,64 +245,105 @@ def _birthday(text: str, params: dict) -> str | None:
     return value
 
 
-def _plain(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value if str(v).strip())
-    return " ".join(str(value).split())
+def _text(value: str) -> str:
+    return unescape(value).strip()
 
 
-def vcard_record(block: str) -> dict:
-    """One vCard's text as a raw contact record (the importer checks the values)."""
-    import vobject
+def _address(value: str) -> str:
+    """ADR's seven parts (post box, extended, street, locality, region, code, country) as one text;
+    a street of several lines keeps its line breaks."""
+    parts = [", ".join(p for p in (_text(c) for c in components(part, ",")) if p) for part in components(value)]
+    return ", ".join(p for p in parts if p)
 
-    try:
-        card = vobject.readOne(block, ignoreUnreadable=True)
-    except Exception as error:  # vobject raises a variety of errors on broken input
-        raise RowError(f"not a readable vCard ({type(error).__name__}: {str(error)[:80]})") from None
-    raw: dict[str, Any] = {"type": "contact", "emails": [], "phones": [], "tags": [], "fields": {}}
-    name_parts = None
-    for key, lines in card.contents.items():
-        for line in lines:
-            value = line.value
-            if key == "fn":
-                raw["name"] = str(value)
-            elif key == "n" and hasattr(value, "given"):
-                name_parts = [_plain(value.prefix), _plain(value.given), _plain(value.additional),
-                              _plain(value.family), _plain(value.suffix)]  # fmt: skip
-            elif key == "email":
-                raw["emails"].append(str(value).strip().removeprefix("mailto:"))
-            elif key == "tel":
-                raw["phones"].append(str(value).strip().removeprefix("tel:"))
-            elif key == "org":
-                raw["org"] = str(value[0] if isinstance(value, list) else value).strip() or None
-            elif key == "bday":
-                raw["birthday"] = _birthday(str(value), line.params)
-            elif key == "categories":
-                items = value if isinstance(value, list) else str(value).split(",")
-                raw["tags"] += [t for t in map(tag_slug, map(str, items)) if t]
-            elif key == "note":
-                raw["note"] = str(value)
-            elif key == "uid":
-                raw["uid"] = str(value).strip().removeprefix("urn:uuid:")
-            elif key == "x-minicrm-stage":
-                raw["stage"] = str(value)
-            elif key == "x-minicrm-field":
-                field_key = (line.params.get("X-KEY") or [""])[0]
-                raw["fields"][field_key] = str(value)
-            elif key in _AS_FIELDS:
-                text = _plain(value if not hasattr(value, "street") else
-                              [value.street, value.city, value.region, value.code, value.country])  # fmt: skip
-                if text:
-                    name = _AS_FIELDS[key]
-                    raw["fields"][name] = f"{raw['fields'][name]}; {text}" if raw["fields"].get(name) else text
-    if not raw.get("name") and name_parts:
-        raw["name"] = " ".join(p for p in name_parts if p)
+
+def _country(value: str) -> str | None:
+    parts = components(value)
+    return _text(parts[6]) or None if len(parts) > 6 else None
+
+
+def _add_field(raw: dict, key: str, text: str) -> None:
+    fields = raw["fields"]
+    fields[key] = f"{fields[key]}; {text}" if fields.get(key) and text not in fields[key].split("; ") else text
+
+
+def card_record(props: list[Property], warn: Any) -> dict:
+    """One card's properties as a raw contact record (the importer checks the values).
+
+    ``raw["_origin"]`` says where each email, phone and the birthday came from (file line
+    and property), for the importer's warnings and for the custom field that keeps a
+    doubtful value; ``raw["_n"]`` is the structured name, when the card had one.
+    """
+    raw: dict[str, Any] = {"type": "contact", "emails": [], "phones": [], "tags": [], "fields": {},
+                           "_origin": {"emails": [], "phones": []}}  # fmt: skip
+    notes: list[str] = []
+    for prop in props:
+        name, value = prop.name, prop.value
+        if name == "FN":
+            raw["name"] = " ".join(_text(value).split())
+        elif name == "N":
+            parts = [" ".join(" ".join(_text(x) for x in components(c, ",")).split()) for c in components(value)]
+            parts = (parts + [""] * 5)[:5]
+            if any(parts):
+                raw["_n"] = parts  # family, given, additional, prefix, suffix
+        elif name == "EMAIL":
+            email = _text(value)
+            email = email[7:] if email.lower().startswith("mailto:") else email
+            if email:
+                raw["emails"].append(email)
+                raw["_origin"]["emails"].append((prop.line, name))
+        elif name == "TEL":
+            phone = _text(value)
+            if phone.lower().startswith("tel:"):  # RFC 3966: tel:+1-418-656-9254;ext=102
+                phone = re.sub(r";ext=", " ext. ", phone[4:].split(";phone-context=")[0], flags=re.I)
+            if phone:
+                raw["phones"].append(phone)
+                raw["_origin"]["phones"].append((prop.line, name))
+        elif name == "ORG":
+            parts = [p for p in (_text(c) for c in components(value)) if p]
+            if parts:
+                raw["org"] = parts[0]
+                if parts[1:]:
+                    _add_field(raw, "department", ", ".join(parts[1:]))
+        elif name == "BDAY":
+            raw["birthday"] = _birthday(_text(value), prop.params)
+            raw["_origin"]["birthday"] = (prop.line, name)
+        elif name == "CATEGORIES":
+            raw["tags"] += [t for t in (tag_slug(_text(c)) for c in components(value, ",")) if t]
+        elif name == "NOTE":
+            if note := unescape(value).strip():
+                notes.append(note)
+        elif name == "UID":
+            raw["uid"] = _text(value).removeprefix("urn:uuid:")
+        elif name == "X-MINICRM-STAGE":
+            raw["stage"] = _text(value)
+        elif name == "X-MINICRM-FIELD":
+            key = (prop.params.get("X-KEY") or [""])[0]
+            raw["fields"][key] = unescape(value)
+        elif name in _AS_FIELDS:
+            text = _address(value) if name == "ADR" else _text(value)
+            if name == "ADR" and (country := _country(value)):
+                raw.setdefault("_countries", []).append(country)
+            if text:
+                _add_field(raw, _AS_FIELDS[name], text)
+        elif name not in _IGNORED:
+            warn(prop.line, f"{name} is a property minicrm does not keep; skipped")
+    if notes:
+        raw["note"] = "\n\n".join(notes)
+    if not raw.get("name") and raw.get("_n"):
+        family, given, additional, prefix, suffix = raw["_n"]
+        raw["name"] = " ".join(p for p in (prefix, given, additional, family, suffix) if p)
+    if raw.get("_n") and raw["_n"] == structured_name(raw.get("name") or "", raw.get("org")):
+        del raw["_n"]  # the name says it all: nothing to keep
     return raw
 
 
-def read_vcf(stream: IO[str]) -> Iterator[tuple[int, Any, Any]]:
-    """Each BEGIN:VCARD ... END:VCARD block: ``(line it starts on, raw record or RowError, its text)``."""
-    block: list[str] = []
+def read_vcf(stream: IO[str], codec: str = "utf-8") -> Iterator[tuple[int, Any, Any]]:
+    """Each BEGIN:VCARD ... END:VCARD block: ``(line it starts on, raw record or RowError, its text)``.
+
+    What a card holds that cannot be read is listed in ``raw["_warnings"]`` as ``(line, text)``;
+    text outside any card is a ``Notice``.
+    """
+    block: list[tuple[int, str]] = []
     start = 0
     depth = 0
     for number, line in enumerate(stream, start=1):
@@ -105,28 +353,47 @@ def read_vcf(stream: IO[str]) -> Iterator[tuple[int, Any, Any]]:
                 block, start = [], number
             depth += 1
         if depth:
-            block.append(line)
+            block.append((number, line))
         elif upper:
-            yield number, RowError("text outside BEGIN:VCARD ... END:VCARD"), line
+            yield number, Notice(f"{legible(line.strip())[:40]!r} is outside any BEGIN:VCARD … END:VCARD; skipped"), line
             continue
         if upper == "END:VCARD" and depth:
             depth -= 1
             if depth == 0:
-                text = "".join(block)
-                try:
-                    check_text(text)
-                except InvalidValue as error:
-                    yield start, RowError(str(error)), text
-                    continue
-                try:
-                    yield start, vcard_record(text), text
-                except RowError as error:
-                    yield start, error, text
+                yield (start, *_card(block, codec))
     if depth:
-        yield start, RowError("the vCard has no END:VCARD"), "".join(block)
+        yield (start, *_card(block, codec, ended=False))
+
+
+def _card(block: list[tuple[int, str]], codec: str, ended: bool = True) -> tuple[Any, str]:
+    text = "".join(line for _, line in block)
+    warnings: list[tuple[int, str]] = []
+    if not ended:
+        warnings.append((block[0][0], "the card has no END:VCARD; read to the end of the file"))
+    props = list(properties(block, codec, lambda line, what: warnings.append((line, what))))
+    raw = card_record(props, lambda line, what: warnings.append((line, what)))
+    raw["_warnings"] = warnings
+    return raw, text
 
 
 # ------------------------------------------------------------------ vCard out
+
+
+N_FIELD = "vcard_n"  # the custom field that keeps a card's structured name (N) when the name alone cannot say it
+
+
+def structured_name(name: str, org: str | None = None, kept: str | None = None) -> list[str]:
+    """A contact's N (family, given, additional, prefix, suffix): the one its card had (``kept``), else
+    none for an organisation or an address, else a name parser's reading of the name (nameparser:
+    ``Dr. Ann Lee Jr.`` is ``Lee;Ann;;Dr.;Jr.``, ``Mustermann, Heiko`` is ``Mustermann;Heiko;;;``)."""
+    if kept:
+        return (kept.split(";") + [""] * 5)[:5]
+    if not name or name == org or "@" in name or not any(ch.isalpha() for ch in name):
+        return [""] * 5
+    from nameparser import HumanName
+
+    parsed = HumanName(name)
+    return [parsed.last, parsed.first, parsed.middle, parsed.title, parsed.suffix]
 
 
 def vcard_text(contact: Contact) -> str:
@@ -138,8 +405,10 @@ def vcard_text(contact: Contact) -> str:
     card.add("prodid").value = "-//minicrm//minicrm//EN"
     card.add("uid").value = contact.uid
     card.add("fn").value = contact.name
-    given, _, family = contact.name.rpartition(" ")
-    card.add("n").value = vobject.vcard.Name(family=family, given=given)
+    family, given, additional, prefix, suffix = structured_name(contact.name, contact.org,
+                                                                contact.fields.get(N_FIELD))  # fmt: skip
+    card.add("n").value = vobject.vcard.Name(family=family, given=given, additional=additional, prefix=prefix,
+                                             suffix=suffix)  # fmt: skip
     if contact.org:
         card.add("org").value = [contact.org]
     for email in contact.emails:
@@ -156,6 +425,8 @@ def vcard_text(contact: Contact) -> str:
         card.add("note").value = contact.note
     card.add("x-minicrm-stage").value = contact.stage
     for key, value in contact.fields.items():
+        if key == N_FIELD:
+            continue  # written as N
         line = card.add("x-minicrm-field")
         line.value = value
         line.params["X-KEY"] = [key]

@@ -97,7 +97,7 @@ class ValueWarning(NamedTuple):
 
 
 # An extension written after the number ("ext. 12", "x12", "#12"): not text to keep aside.
-_EXTENSION = re.compile(r"(?i)[\s,;]*(?:ext\.?|extension|x|#)\s*\d{1,10}\s*$")
+_EXTENSION = re.compile(r"(?i)[\s,;]*(?:ext\.?|extension|x|#)\s*=?\s*\d{1,10}\s*$")
 E164 = re.compile(r"^\+[1-9]\d{1,14}(?:;ext=\d+)?$")
 
 
