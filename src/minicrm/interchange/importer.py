@@ -431,6 +431,10 @@ class Importer:
             with self.store.bulk("contacts"):
                 self.store.contacts.add_many(self.contacts)
             self.contacts = []
+            # Written: later duplicates are found through the indexes, so memory stays flat with size.
+            self.by_email.clear()
+            self.by_phone.clear()
+            self.had_contacts = True
 
     # -------------------------------------------------------------- interactions and reminders
 
