@@ -217,3 +217,60 @@ def test_an_import_killed_half_way_imports_nothing(cli, isolated, tmp_path):
     assert sqlite3.connect(isolated).execute("SELECT * FROM contacts").fetchall() == before
     assert [row[2] for row in cli.ok("list").rows()] == ["Ann"]
     cli.ok("add", "Bob")
+
+
+# Adds a contact and logs for it, one transaction each, until killed.
+ADDER = textwrap.dedent(
+    """
+    import sys
+    from minicrm import dates
+    from minicrm.services import activity, contacts
+    from minicrm.store import open_store
+
+    now = dates.now()
+    store = open_store(sys.argv[1], now)
+    print("go", flush=True)
+    n = 0
+    while True:
+        n += 1
+        with store.write():
+            contact = contacts.add(store, now, f"Late {n}")
+            activity.log(store, now, contact, "note", f"late {n}")
+    """
+)
+
+
+def test_export_all_is_one_snapshot_that_imports_back(cli, isolated, tmp_path):
+    source = tmp_path / "many.ndjson"
+    lines = []
+    for i in range(1500):
+        lines.append(f'{{"type": "contact", "uid": "c{i}", "name": "Person {i}"}}\n')
+        lines.append(f'{{"type": "interaction", "contact_uid": "c{i}", "kind": "call", "at": "2026-11-01", '
+                     f'"text": "{"x" * 300}"}}\n')  # fmt: skip
+    source.write_text("".join(lines))
+    cli.ok("import", str(source))
+    adder = subprocess.Popen([sys.executable, "-c", ADDER, str(isolated)], env=environment(isolated),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert adder.stdout.readline().strip() == "go"
+        exports = []
+        for n in range(3):
+            out = tmp_path / f"export{n}.ndjson"
+            result = subprocess.run([str(MINICRM), "export", "all", "--to", "ndjson", "-o", str(out)],
+                                    env=environment(isolated), capture_output=True, text=True, timeout=120)  # fmt: skip
+            assert result.returncode == 0, result.stderr
+            exports.append(out)
+    finally:
+        adder.kill()
+        adder.wait()
+    for out in exports:
+        records = [__import__("json").loads(line) for line in out.read_text().splitlines()]
+        contacts = {r["uid"] for r in records if r["type"] == "contact"}
+        orphans = [r for r in records if r["type"] != "contact" and r["contact_uid"] not in contacts]
+        assert orphans == [], f"{len(orphans)} records whose contact is not in {out.name}"
+        kinds = [r["type"] for r in records]
+        assert kinds == sorted(kinds, key=["contact", "interaction", "reminder"].index)  # dependency order
+        copy = tmp_path / f"{out.stem}.db"
+        back = subprocess.run([str(MINICRM), "--db", str(copy), "import", str(out)], env=environment(copy),
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert back.returncode == 0, back.stderr

@@ -46,7 +46,9 @@ def plan_export(what: str | None, fmt: str | None = None, output: str | None = N
 
 def export_records(store: Store, what: str, today: date,
                    only: ContactQuery | None = None) -> Iterator[tuple[str, Any, dict]]:  # fmt: skip
-    """``(type, record, extra)`` for every record of ``what``, in id order, streamed.
+    """``(type, record, extra)`` for every record of ``what``, in id order, streamed, from one
+    snapshot of the database (one read transaction), in dependency order: every contact before
+    the interactions and reminders that refer to it, so an export always imports back.
 
     ``extra`` holds what the record type does not carry but a faithful copy
     needs: a contact's stage history; the contact uid of an interaction or
@@ -55,6 +57,12 @@ def export_records(store: Store, what: str, today: date,
     """
     if what not in EXPORT_KINDS:
         raise UsageError(f"cannot export {what!r}", f"Use one of: {', '.join(EXPORT_KINDS)}")
+    with store.snapshot():  # one read transaction: no record whose contact another process added later
+        yield from _records(store, what, today, only)
+
+
+def _records(store: Store, what: str, today: date, only: ContactQuery | None) -> Iterator[tuple[str, Any, dict]]:
+    """``export_records`` without the snapshot: contacts first, then what refers to them."""
     query = only._replace(sort="id", descending=False, limit=None) if only else ContactQuery(sort="id")
     members = {c.id for c in store.contacts.list(query)} if only else None
     if what in ("contacts", "all"):
@@ -80,9 +88,10 @@ def export_rows(store: Store, what: str, today: date, only: ContactQuery | None 
 
 def open_reminders(store: Store, only: ContactQuery | None = None) -> Iterator[Reminder]:
     """Every open reminder, in id order, streamed (for the calendar export); ``only`` as above."""
-    members = {c.id for c in store.contacts.list(only._replace(limit=None))} if only else None
-    return (reminder for reminder, _, _, _ in store.reminders.export(open_only=True)
-            if members is None or reminder.contact_id in members)  # fmt: skip
+    with store.snapshot():
+        members = {c.id for c in store.contacts.list(only._replace(limit=None))} if only else None
+        yield from (reminder for reminder, _, _, _ in store.reminders.export(open_only=True)
+                    if members is None or reminder.contact_id in members)  # fmt: skip
 
 
 def export_dict(kind: str, record: Any, extra: dict) -> dict:

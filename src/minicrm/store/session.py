@@ -141,6 +141,23 @@ class Session:
             self._rollback()
             raise translate(error, self.path) from None
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction: every read inside sees the database as it was at the first one,
+        whatever other processes write meanwhile (inside a write, that transaction already is one)."""
+        if self._depth or self.conn.in_transaction:
+            yield
+            return
+        try:
+            self.conn.execute("BEGIN")
+        except sqlite3.Error as error:
+            raise translate(error, self.path) from None
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+
     def _savepoint(self) -> Iterator[None]:
         name = f"write_{self._depth}"
         self.conn.execute(f"SAVEPOINT {name}")
