@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 STAGES = ("awareness", "consideration", "purchase", "retention", "advocacy")
-KINDS = ("call", "email", "meeting", "note", "order", "message", "visit", "ticket", "referral")
+KINDS = ("call", "email", "meeting", "note", "order", "message", "visit", "ticket", "referral", "refund")
 
 
 class Contact(NamedTuple):

@@ -11,7 +11,7 @@ from minicrm.cli.common import AllOption, ContactArg, FormatOption, JsonOption, 
 
 app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
-KIND_HELP = "call, email, meeting, note, order, message, visit, ticket or referral"
+KIND_HELP = "call, email, meeting, note, order, message, visit, ticket, referral or refund"
 
 
 @app.command("log")

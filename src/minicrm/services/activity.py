@@ -1,5 +1,8 @@
 """Activity: logging, correcting and removing interactions, the history, referrals, and the lifecycle rules.
 
+A refund is an interaction of kind ``refund`` with a positive amount: it lowers the
+customer's value and the report's revenue, and is not an order.
+
 The lifecycle rules are the stage moves that logging an interaction implies
 (documented in docs/insight.md):
 
@@ -51,6 +54,9 @@ def validate(now: datetime, kind: str, text: str | None = None, *, at: str | dat
             raise InvalidValue(f"--at {at} is in the future; log what has happened",
                                "For what is still to come, set a reminder: minicrm remind")  # fmt: skip
     value = parse_amount(amount)
+    if clean_kind == "refund" and (value is None or value <= 0):
+        raise InvalidValue("a refund needs the amount paid back, as a positive number",
+                           "E.g. minicrm log ann refund \"Burnt loaf\" --amount 4.50")  # fmt: skip
     if referred is not None:
         if clean_kind != "referral":
             raise InvalidValue("--referred goes with a referral",
@@ -94,8 +100,9 @@ def edit(store: Store, now: datetime, interaction_id: int, *, kind: str | None =
         raise InvalidValue("nothing to change", "Give --kind, --at, --text or --amount")
     with store.write():
         current = get(store, interaction_id)
+        kept = str(current.amount) if current.amount is not None else None
         values = validate(now, kind or current.kind, text, at=at or current.at,
-                          amount=amount if amount is not None else None)  # fmt: skip
+                          amount=amount if amount is not None else kept)  # fmt: skip
         changes: dict = {}
         if kind is not None and values["kind"] != current.kind:
             changes["kind"] = values["kind"]

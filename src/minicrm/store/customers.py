@@ -1,7 +1,8 @@
 """Customers: ``customer_stats`` (per contact with orders that carry an amount: orders, value in
-cents, first and last order, median gap, risk_at, reorder_at), RFM scores, and the report's counts.
+cents (orders less refunds), first and last order, median gap, risk_at, reorder_at), RFM scores,
+and the report's counts.
 
-``customer_stats`` is derived from order interactions by triggers (migrations), not here. RFM
+``customer_stats`` is derived from order and refund interactions by triggers (migrations), not here. RFM
 scores are never stored: each is 1 + 5 x the customer's percent rank (capped at 5).
 """
 
@@ -129,10 +130,13 @@ class Customers(Repository):
         ]  # fmt: skip
 
     def order_totals(self, bounds: Sequence[tuple[datetime, datetime]]) -> list[tuple[int, int]]:
-        """(orders with an amount, cents) in each [start, end) range (the partial index on orders by time)."""
-        sql = """SELECT count(amount_cents), coalesce(sum(amount_cents), 0) FROM interactions
-                 INDEXED BY interactions_orders_at
-                 WHERE kind = 'order' AND occurred_at >= ? AND occurred_at < ?"""
+        """(orders with an amount, cents of orders less refunds) in each [start, end) range
+        (the partial indexes on orders and on refunds by time)."""
+        sql = """SELECT count(amount_cents), coalesce(sum(amount_cents), 0)
+                      - (SELECT coalesce(sum(amount_cents), 0) FROM interactions INDEXED BY interactions_refunds_at
+                         WHERE kind = 'refund' AND occurred_at >= ?1 AND occurred_at < ?2)
+                 FROM interactions INDEXED BY interactions_orders_at
+                 WHERE kind = 'order' AND occurred_at >= ?1 AND occurred_at < ?2"""
         return [tuple(self._one(sql, (to_utc_text(a), to_utc_text(b)))) for a, b in bounds]
 
     def count_stale(self, cutoff: datetime) -> int:

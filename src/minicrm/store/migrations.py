@@ -542,6 +542,58 @@ def m008_corrections(db: Database) -> None:
 
 
 @migration
+def m009_refunds(db: Database) -> None:
+    """Refunds: an interaction kind ``refund`` whose (positive) amount lowers the customer's value.
+
+    The kind's CHECK is part of the interactions table, so the table is rebuilt (SQLite's
+    documented procedure: new table, copy, drop, rename), and its indexes and triggers are
+    made again from their stored SQL. customer_stats.cents becomes orders minus refunds
+    (``orders`` still counts orders only); its triggers fire for refunds too. Two partial
+    indexes serve refunds per contact and per period (the report).
+    """
+    table_sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'interactions'").fetchone()[0]
+    kinds = "'ticket', 'referral')"
+    assert kinds in table_sql, "the interactions kinds are not what m001 wrote"
+    new_sql = table_sql.replace(kinds, "'ticket', 'referral', 'refund')").replace(
+        "CREATE TABLE interactions", "CREATE TABLE interactions_new", 1)
+    attached = db.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'interactions'"
+                          " AND type IN ('index', 'trigger') AND sql IS NOT NULL").fetchall()  # fmt: skip
+    columns = ", ".join(row[1] for row in db.execute("PRAGMA table_info(interactions)").fetchall())
+    _run(db, new_sql)
+    _run(db, f"INSERT INTO interactions_new ({columns}) SELECT {columns} FROM interactions")
+    _run(db, "DROP TABLE interactions")
+    _run(db, "ALTER TABLE interactions_new RENAME TO interactions")
+    for kind, name, sql in attached:
+        if kind == "trigger" and name.startswith("interactions_stats_"):
+            continue  # made again below, counting refunds
+        db.execute(sql)
+    _run(db, """CREATE INDEX interactions_refunds ON interactions (contact_id, occurred_at, amount_cents)
+        WHERE kind = 'refund'""")
+    _run(db, "CREATE INDEX interactions_refunds_at ON interactions (occurred_at, amount_cents) WHERE kind = 'refund'")
+    for event, row in (("INSERT", "new"), ("DELETE", "old")):
+        _run(db, f"""CREATE TRIGGER interactions_stats_{event[0].lower()}{event[1].lower()}
+            AFTER {event} ON interactions WHEN {row}.kind IN ('order', 'refund') BEGIN
+            {_net_stats_refresh(row + '.contact_id')}
+        END""")
+    _run(db, f"""CREATE TRIGGER interactions_stats_au
+        AFTER UPDATE OF kind, amount_cents, occurred_at, contact_id ON interactions
+        WHEN old.kind IN ('order', 'refund') OR new.kind IN ('order', 'refund') BEGIN
+        {_net_stats_refresh('old.contact_id')}
+        {_net_stats_refresh('new.contact_id')}
+    END""")
+
+
+def _net_stats_refresh(contact: str) -> str:
+    """``_stats_refresh`` with refunds taken off the value (m009 on)."""
+    orders = f"FROM interactions WHERE contact_id = {contact} AND kind = 'order' AND amount_cents IS NOT NULL"
+    refunds = f"FROM interactions WHERE contact_id = {contact} AND kind = 'refund' AND amount_cents IS NOT NULL"
+    gross = f"(SELECT sum(amount_cents) {orders}) AS cents"
+    net = f"(SELECT sum(amount_cents) {orders}) - (SELECT coalesce(sum(amount_cents), 0) {refunds}) AS cents"
+    refresh = _stats_refresh(contact)
+    assert gross in refresh
+    return refresh.replace(gross, net)
+
+
 def m009_batches(db: Database) -> None:
     """Bulk writes (an import) recorded as ranges, not row images.
 
