@@ -274,3 +274,43 @@ def test_export_all_is_one_snapshot_that_imports_back(cli, isolated, tmp_path):
         back = subprocess.run([str(MINICRM), "--db", str(copy), "import", str(out)], env=environment(copy),
                               capture_output=True, text=True, timeout=120)  # fmt: skip
         assert back.returncode == 0, back.stderr
+
+
+# One process: add N tags to one contact, one edit (one transaction) each, from a contact read once.
+TAGGER = textwrap.dedent(
+    """
+    import sys
+    from minicrm import dates
+    from minicrm.services import contacts
+    from minicrm.store import open_store
+
+    db, who, rows = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    now = dates.now()
+    store = open_store(db, now)
+    ann = contacts.resolve(store, "Ann")
+    print("ready", flush=True)
+    sys.stdin.readline()
+    for n in range(rows):
+        contacts.edit(store, now, ann, tags=[f"{who}{n}"])
+    print("ok")
+    """
+)
+
+
+def test_two_processes_editing_tags_at_once_lose_none(cli, isolated):
+    """Each edit reads the contact inside its write transaction, so no edit overwrites another's tags."""
+    cli.ok("add", "Ann")
+    env = environment(isolated)
+    taggers = [subprocess.Popen([sys.executable, "-c", TAGGER, str(isolated), who, "50"], env=env, text=True,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+               for who in ("a", "b")]  # fmt: skip
+    for process in taggers:
+        assert process.stdout.readline().strip() == "ready"
+    for process in taggers:  # both start at the same moment
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    for process in taggers:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0 and out.strip() == "ok", err
+    tags = set(cli.ok("show", "ann", "--json").json()["tags"])
+    assert tags == {f"{who}{n}" for who in "ab" for n in range(50)}

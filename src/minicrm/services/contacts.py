@@ -145,44 +145,52 @@ def edit(store: Store, now: datetime, contact: Contact, *, name: str | None = No
         columns["birthday"] = dates.parse_birthday(birthday, now.date()) if birthday.strip() else None
     if note is not None:
         columns["note"] = clean_block(note, "note")
-    if fields:
-        merged = dict(contact.fields)
-        for key, value in parse_fields(fields).items():
-            if value is None:
-                merged.pop(key, None)
-            else:
-                merged[key] = value
-        columns["fields"] = merged
-
-    def merge(current: Sequence[str], add: Iterable[str], remove: Iterable[str], what: str) -> list[str] | None:
-        add, remove = list(add), list(remove)
-        if not add and not remove:
-            return None
-        missing = [value for value in remove if value not in current]
-        if missing:
-            raise InvalidValue(f"{contact.name} has no {what} {missing[0]!r}",
-                               f"Their {what}s: {', '.join(current) or 'none'}")  # fmt: skip
-        return unique([v for v in current if v not in remove] + add)
-
-    new_emails = merge(contact.emails, map(normalise_email, emails), map(normalise_email, remove_emails), "email")
+    field_changes = parse_fields(fields) if fields else {}
+    add_emails, drop_emails = list(map(normalise_email, emails)), list(map(normalise_email, remove_emails))
     added_phones, kept = check_phones(phones, region)
-    removed_phones = [p if p in contact.phones else check_phone(p, region)[0] for p in remove_phones]
-    new_phones = merge(contact.phones, added_phones, removed_phones, "phone")
-    unverified_phones = unique([*(p for p in contact.unverified_phones if p not in removed_phones),
-                                *(w.value for w in kept)])
+    add_tags, drop_tags = list(map(normalise_tag, tags)), list(map(normalise_tag, remove_tags))
+    new_stage = choose(stage, STAGES, "stage") if stage else None
     if warnings is not None:
         warnings.extend(kept)
-    new_tags = merge(contact.tags, map(normalise_tag, tags), map(normalise_tag, remove_tags), "tag")
-    new_stage = choose(stage, STAGES, "stage") if stage else None
+
     with store.write():
+        # Read what is there inside the write transaction: another edit at the same moment
+        # waits for this one, and then adds to what this one wrote (no lost update).
+        current = store.contacts.get(contact.id)
+        if current is None:
+            raise NotFound(f"contact {contact.id} ({contact.name}) was deleted meanwhile", "See: minicrm list")
+
+        def merge(present: Sequence[str], add: list[str], remove: list[str], what: str) -> list[str] | None:
+            if not add and not remove:
+                return None
+            missing = [value for value in remove if value not in present]
+            if missing:
+                raise InvalidValue(f"{current.name} has no {what} {missing[0]!r}",
+                                   f"Their {what}s: {', '.join(present) or 'none'}")  # fmt: skip
+            return unique([v for v in present if v not in remove] + add)
+
+        if field_changes:
+            merged = dict(current.fields)
+            for key, value in field_changes.items():
+                if value is None:
+                    merged.pop(key, None)
+                else:
+                    merged[key] = value
+            columns["fields"] = merged
+        new_emails = merge(current.emails, add_emails, drop_emails, "email")
+        removed_phones = [p if p in current.phones else check_phone(p, region)[0] for p in remove_phones]
+        new_phones = merge(current.phones, added_phones, removed_phones, "phone")
+        unverified_phones = unique([*(p for p in current.unverified_phones if p not in removed_phones),
+                                    *(w.value for w in kept)])  # fmt: skip
+        new_tags = merge(current.tags, add_tags, drop_tags, "tag")
         if new_emails:
-            _check_emails_free(store, new_emails, contact.id)
+            _check_emails_free(store, new_emails, current.id)
         if columns or any(v is not None for v in (new_emails, new_phones, new_tags)):
-            store.contacts.update(contact.id, now, **columns)
-            store.contacts.replace_lists(contact.id, emails=new_emails, phones=new_phones, tags=new_tags,
+            store.contacts.update(current.id, now, **columns)
+            store.contacts.replace_lists(current.id, emails=new_emails, phones=new_phones, tags=new_tags,
                                          unverified_phones=unverified_phones)
-        if new_stage and new_stage != contact.stage:
-            change_stage(store, now, contact.id, contact.stage, new_stage, "user")
+        if new_stage and new_stage != current.stage:
+            change_stage(store, now, current.id, current.stage, new_stage, "user")
     return store.contacts.get(contact.id)
 
 
@@ -194,10 +202,13 @@ def change_stage(store: Store, now: datetime, contact_id: int, old: str, new: st
 def set_stage(store: Store, now: datetime, contact: Contact, stage: str) -> tuple[Contact, bool]:
     """Move a contact to ``stage`` (history kept). Returns the contact and whether it moved."""
     new = choose(stage, STAGES, "stage")
-    if new == contact.stage:
-        return contact, False
     with store.write():
-        change_stage(store, now, contact.id, contact.stage, new, "user")
+        current = store.contacts.stage_of(contact.id)  # read inside the write: no lost update
+        if current is None:
+            raise NotFound(f"contact {contact.id} ({contact.name}) was deleted meanwhile", "See: minicrm list")
+        if new == current:
+            return contact._replace(stage=current), False
+        change_stage(store, now, contact.id, current, new, "user")
     return store.contacts.get(contact.id), True
 
 

@@ -50,11 +50,11 @@ def get(store: Store, deal_id: int) -> Deal:
 
 def move(store: Store, now: datetime, deal_id: int, stage: str) -> Deal:
     """Move a deal to another stage. Winning it logs an order (once per win)."""
-    deal = get(store, deal_id)
     new = choose(stage, DEAL_STAGES, "deal stage")
-    if new == deal.stage:
-        return deal
     with store.write():
+        deal = get(store, deal_id)  # read inside the write: no lost update
+        if new == deal.stage:
+            return deal
         store.deals.move(deal.id, new, now)
         if new == "won":
             _log_win(store, now, deal)

@@ -61,8 +61,8 @@ def _found(store: Store, ids: Iterable[int]) -> list[Reminder]:
 def complete(store: Store, now: datetime, ids: Iterable[int]) -> list[Reminder]:
     """Mark reminders done; a recurring one rolls forward to its next date instead."""
     today = now.date()
-    reminders = _found(store, ids)
     with store.write():
+        reminders = _found(store, ids)  # read inside the write: no lost update
         for reminder in reminders:
             if reminder.status != "open":
                 raise Conflict(f"reminder {reminder.id} is already {reminder.status}", "See: minicrm due")
@@ -79,13 +79,13 @@ def complete(store: Store, now: datetime, ids: Iterable[int]) -> list[Reminder]:
 
 def snooze(store: Store, now: datetime, reminder_id: int, until: str) -> Reminder:
     """Postpone a reminder; its recurrence still counts from the original date."""
-    (reminder,) = _found(store, [reminder_id])
-    if reminder.status != "open":
-        raise Conflict(f"reminder {reminder.id} is already {reminder.status}", "Only open reminders can be snoozed")
     when = dates.parse_when(until, now, prefer="future")
     if when.day < now.date() or (when.time and when.start() <= now):
         raise InvalidValue(f"{until!r} is in the past", "Snooze to a later time, e.g. --until tomorrow")
     with store.write():
+        (reminder,) = _found(store, [reminder_id])
+        if reminder.status != "open":
+            raise Conflict(f"reminder {reminder.id} is already {reminder.status}", "Only open reminders can be snoozed")
         store.reminders.update(
             reminder.id, now, due_on=when.day, due_time=when.time or reminder.due_time, snoozed=True
         )
