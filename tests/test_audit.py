@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import sqlite3
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -65,7 +66,7 @@ def test_reads_and_failed_commands_leave_no_change(cli, isolated):
     assert changes(isolated) == before
 
 
-def test_undo_an_edit_and_undo_the_undo(cli, isolated):
+def test_undo_an_edit_and_redo_it(cli, isolated):
     cli.ok("add", "Ann", "--email", "ann@example.com", "--tag", "vip")
     before = cli.ok("show", "ann", "--json").json()
     cli.ok("edit", "ann", "--name", "Ann Lee", "--remove-tag", "vip", "--email", "lee@example.com")
@@ -77,11 +78,36 @@ def test_undo_an_edit_and_undo_the_undo(cli, isolated):
     assert cli.ok("show", "1", "--json").json() == before
     assert [r[2] for r in cli.ok("list", "--search", "lee@").rows()] == []  # the search index followed
 
-    cli.ok("undo")  # undoing the undo redoes the edit
+    redone = cli.ok("redo")
+    assert redone.rows()[0][3] == "edit" and "Redid change 2 (edit)" in redone.stderr
     assert cli.ok("show", "1", "--json").json() == edited
     assert [r[2] for r in cli.ok("list", "--search", "lee@").rows()] == ["Ann Lee"]
     commands = [row[3] for row in cli.ok("audit").rows()]
-    assert commands[0] == "undo"
+    assert commands[0] == "redo"
+
+
+def test_each_undo_steps_further_back_and_redo_comes_forward_again(cli, isolated):
+    cli.ok("add", "Ann")
+    cli.ok("add", "Bob")
+    cli.ok("edit", "ann", "--tag", "vip")
+    names = lambda: [(r[2], r[7]) for r in cli.ok("list").rows()]  # noqa: E731
+    assert cli.ok("undo").rows()[0][3] == "edit"
+    assert names() == [("Ann", ""), ("Bob", "")]
+    assert cli.ok("undo").rows()[0][3] == "add"  # the add of Bob, not the undo
+    assert names() == [("Ann", "")]
+    cli.ok("redo")
+    assert names() == [("Ann", ""), ("Bob", "")]
+    cli.ok("redo")
+    assert names() == [("Ann", "vip"), ("Bob", "")]
+    nothing = cli("redo")
+    assert nothing.exit_code == 1 and "nothing to redo" in nothing.stderr
+    cli.ok("undo")
+    cli.ok("add", "Cy")  # a new change clears what could be redone
+    assert cli("redo").exit_code == 1
+    assert names() == [("Ann", ""), ("Bob", ""), ("Cy", "")]
+    cli.ok("undo", "3")
+    assert names() == []
+    assert cli("undo").exit_code == 1  # everything is undone
 
 
 def test_undo_rm_brings_back_everything(cli, isolated):
@@ -108,7 +134,7 @@ def test_undo_n_reverts_several_as_one_change(cli, isolated):
     reverted = cli.ok("undo", "3").rows()
     assert [row[3] for row in reverted] == ["log", "add", "add"]
     assert snapshot(isolated) == empty
-    cli.ok("undo")  # all three come back at once
+    cli.ok("redo")  # all three come back at once
     assert [row[2] for row in cli.ok("list").rows()] == ["Ann", "Bob"]
 
 
@@ -160,11 +186,17 @@ def test_undoing_every_change_returns_to_the_start(cli, isolated, ops):
         else:
             cli("rm", who, "--yes")
     made = changes(isolated) - start_changes
+    end = snapshot(isolated)
     if made:
         cli.ok("undo", str(made))
     assert snapshot(isolated) == start
-    cli.ok("undo", "2")  # and the undo, then the Base note, can themselves be undone
-    cli.ok("undo")
+    if made:
+        cli.ok("redo")  # and all of it comes back
+        assert snapshot(isolated) == end
+        cli.ok("undo", str(made))
+    cli.ok("undo", "2")  # then the Base note and the Base contact
+    assert cli.ok("list").rows() == []
+    cli.ok("redo")
     cli.ok("rm", "base", "--yes")
 
 
@@ -225,6 +257,54 @@ def test_trust_queries_use_indexes(store, now):
             checked += 1
             assert not [s for s in steps if scan.match(s)], f"{steps} in:\n{sql}"
     assert checked > 5
+
+
+def test_a_command_given_several_ids_is_one_change(cli, isolated):
+    for name in ("Ann", "Bob", "Cy"):
+        cli.ok("add", name)
+    for n in (1, 2, 3):
+        cli.ok("remind", str(n), "Call", "--on", "today")
+    start = changes(isolated)
+    edited = cli.ok("edit", "1", "2", "3", "--tag", "vip", "--json").json()
+    assert [c["tags"] for c in edited] == [["vip"]] * 3
+    cli.ok("done", "1", "2", "3")
+    cli.ok("rm", "2", "3", "--yes")
+    assert changes(isolated) == start + 3
+    cli.ok("undo")
+    assert [r[2] for r in cli.ok("list").rows()] == ["Ann", "Bob", "Cy"]
+    cli.ok("undo", "2")
+    assert [r[7] for r in cli.ok("list").rows()] == ["", "", ""]
+    assert len(cli.ok("due", "--json").json()) == 3
+
+
+def test_edit_several_refuses_one_name_for_all(cli):
+    cli.ok("add", "Ann")
+    cli.ok("add", "Bob")
+    result = cli("edit", "ann", "bob", "--name", "Same")
+    assert result.exit_code == 1 and "--name renames one contact" in result.stderr
+
+
+@pytest.mark.parametrize("first, second, table, key", [
+    (["segment", "save", "vips", "--tag", "vip"], ["segment", "save", "vips", "--tag", "gold"], "segments", "name"),
+    (["score", "--set", "recency=40"], ["score", "--set", "recency=10"], "score_weights", "name"),
+    (["cadence", "--tag", "vip", "30d"], ["cadence", "--tag", "vip", "7d"], "tag_cadences", "tag"),
+])  # fmt: skip
+def test_undoing_a_replaced_row_restores_the_old_value(cli, isolated, first, second, table, key):
+    cli.ok("add", "Ann")
+    cli.ok(*first)
+    before = snapshot_table(isolated, table)
+    cli.ok(*second)
+    assert snapshot_table(isolated, table) != before
+    cli.ok("undo")
+    assert snapshot_table(isolated, table) == before
+
+
+def snapshot_table(db, table: str) -> list:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+    finally:
+        conn.close()
 
 
 def _import_file(tmp_path, zed_uid: str):

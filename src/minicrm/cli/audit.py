@@ -1,4 +1,4 @@
-"""The audit trail: audit, undo."""
+"""The audit trail: audit, undo, redo."""
 
 from __future__ import annotations
 
@@ -45,8 +45,9 @@ def undo(
 ) -> None:  # fmt: skip
     """Revert the last change (or the last N).
 
-    The undo is itself a change: undo again to redo. An erasure by
-    minicrm forget can never be undone.
+    Each undo steps further back, to the latest change not yet undone;
+    minicrm redo re-applies what was undone, until a new change is made.
+    An erasure by minicrm forget can never be undone.
 
     \b
     Example:
@@ -60,4 +61,26 @@ def undo(
     reverted = audit.undo(run.store, count)
     run.many(reverted, Change)
     summary = ", ".join(f"{c.id} ({c.command or 'change'})" for c in reverted)
-    note(f"Undid change{'s' if len(reverted) > 1 else ''} {summary}. Run minicrm undo again to redo.")
+    note(f"Undid change{'s' if len(reverted) > 1 else ''} {summary}. Redo with: minicrm redo")
+
+
+@app.command("redo")
+def redo(ctx: typer.Context, fmt: FormatOption = None, as_json: JsonOption = False) -> None:
+    """Re-apply what the last undo reverted.
+
+    Works back through a run of undos, newest first, until a new change
+    is made (which clears what can be redone).
+
+    \b
+    Example:
+      minicrm undo
+      minicrm redo
+    """
+    from minicrm.models import Change
+    from minicrm.services import audit
+
+    run = Run(ctx, fmt, as_json)
+    redone = audit.redo(run.store)
+    run.many(redone, Change)
+    summary = ", ".join(f"{c.id} ({c.command or 'change'})" for c in redone)
+    note(f"Redid change{'s' if len(redone) > 1 else ''} {summary}.")

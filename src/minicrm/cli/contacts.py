@@ -117,9 +117,13 @@ def show(ctx: typer.Context, contact: ContactArg, fmt: FormatOption = None, as_j
     run.one(contacts.show(run.store, run.now, found))
 
 
+Contacts = Annotated[list[str], typer.Argument(metavar="CONTACT...",
+    help="Ids, exact emails, or names or parts of one")]  # fmt: skip
+
+
 @app.command("edit")
 def edit(
-    ctx: typer.Context, contact: ContactArg,
+    ctx: typer.Context, contact: Contacts,
     name: Annotated[str | None, typer.Option("--name", help="New name")] = None,
     email: Emails = None,
     remove_email: Annotated[list[str] | None, typer.Option("--remove-email", help="Email to remove")] = None,
@@ -136,49 +140,57 @@ def edit(
     """Change a contact's fields.
 
     --email, --phone and --tag add to what is there; --remove-* take away.
+    Several contacts are changed alike, as one change (one undo).
 
     \b
     Example:
       minicrm edit ann --tag vip --remove-tag new --phone "+44 20 7946 0958"
+      minicrm edit 3 4 5 --tag vip
     """
+    from minicrm.models import Contact
     from minicrm.services import contacts
 
     run = Run(ctx, fmt, as_json)
-    found = contacts.resolve(run.store, contact)
+    found = contacts.resolve_many(run.store, contact)
     kept: list = []
-    changed = contacts.edit(
+    changed = contacts.edit_many(
         run.store, run.now, found, name=name, emails=email or (), remove_emails=remove_email or (),
         phones=phone or (), remove_phones=remove_phone or (), org=org, tags=tag or (),
         remove_tags=remove_tag or (), stage=stage, birthday=birthday, note=note_, fields=field or (),
         region=common.default_region(), warnings=kept,
     )  # fmt: skip
     common.warn(kept)
-    run.one(changed)
+    if len(changed) == 1:
+        run.one(changed[0])
+    else:
+        run.many(changed, Contact)
 
 
 @app.command("rm")
 def rm(
-    ctx: typer.Context, contact: ContactArg,
+    ctx: typer.Context, contact: Contacts,
     yes: YesOption = False,
 ) -> None:  # fmt: skip
     """Delete a contact and their history.
 
-    Asks first on a terminal; scripts must pass --yes.
+    Asks first on a terminal; scripts must pass --yes. Several contacts
+    are one change: minicrm undo brings them all back.
 
     \b
     Example:
       minicrm rm 12            # asks on a terminal
-      minicrm rm 12 --yes      # in scripts
+      minicrm rm 12 13 --yes   # in scripts
     """
     from minicrm.services import contacts
 
     run = Run(ctx)
-    found = contacts.resolve(run.store, contact)
+    found = contacts.resolve_many(run.store, contact)
+    what = ", ".join(f"{c.name} (#{c.id})" for c in found)
     if not yes:
-        common.confirm(f"Delete {found.name} (#{found.id}) and all their history?", f"{found.name} (#{found.id})",
+        common.confirm(f"Delete {what} and all their history?", what,
                        "delete")  # fmt: skip
-    contacts.delete(run.store, found)
-    note(f"Deleted {found.name} (#{found.id}).")
+    contacts.delete_many(run.store, found)
+    note(f"Deleted {what}.")
 
 
 @app.command("stage")

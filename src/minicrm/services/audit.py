@@ -52,11 +52,12 @@ def entries(store: Store, contact: Contact | None = None, limit: int | None = No
 
 
 def undo(store: Store, count: int = 1) -> list[Change]:
-    """Revert the last ``count`` changes, newest first, as one new change (which ``undo`` can revert)."""
+    """Revert the last ``count`` changes not yet undone, newest first, as one new change;
+    ``redo`` re-applies them. Undoing again steps further back."""
     if count < 1:
         raise InvalidValue(f"cannot undo {count} changes", "Give a number of changes, 1 or more")
     with store.write():
-        recent = store.audit.recent(min(count, 2**63 - 1), before=store.change_id)
+        recent = store.audit.in_effect(min(count, 2**63 - 1), before=store.change_id)
         if not recent:
             raise Conflict("there is nothing to undo", "See: minicrm audit")
         if len(recent) < count:
@@ -66,4 +67,18 @@ def undo(store: Store, count: int = 1) -> list[Change]:
             raise Conflict(f"change {final[0].id} ({final[0].command or 'an erasure'}) can never be undone, "
                            "and undo goes back in order", "Erasures by minicrm forget are final")  # fmt: skip
         store.audit.revert([change.id for change in recent])
+        store.audit.mark_undo([change.id for change in recent])
     return recent
+
+
+def redo(store: Store) -> list[Change]:
+    """Re-apply what the last undo reverted, if no new change was made since."""
+    with store.write():
+        found = store.audit.last_undo(before=store.change_id)
+        if found is None:
+            raise Conflict("there is nothing to redo", "Redo re-applies what undo reverted, until a new change is "
+                           "made. See: minicrm audit")  # fmt: skip
+        undo_id, redone = found
+        store.audit.revert([undo_id])
+        store.audit.mark_redo(undo_id)
+    return redone

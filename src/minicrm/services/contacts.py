@@ -194,6 +194,31 @@ def edit(store: Store, now: datetime, contact: Contact, *, name: str | None = No
     return store.contacts.get(contact.id)
 
 
+def edit_many(store: Store, now: datetime, found: Sequence[Contact], *, name: str | None = None,
+              **changes) -> list[Contact]:  # fmt: skip
+    """``edit`` each contact alike, all in one transaction (one change, one undo)."""
+    if name is not None and len(found) > 1:
+        raise InvalidValue("--name renames one contact", "Give one CONTACT to rename")
+    with store.write():
+        return [edit(store, now, contact, name=name, **changes) for contact in found]
+
+
+def delete_many(store: Store, found: Sequence[Contact]) -> None:
+    """Delete contacts, all in one transaction (one change, one undo)."""
+    with store.write():
+        for contact in found:
+            delete(store, contact)
+
+
+def resolve_many(store: Store, refs: Sequence[str]) -> list[Contact]:
+    """Each CONTACT reference resolved (see ``resolve``), each contact once, in the order given."""
+    found: dict[int, Contact] = {}
+    for ref in refs:
+        contact = resolve(store, ref)
+        found.setdefault(contact.id, contact)
+    return list(found.values())
+
+
 def change_stage(store: Store, now: datetime, contact_id: int, old: str, new: str, source: str) -> None:
     store.contacts.update(contact_id, now, stage=new)
     store.contacts.add_stage_change(contact_id, old, new, now, source)

@@ -1,5 +1,5 @@
 """The audit trail: ``changes`` (one per write transaction: when, who, which command, whether it
-can be undone) and ``audit`` (the old and new image of every row it changed, as JSON, written by
+can be undone, whether it was a change, an undo or a redo, and which undo reverted it) and ``audit`` (the old and new image of every row it changed, as JSON, written by
 triggers while ``audit_state.change_id`` is set). The session opens and closes the change; this
 repository reads the trail and reverts changes. Reverting refreshes the contacts' search rows.
 """
@@ -20,6 +20,49 @@ class Audit(Repository):
     def mark_final(self) -> None:
         """The open change can never be undone (an erasure)."""
         self._conn.execute("UPDATE changes SET undoable = 0 WHERE id = ?", (self._store.change_id,))
+
+    def in_effect(self, limit: int, before: int) -> list[Change]:
+        """The latest changes made by commands and not undone (before change ``before``), newest first."""
+        rows = self._all(
+            """SELECT c.id, c.at, c.user, c.command, c.undoable,
+                      (SELECT count(*) FROM audit a WHERE a.change_id = c.id) AS rows
+               FROM changes c WHERE c.kind = 'change' AND c.undone_by IS NULL AND c.id < ?
+               ORDER BY c.id DESC LIMIT ?""",
+            (before, limit),
+        )
+        return [to.change(row) for row in rows]
+
+    def mark_undo(self, change_ids: Sequence[int]) -> None:
+        """The open change is an undo of ``change_ids``."""
+        undo_id = self._store.change_id
+        self._conn.execute("UPDATE changes SET kind = 'undo' WHERE id = ?", (undo_id,))
+        self._conn.execute(f"UPDATE changes SET undone_by = ? WHERE id IN ({marks(len(change_ids))})",
+                           [undo_id, *change_ids])  # fmt: skip
+
+    def last_undo(self, before: int) -> tuple[int, list[Change]] | None:
+        """The latest undo made since the last new change whose changes are still undone, and those
+        changes (newest first); None when there is nothing to redo."""
+        row = self._one(
+            """SELECT u.id FROM changes u WHERE u.kind = 'undo' AND u.id < ?1
+                 AND u.id > coalesce((SELECT max(id) FROM changes WHERE kind = 'change' AND id < ?1), 0)
+                 AND EXISTS (SELECT 1 FROM changes c WHERE c.undone_by = u.id)
+               ORDER BY u.id DESC LIMIT 1""",
+            (before,),
+        )
+        if row is None:
+            return None
+        rows = self._all(
+            """SELECT c.id, c.at, c.user, c.command, c.undoable,
+                      (SELECT count(*) FROM audit a WHERE a.change_id = c.id) AS rows
+               FROM changes c WHERE c.undone_by = ? ORDER BY c.id DESC""",
+            (row[0],),
+        )
+        return row[0], [to.change(r) for r in rows]
+
+    def mark_redo(self, undo_id: int) -> None:
+        """The open change is a redo: what ``undo_id`` undid is in effect again."""
+        self._conn.execute("UPDATE changes SET kind = 'redo' WHERE id = ?", (self._store.change_id,))
+        self._conn.execute("UPDATE changes SET undone_by = NULL WHERE undone_by = ?", (undo_id,))
 
     def recent(self, limit: int, before: int | None = None) -> list[Change]:
         """The latest changes (before change ``before``), newest first."""

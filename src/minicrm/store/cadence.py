@@ -27,7 +27,8 @@ class Cadence(Repository):
         if days is None:
             self._conn.execute("DELETE FROM tag_cadences WHERE tag = ?", (tag,))
         else:
-            self._conn.execute("INSERT OR REPLACE INTO tag_cadences (tag, days) VALUES (?, ?)", (tag, days))
+            self._conn.execute("INSERT INTO tag_cadences (tag, days) VALUES (?, ?)"
+                               " ON CONFLICT (tag) DO UPDATE SET days = excluded.days", (tag, days))  # an audited update
         refresh_touch(self._conn, "id IN (SELECT contact_id FROM contact_tags WHERE tag = ?)", (tag,))
 
     def tags(self) -> dict[str, int]:

@@ -594,6 +594,23 @@ def _net_stats_refresh(contact: str) -> str:
     return refresh.replace(gross, net)
 
 
+@migration
+def m010_undo_redo(db: Database) -> None:
+    """Undo that steps back, and redo.
+
+    changes.kind: ``change`` (what a command did), ``undo`` or ``redo``; changes.undone_by:
+    the undo change that reverted this change (NULL while it is in effect). ``undo`` reverts
+    the latest changes not yet undone; ``redo`` reverts the latest undo made since the last
+    new change. Undo changes recorded before this migration are marked as such.
+    """
+    _run(db, """ALTER TABLE changes ADD COLUMN kind TEXT NOT NULL DEFAULT 'change'
+        CHECK (kind IN ('change', 'undo', 'redo'))""")
+    _run(db, "ALTER TABLE changes ADD COLUMN undone_by INTEGER")
+    _run(db, "UPDATE changes SET kind = 'undo' WHERE command = 'undo'")
+    _run(db, "CREATE INDEX changes_undone_by ON changes (undone_by) WHERE undone_by IS NOT NULL")
+    _run(db, "CREATE INDEX changes_kind ON changes (kind, id)")
+
+
 def m009_batches(db: Database) -> None:
     """Bulk writes (an import) recorded as ranges, not row images.
 

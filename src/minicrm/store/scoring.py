@@ -40,7 +40,8 @@ class Scoring(Repository):
         if weight is None:
             self._conn.execute("DELETE FROM score_weights WHERE name = ?", (name,))
         else:
-            self._conn.execute("INSERT OR REPLACE INTO score_weights (name, weight) VALUES (?, ?)", (name, weight))
+            self._conn.execute("INSERT INTO score_weights (name, weight) VALUES (?, ?)"
+                               " ON CONFLICT (name) DO UPDATE SET weight = excluded.weight", (name, weight))  # an audited update
 
     def inputs(self, contact_id: int, now: datetime) -> ScoreInputs | None:
         """What a contact's score is made of: last contact, interactions in the window, orders, value, tags."""

@@ -11,7 +11,11 @@ from minicrm.store.session import Repository
 
 class Segments(Repository):
     def save(self, name: str, filters: dict, at: datetime) -> None:
-        self._conn.execute("INSERT OR REPLACE INTO segments (name, filters, created_at) VALUES (?, ?, ?)",
+        # An upsert, not INSERT OR REPLACE: replacing a row fires no delete trigger, so the
+        # audit would see an insert and undo would delete the segment instead of restoring it.
+        self._conn.execute("""INSERT INTO segments (name, filters, created_at) VALUES (?, ?, ?)
+                              ON CONFLICT (name) DO UPDATE SET filters = excluded.filters,
+                              created_at = excluded.created_at""",
                            (name, json.dumps(filters, ensure_ascii=False), to_utc_text(at)))  # fmt: skip
 
     def get(self, name: str) -> tuple[dict, datetime] | None:
