@@ -25,7 +25,7 @@ def test_a_cadence_item_appears_when_the_last_contact_is_older(ann):
     assert len(items) == 1
     item = items[0]
     assert (item["kind"], item["id"], item["item_id"], item["contact_id"], item["text"]) == (
-        "cadence", None, 1, 1, "Get in touch (every 30 days)")  # id is a reminder's only: done never gets a contact id
+        "cadence", None, "cadence:1", 1, "Get in touch (every 30 days)")  # id is a reminder's only
     assert (item["due_on"], item["state"], item["days_late"]) == ("2026-11-09", "overdue", 9)
     assert item["reason"] == "last contact 39 days ago; cadence 30 days"
     assert item["urgency"] == 5 + 9  # base 5 + 9 days late
@@ -110,7 +110,7 @@ def test_deals_past_their_close_date_are_due(cli):
     cli.ok("deal", "add", "jonas", "Lost one", "--close", "2026-11-01", "--stage", "lost")
     items = cli.ok("due", "--json").json()
     assert [(i["kind"], i["id"], i["item_id"], i["text"], i["days_late"]) for i in items] == [
-        ("deal", None, 1, "Close the deal: Website (deal 1)", 8)]
+        ("deal", None, "deal:1", "Close the deal: Website (deal 1)", 8)]
     assert items[0]["reason"] == "expected to close 8 days ago; proposal, worth 8,000.00"
     assert items[0]["urgency"] == 8 + 8 + 10  # base + days late + value points (capped)
     assert [i["text"] for i in cli.ok("due", "--week", "--json").json()] == ["Close the deal: Website (deal 1)",
@@ -137,7 +137,7 @@ def test_one_list_ranked_by_urgency_and_kind_narrows_it(cli):
     assert bad.exit_code == 1 and "reminder, cadence, deal" in bad.stderr
     table = cli.ok("due", tty=True).stdout
     assert "Wednesday 18 November: 3 overdue, 1 today" in table and "Get in touch" in table
-    assert cli.ok("due").rows()[0][17:] == ["cadence", "2", "last contact 78 days ago; cadence 30 days; customer worth 550.00", "40"]
+    assert cli.ok("due").rows()[0][17:] == ["cadence", "cadence:2", "last contact 78 days ago; cadence 30 days; customer worth 550.00", "40"]
 
 
 def test_likely_to_reorder_from_three_orders_and_reset_by_any_interaction(cli):

@@ -26,6 +26,8 @@ def test_every_json_output_has_the_pinned_keys(cli):
     assert [list(r) for r in cli.ok("done", "1", "--json").json()] == [REMINDER]
     cli.ok("remind", "ann", "again", "--on", "today")
     assert [list(r) for r in cli.ok("due", "--json").json()] == [DUE_ITEM]
+    assert [r["item_id"] for r in cli.ok("due", "--json").json()] == [
+        f"reminder:{r['id']}" for r in cli.ok("due", "--json").json()]  # a string: kind:number
     assert [list(c) for c in cli.ok("list", "--json").json()] == [CONTACT]
     assert [list(i) for i in cli.ok("history", "--json").json()] == [INTERACTION]
 

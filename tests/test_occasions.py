@@ -20,7 +20,7 @@ def test_birthday_with_lead_time_and_last_years_order(cli):
         "1990-11-25", 14, "2026-11-25", "2026-11-11")
     items = cli.ok("due", "--json").json()
     assert [(i["kind"], i["item_id"], i["text"], i["due_on"], i["state"]) for i in items] == [
-        ("occasion", 1, "Birthday in 7 days: custom cake", "2026-11-25", "upcoming")]
+        ("occasion", "occasion:1", "Birthday in 7 days: custom cake", "2026-11-25", "upcoming")]
     assert items[0]["reason"] == ("birthday on 25 Nov, reminding 14 days ahead; last year: Chocolate cake (45.00);"
                                   " customer worth 50.00")
     assert items[0]["urgency"] == 7 + 7  # base 7 + 7 days since the reminding began (value points: none under 100)

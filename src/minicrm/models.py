@@ -368,9 +368,9 @@ class DueItem(NamedTuple):
 
     The first fields are a reminder's, so scripts written for reminders keep
     working; ``kind``, ``item_id``, ``reason`` and ``urgency`` come last. ``id`` is
-    the reminder id, and null for the other kinds, so that ``minicrm done`` never
-    gets an id that is not a reminder's. ``item_id`` is the id of what the item is
-    about: the reminder, the contact (cadence, reorder), the deal or the occasion.
+    the reminder id, and null for the other kinds. ``item_id`` names the item as
+    ``kind:number`` (the reminder, the contact for cadence and reorder, the deal,
+    the occasion); ``minicrm done`` and ``snooze`` take it for every kind.
     """
 
     id: int | None
@@ -391,7 +391,7 @@ class DueItem(NamedTuple):
     created_at: datetime | None = None
     updated_at: datetime | None = None
     kind: str = "reminder"  # reminder | cadence | deal | reorder | occasion
-    item_id: int = 0
+    item_id: str = ""  # "reminder:5", "cadence:12" (contact), "deal:3", "reorder:7" (contact), "occasion:2"
     reason: str = ""
     urgency: int = 0
 

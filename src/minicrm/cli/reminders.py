@@ -40,43 +40,57 @@ def remind(
 @app.command("done")
 def done(
     ctx: typer.Context,
-    ids: Annotated[list[int], typer.Argument(metavar="ID...", help="Reminder ids")],
+    ids: Annotated[list[str], typer.Argument(metavar="ITEM...",
+        help="Reminder ids, or item_ids that minicrm due prints (cadence:12, reorder:7...)")],
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
-    """Complete reminders.
+    """Complete reminders, or clear other items of the morning list.
 
-    A recurring reminder rolls forward to its next date instead.
+    A recurring reminder rolls forward to its next date instead. On a
+    cadence item (cadence:12) done logs that you got in touch; a reorder or
+    an occasion is cleared for this time; a deal leaves the list when it is
+    moved (minicrm deal move) or its close date changes. All of them are
+    one change.
 
     \b
     Example:
       minicrm done 4 7
+      minicrm done cadence:12 occasion:2
     """
     from minicrm.models import Reminder
-    from minicrm.services import reminders
+    from minicrm.services import agenda
 
     run = Run(ctx, fmt, as_json)
-    run.many(reminders.complete(run.store, run.now, ids), Reminder)
+    completed, notes = agenda.done(run.store, run.now, ids)
+    if completed:
+        run.many(completed, Reminder)
+    for line in notes:
+        note(line)
 
 
 @app.command("snooze")
 def snooze(
     ctx: typer.Context,
-    reminder_id: Annotated[int, typer.Argument(metavar="ID", help="Reminder id")],
+    reminder_id: Annotated[str, typer.Argument(metavar="ITEM",
+        help="A reminder id, or an item_id that minicrm due prints (cadence:12, deal:3...)")],
     until: Annotated[str, typer.Option("--until", metavar="WHEN", help="New due date: tomorrow, mon 9am, 3d...")],
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
-    """Postpone a reminder.
+    """Postpone a reminder, or any item of the morning list.
 
-    A recurring reminder keeps its rhythm: its next date counts from the original.
+    A recurring reminder keeps its rhythm: its next date counts from the
+    original. Another item (cadence:12, deal:3, reorder:7, occasion:2) is
+    left off minicrm due until that day.
 
     \b
     Example:
       minicrm snooze 4 --until "mon 9am"
+      minicrm snooze cadence:12 --until "next friday"
     """
-    from minicrm.services import reminders
+    from minicrm.services import agenda
 
     run = Run(ctx, fmt, as_json)
-    run.one(reminders.snooze(run.store, run.now, reminder_id, until))
+    run.one(agenda.snooze(run.store, run.now, reminder_id, until))
 
 
 reminder_app = typer.Typer(

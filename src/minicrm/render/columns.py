@@ -253,7 +253,7 @@ def _what_why(item: DueItem) -> Any:
 
 
 TABLES[DueItem] = (
-    Column("ID", lambda r, n: "" if r.id is None else str(r.id), style="dim", justify="right", no_wrap=True),
+    Column("ID", lambda r, n: r.item_id if r.id is None else str(r.id), style="dim", justify="right", no_wrap=True),
     Column("Kind", lambda r, n: r.kind, style="magenta", no_wrap=True, priority=4),
     Column("Due", _due, no_wrap=True),
     Column("Contact", lambda r, n: r.contact_name, style="bold", max_width=24, min_width=10),

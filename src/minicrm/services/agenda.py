@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from minicrm import dates
+from minicrm.errors import Conflict, InvalidValue, NotFound, UsageError
 from minicrm.models import DUE_KINDS, DueItem
 from minicrm.services.customers import cents
 from minicrm.services.occasions import LAST_YEAR_AFTER, LAST_YEAR_BEFORE, current, on_year
@@ -83,6 +84,21 @@ class Agenda:
         self.day = now.date()
         self.first, self.last = span
         self.worth: dict[int, int] = {}
+        self._holds: dict[str, tuple[date | None, date | None]] | None = None
+
+    def hold(self, kind: str, key: int) -> tuple[date | None, date | None]:
+        """(snoozed until, cleared through) of an item minicrm found itself (``snooze``/``done ITEM``)."""
+        if self._holds is None:
+            self._holds = self.store.agenda.holds()
+        return self._holds.get(f"{kind}:{key}", (None, None))
+
+    def effective(self, kind: str, key: int, day: date) -> date | None:
+        """The day such an item is due: later when snoozed; None when cleared for this
+        occurrence (it comes back when its date moves past the one cleared)."""
+        until, through = self.hold(kind, key)
+        if through is not None and day <= through:
+            return None
+        return max(day, until) if until is not None else day
 
     def after_last(self) -> datetime:
         """The first moment after the window."""
@@ -114,15 +130,16 @@ def reminder_items(agenda: Agenda) -> list[DueItem]:
         late = (agenda.day - r.due_on).days
         why = _late_words(late) + (f", repeats {r.rule}" if r.rule else "")
         # a DueItem starts with a reminder's fields, in order (tests/test_json_contract.py)
-        items.append(DueItem(*r, "reminder", r.id, *agenda.valued("reminder", late, r.contact_id, why)))
+        items.append(DueItem(*r, "reminder", f"reminder:{r.id}", *agenda.valued("reminder", late, r.contact_id, why)))
     return items
 
 
 def cadence_items(agenda: Agenda) -> list[DueItem]:
     """Contacts whose keep-in-touch cadence says it is time to get in touch."""
     day = agenda.day
-    touches = [(row, row.next_touch_at.date()) for row in agenda.store.cadence.touches_due(agenda.after_last())]
-    touches = [(row, touch_day) for row, touch_day in touches if agenda.in_window(touch_day)]
+    touches = [(row, agenda.effective("cadence", row.id, row.next_touch_at.date()))
+               for row in agenda.store.cadence.touches_due(agenda.after_last())]  # fmt: skip
+    touches = [(row, touch_day) for row, touch_day in touches if touch_day and agenda.in_window(touch_day)]
     agenda.look_up_worth(row.id for row, _ in touches)
     items = []
     for row, touch_day in touches:
@@ -133,9 +150,10 @@ def cadence_items(agenda: Agenda) -> list[DueItem]:
         reason, points = agenda.valued("cadence", late, row.id, f"{said}; cadence {row.touch_days} days")
         every = f"every {dates.plural(row.touch_days, 'day')}"
         items.append(DueItem(
-            id=None, item_id=row.id, uid=row.uid, contact_id=row.id, contact_name=row.name,
+            id=None, item_id=f"cadence:{row.id}", uid=row.uid, contact_id=row.id, contact_name=row.name,
             contact_email=row.email, contact_phone=row.phone, text=f"Get in touch ({every})", due_on=touch_day,
-            rule=every, state=state, days_late=max(late, 0), kind="cadence", reason=reason, urgency=points,
+            rule=every, state=state, days_late=max(late, 0), snoozed=touch_day != row.next_touch_at.date(),
+            kind="cadence", reason=reason, urgency=points,
         ))  # fmt: skip
     return items
 
@@ -143,18 +161,20 @@ def cadence_items(agenda: Agenda) -> list[DueItem]:
 def deal_items(agenda: Agenda) -> list[DueItem]:
     """Open deals whose close date is in the window (or past)."""
     day = agenda.day
-    deals = [d for d in agenda.store.deals.closing_by(agenda.last) if agenda.in_window(d.close_on)]
-    reach = agenda.store.contacts.reach([d.contact_id for d in deals])
+    deals = [(d, agenda.effective("deal", d.id, d.close_on)) for d in agenda.store.deals.closing_by(agenda.last)]
+    deals = [(d, on) for d, on in deals if on and agenda.in_window(on)]
+    reach = agenda.store.contacts.reach([d.contact_id for d, _ in deals])
     items = []
-    for d in deals:
-        state, late = lateness(d.close_on, day)
+    for d, on in deals:
+        state, late = lateness(on, day)
         email, phone = reach.get(d.contact_id, (None, None))
-        word = "expected to close " + ("today" if late == 0 else f"{dates.plural(abs(late), 'day')} "
-                                       + ("ago" if late > 0 else "from now"))  # fmt: skip
+        close_late = (day - d.close_on).days
+        word = "expected to close " + ("today" if close_late == 0 else f"{dates.plural(abs(close_late), 'day')} "
+                                       + ("ago" if close_late > 0 else "from now"))  # fmt: skip
         items.append(DueItem(
-            id=None, item_id=d.id, uid=d.uid, contact_id=d.contact_id, contact_name=d.contact_name,
+            id=None, item_id=f"deal:{d.id}", uid=d.uid, contact_id=d.contact_id, contact_name=d.contact_name,
             contact_email=email, contact_phone=phone, text=f"Close the deal: {d.title} (deal {d.id})",
-            due_on=d.close_on, state=state, days_late=max(late, 0), created_at=d.created_at,
+            due_on=on, state=state, days_late=max(late, 0), snoozed=on != d.close_on, created_at=d.created_at,
             updated_at=d.updated_at, kind="deal", reason=f"{word}; {d.stage}, worth {d.value:,.2f}",
             urgency=urgency("deal", late, d.value),
         ))  # fmt: skip
@@ -168,8 +188,8 @@ def reorder_items(agenda: Agenda) -> list[DueItem]:
     items = []
     for row in agenda.store.customers.reorders_due(agenda.after_last(), dates.midnight(day)):
         agenda.worth[row.contact_id] = row.cents  # the row has it: no lookup
-        predicted = row.reorder_at.date()
-        if not agenda.in_window(predicted):
+        predicted = agenda.effective("reorder", row.contact_id, row.reorder_at.date())
+        if predicted is None or not agenda.in_window(predicted):
             continue
         state, late = lateness(predicted, day)
         last_order = (day - row.last_at.date()).days
@@ -177,9 +197,10 @@ def reorder_items(agenda: Agenda) -> list[DueItem]:
         reason, points = agenda.valued("reorder", late, row.contact_id, f"{row.orders} orders, usually {gap} "
                                        f"days apart; last order {dates.plural(last_order, 'day')} ago")  # fmt: skip
         items.append(DueItem(
-            id=None, item_id=row.contact_id, uid=row.uid, contact_id=row.contact_id, contact_name=row.name,
+            id=None, item_id=f"reorder:{row.contact_id}", uid=row.uid, contact_id=row.contact_id, contact_name=row.name,
             contact_email=row.email, contact_phone=row.phone, text=f"Likely to reorder (about every {gap} days)",
-            due_on=predicted, state=state, days_late=max(late, 0), kind="reorder", reason=reason, urgency=points,
+            due_on=predicted, state=state, days_late=max(late, 0), snoozed=predicted != row.reorder_at.date(),
+            kind="reorder", reason=reason, urgency=points,
         ))  # fmt: skip
     return items
 
@@ -191,9 +212,13 @@ def occasion_items(agenda: Agenda) -> list[DueItem]:
     found = []
     for o in store.occasions.notifying_by(agenda.last):
         seen = current(o, day)
-        if seen.notify_on > agenda.last:
-            continue
-        found.append((o, seen.next_on, seen.notify_on))
+        until, through = agenda.hold("occasion", o.id)
+        if through is not None and seen.next_on <= through:
+            continue  # cleared for this year
+        notify_on = max(seen.notify_on, until) if until is not None else seen.notify_on
+        if notify_on > agenda.last or notify_on > seen.next_on:
+            continue  # not yet, or snoozed past the day itself
+        found.append((o, seen.next_on, notify_on))
     agenda.look_up_worth(o.contact_id for o, _, _ in found)
     reach = store.contacts.reach([o.contact_id for o, _, _ in found])
     items = []
@@ -212,9 +237,11 @@ def occasion_items(agenda: Agenda) -> list[DueItem]:
                                        f"{o.label} on {next_on:%d %b}, reminding {dates.plural(o.lead_days, 'day')}"
                                        f" ahead; {said}")  # fmt: skip
         items.append(DueItem(
-            id=None, item_id=o.id, uid=o.uid, contact_id=o.contact_id, contact_name=o.contact_name, contact_email=email,
+            id=None, item_id=f"occasion:{o.id}", uid=o.uid, contact_id=o.contact_id, contact_name=o.contact_name,
+            contact_email=email,
             contact_phone=phone, text=f"{o.label.capitalize()} {when}" + (f": {o.note}" if o.note else ""),
             due_on=next_on, rule="yearly", state="today" if until == 0 else "upcoming", kind="occasion",
+            snoozed=notify_on != next_on - timedelta(days=o.lead_days),
             reason=reason, urgency=points,
         ))  # fmt: skip
     return items
@@ -239,5 +266,84 @@ def due_items(store: Store, now: datetime, *, overdue: bool = False, today: bool
     agenda = Agenda(store, now, window(now.date(), overdue=overdue, today=today, week=week))
     items = [item for kind, source in SOURCES if kind in wanted for item in source(agenda)]
     items.sort(key=lambda i: (-i.urgency, i.due_on, i.due_time is not None, i.due_time or time(0),
-                              DUE_KINDS.index(i.kind), i.item_id))  # fmt: skip
+                              DUE_KINDS.index(i.kind), int(i.item_id.partition(":")[2])))  # fmt: skip
     return items
+
+
+# ------------------------------------------------------------------ clearing items: done and snooze
+
+
+def parse_item(text: str) -> tuple[str, int]:
+    """An ITEM as typed: a reminder id (``5``) or an ``item_id`` that ``due`` prints (``cadence:12``)."""
+    kind, sep, number = str(text).strip().lower().partition(":")
+    if not sep:
+        kind, number = "reminder", kind
+    if kind not in DUE_KINDS or not (number.isascii() and number.isdigit()):
+        raise UsageError(f"{text!r} is not an item of the morning list",
+                         "Give a reminder id or an item_id that minicrm due prints, e.g. cadence:12 "
+                         "(see minicrm done --help)")  # fmt: skip
+    return kind, int(number)
+
+
+def find_item(store: Store, now: datetime, kind: str, number: int) -> DueItem:
+    """An item minicrm finds itself, as ``due`` shows it (looking a year ahead)."""
+    agenda = Agenda(store, now, Window(None, now.date() + timedelta(days=400)))
+    wanted = f"{kind}:{number}"
+    for item in dict(SOURCES)[kind](agenda):
+        if item.item_id == wanted:
+            return item
+    raise NotFound(f"{wanted} is not on the morning list (cleared already, or nothing is due)",
+                   "See: minicrm due --week")  # fmt: skip
+
+
+def _refuse_deal(store: Store, number: int) -> None:
+    from minicrm.services import deals
+
+    deal = deals.get(store, number)
+    raise Conflict("a deal leaves the morning list when it is won or lost, or its close date moves",
+                   f"Try: minicrm deal move {deal.id} won, or minicrm deal edit {deal.id} --close \"next month\"")  # fmt: skip
+
+
+def done(store: Store, now: datetime, refs: Sequence[str]) -> tuple[list, list[str]]:
+    """Complete reminders and clear other items, all as one change: (reminders, notes for people).
+
+    A cadence item logs that you got in touch (a note); a reorder or an occasion is cleared
+    for this occurrence; a deal is refused with how to move it."""
+    from minicrm.services import activity, reminders
+
+    parsed = list(dict.fromkeys(parse_item(ref) for ref in refs))
+    notes: list[str] = []
+    with store.write():
+        ids = [number for kind, number in parsed if kind == "reminder"]
+        completed = reminders.complete(store, now, ids) if ids else []
+        for kind, number in parsed:
+            if kind == "reminder":
+                continue
+            if kind == "deal":
+                _refuse_deal(store, number)
+            item = find_item(store, now, kind, number)
+            if kind == "cadence":
+                activity.log(store, now, store.contacts.get(item.contact_id), "note",
+                             "In touch (done on the morning list)")  # fmt: skip
+                notes.append(f"Logged that you got in touch with {item.contact_name} ({item.item_id}).")
+            else:
+                store.agenda.clear(item.item_id, item.contact_id, item.due_on, now)
+                notes.append(f"Cleared {item.item_id} for now: {item.contact_name}, {item.text}.")
+    return completed, notes
+
+
+def snooze(store: Store, now: datetime, ref: str, until: str) -> Any:
+    """Postpone any item: a reminder (see ``reminders.snooze``), or an item minicrm found itself,
+    which is left off the list until that day. Returns the reminder or the item."""
+    from minicrm.services import reminders
+
+    kind, number = parse_item(ref)
+    if kind == "reminder":
+        return reminders.snooze(store, now, number, until)
+    when = dates.parse_when(until, now, prefer="future")
+    if when.day <= now.date():
+        raise InvalidValue(f"{until!r} is not after today", "Snooze to a later day, e.g. --until tomorrow")
+    with store.write():
+        item = find_item(store, now, kind, number)
+        store.agenda.snooze(item.item_id, item.contact_id, when.day, now)
+    return find_item(store, now, kind, number)

@@ -65,6 +65,12 @@ class Store(Session):
         return Occasions(self)
 
     @cached_property
+    def agenda(self) -> api.AgendaRepository:
+        from minicrm.store.agenda import Agenda
+
+        return Agenda(self)
+
+    @cached_property
     def cadence(self) -> api.CadenceRepository:
         from minicrm.store.cadence import Cadence
         return Cadence(self)

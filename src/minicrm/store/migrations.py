@@ -611,6 +611,21 @@ def m010_undo_redo(db: Database) -> None:
     _run(db, "CREATE INDEX changes_kind ON changes (kind, id)")
 
 
+@migration
+def m011_due_holds(db: Database) -> None:
+    """due_holds: items of the morning list that minicrm finds itself (cadence, deal, reorder,
+    occasion), snoozed until a day or cleared through a day (``snooze``/``done ITEM``). Audited."""
+    _run(db, """CREATE TABLE due_holds (
+            item TEXT PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+            until_on TEXT,
+            through_on TEXT,
+            at TEXT NOT NULL
+        ) WITHOUT ROWID""")
+    _run(db, "CREATE INDEX due_holds_contact ON due_holds (contact_id)")
+    audit_triggers(db, "due_holds", "{row}.contact_id")
+
+
 def m009_batches(db: Database) -> None:
     """Bulk writes (an import) recorded as ranges, not row images.
 
