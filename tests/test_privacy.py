@@ -132,7 +132,7 @@ def test_forget_leaves_no_trace_in_the_files(cli, isolated, tmp_path):
     for secret in SECRETS:
         assert secret not in after_backup.read_bytes(), secret
 
-    assert names(cli) == ["(erased people)", "Bob"]
+    assert names(cli) == ["Bob"]  # the holder of the amounts is not a person to list
     orders = cli.ok("history", "--kind", "order", "--json").json()
     assert sorted((o["contact_name"], o["amount"], o["text"]) for o in orders) == [
         ("(erased people)", 42.5, None), ("Bob", 3.0, "bread")]  # fmt: skip
@@ -272,3 +272,22 @@ def test_import_skips_people_erased_at_their_request(cli, tmp_path):
     back = cli.ok("import", str(exported), "--include-erased")
     assert "skipped as erased" not in back.stderr
     assert names(cli) == [NAME]
+
+
+def test_the_holder_of_erased_peoples_amounts_never_shows_as_a_person(cli):
+    cli.ok("add", "Ann Lee", "--email", "ann@example.com")
+    cli.ok("add", "Bob Ray")
+    for days in (30, 23, 16):
+        cli.ok("log", "ann", "order", "Bread", "--amount", "10", "--at", f"{days} days ago")
+    cli.ok("log", "bob", "order", "Cake", "--amount", "5", "--at", "2 days ago")
+    revenue = cli.ok("report", "--json").json()["revenue_in_window"]
+    cli.ok("forget", "ann", "--yes")
+    listed = "\n".join(cli.ok(*args).stdout for args in (
+        ["list"], ["list", "--sort", "score"], ["search", "erased"], ["search", "Bread"], ["customers"],
+        ["at-risk"], ["dupes"], ["due", "--week"]))  # fmt: skip
+    assert "erased" not in listed.lower()
+    assert [r[2] for r in cli.ok("list").rows()] == ["Bob Ray"]
+    placeholder = 3
+    for args in (["show", str(placeholder)], ["show", "erased people"], ["history", "erased"], ["show", "erased"]):
+        assert cli(*args).exit_code == 3
+    assert cli.ok("report", "--json").json()["revenue_in_window"] == revenue  # totals still add up

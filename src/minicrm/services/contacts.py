@@ -17,7 +17,7 @@ from minicrm.services.values import (MAX_DAYS, MAX_ID, ValueWarning, check_phone
                                      normalise_email, normalise_phone, normalise_purpose, normalise_tag,
                                      parse_fields, unique)
 from minicrm.store import Store
-from minicrm.store.api import CONTACT_SORTS, ContactQuery
+from minicrm.store.api import CONTACT_SORTS, PLACEHOLDER_UID, ContactQuery
 
 
 def _check_emails_free(store: Store, emails: Iterable[str], contact_id: int | None = None) -> None:
@@ -36,7 +36,7 @@ def resolve(store: Store, ref: str) -> Contact:
         raise InvalidValue("the contact is empty", "Give an id, an email or a name")
     if text.isascii() and text.isdigit():
         contact = store.contacts.get(int(text)) if int(text) <= MAX_ID else None
-        if contact is None:
+        if contact is None or contact.uid == PLACEHOLDER_UID:  # erased people are never shown as one
             raise NotFound(f"there is no contact with id {text}", "Try: minicrm list")
         return contact
     if "@" in text:

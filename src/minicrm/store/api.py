@@ -11,6 +11,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+# The anonymous contact that keeps erased people's amounts (``minicrm forget``): counted in
+# totals, never listed, found or shown as a person. SQL: ``NOT_PLACEHOLDER`` on contacts ``c``.
+PLACEHOLDER_UID = "erased-people"
+NOT_PLACEHOLDER = "c.uid <> 'erased-people'"
+
 SCORE_DAYS = 90  # the score's recency and frequency window
 
 # Sort keys of ``ContactQuery.sort``, by name ("score" sorts highest first).

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from minicrm.models import STAGES, Contact, StageChange
 from minicrm.store import rows as to
-from minicrm.store.api import SCORE_DAYS, ContactQuery
+from minicrm.store.api import NOT_PLACEHOLDER, PLACEHOLDER_UID, SCORE_DAYS, ContactQuery
 from minicrm.store.session import PHONE_LIKE, Repository, chunks, like, marks, new_uid, phrase, reach
 from minicrm.store.rows import to_utc_text
 
@@ -83,7 +83,7 @@ def refresh_touch(conn, where: str, params: Sequence = ()) -> None:  # noqa: ANN
 
 
 def contact_filter(query: ContactQuery) -> tuple[str, list[object]]:
-    where: list[str] = []
+    where: list[str] = [NOT_PLACEHOLDER]
     params: list[object] = []
     for tag in query.tags:
         where.append("c.id IN (SELECT contact_id FROM contact_tags WHERE tag = ?)")
@@ -324,7 +324,7 @@ class Contacts(Repository):
             param = "name : " + found
         else:
             sql, param = "SELECT id, name FROM contacts WHERE name_fold LIKE ? ESCAPE '\\'", like(folded)
-        rows = self._all(sql + " ORDER BY name_fold, id LIMIT ?", (param, limit))
+        rows = self._all(sql + f" AND uid <> '{PLACEHOLDER_UID}' ORDER BY name_fold, id LIMIT ?", (param, limit))
         return [(row[0], row[1]) for row in rows]
 
     def ids_by_email(self, email: str) -> list[int]:

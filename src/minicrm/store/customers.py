@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from minicrm.store import rows as to
-from minicrm.store.api import CustomerRow, Reorder
+from minicrm.store.api import NOT_PLACEHOLDER, CustomerRow, Reorder
 from minicrm.store.rows import to_utc_text
 from minicrm.store.session import Repository, chunks, marks, reach
 
@@ -49,7 +49,7 @@ class Customers(Repository):
             tail += " LIMIT :limit"
             params["limit"] = limit
         if group is None and not scored:  # the report's lists: no RFM scores, index only
-            where = " WHERE s.risk_at < :now" if at_risk else ""
+            where = f" WHERE {NOT_PLACEHOLDER}" + (" AND s.risk_at < :now" if at_risk else "")
             sql = f"""SELECT s.*, NULL AS r, NULL AS f, NULL AS m, NULL AS rfm_group, c.name
                 FROM customer_stats s JOIN contacts c ON c.id = s.contact_id{where}{tail}"""
             return self._all(sql, params)
@@ -68,7 +68,7 @@ class Customers(Repository):
                 )  # fmt: skip
                 scored_rows.append({**dict(row), **dict(score)})
             return scored_rows
-        where = []
+        where = [NOT_PLACEHOLDER]
         if group is not None:
             where.append("g.rfm_group = :group")
             params["group"] = group
@@ -102,6 +102,7 @@ class Customers(Repository):
                       c.last_contact_at, {reach("c.id")}
                FROM customer_stats s JOIN contacts c ON c.id = s.contact_id
                WHERE s.reorder_at < ? AND julianday(s.reorder_at) + s.median_gap >= julianday(?)
+                 AND {NOT_PLACEHOLDER}
                ORDER BY s.reorder_at, s.contact_id""",
             (to_utc_text(before), to_utc_text(still)),
         )

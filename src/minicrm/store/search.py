@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from minicrm.store.api import ContactHit, InteractionHit
+from minicrm.store.api import NOT_PLACEHOLDER, ContactHit, InteractionHit
 from minicrm.store.rows import from_utc_text
 from minicrm.store.session import Repository, phrase
 
@@ -24,7 +24,8 @@ class Search(Repository):
             """SELECT s.rowid, c.name, bm25(contact_search) AS rank,
                       s.name, s.org, s.note, s.emails, s.phones, s.tags, s.fields
                FROM contact_search s JOIN contacts c ON c.id = s.rowid
-               WHERE contact_search MATCH ? ORDER BY rank LIMIT ?""",
+               WHERE contact_search MATCH ? AND {NOT_PLACEHOLDER} ORDER BY rank LIMIT ?""".format(
+                NOT_PLACEHOLDER=NOT_PLACEHOLDER),
             (found, limit),
         )
         return [ContactHit(row[0], row[1], row[2], {k: row[3 + n] for n, k in enumerate(COLUMNS) if row[3 + n]})
@@ -40,7 +41,8 @@ class Search(Repository):
                       snippet(interactions_fts, 0, '«', '»', '…', 12)
                FROM interactions_fts f JOIN interactions i ON i.id = f.rowid
                JOIN contacts c ON c.id = i.contact_id
-               WHERE interactions_fts MATCH ? ORDER BY rank LIMIT ?""",
+               WHERE interactions_fts MATCH ? AND {NOT_PLACEHOLDER} ORDER BY rank LIMIT ?""".format(
+                NOT_PLACEHOLDER=NOT_PLACEHOLDER),
             (query, limit),
         )
         return [InteractionHit(row[0], row[1], row[2], from_utc_text(row[3]), row[4], row[5]) for row in rows]
