@@ -555,10 +555,11 @@ def test_a_bulk_import_keeps_derived_data_as_the_row_triggers_would(cli, isolate
     for n in range(600):
         owner = (old_uid, late_uid)[n % 2] if n % 7 == 0 else f"c{n % 30}"
         kind = "call" if n % 7 == 0 or n % 3 == 0 else "order"  # the old customer only gets calls: later ones
+        kind = "refund" if kind == "order" and n % 11 == 5 else kind  # refunds count too
         day = f"2026-{1 + n % 10:02d}-{1 + n % 27:02d}T{8 + n % 9:02d}:00:00Z"
         record = {"type": "interaction", "contact_uid": owner, "kind": kind, "at": day, "text": f"{kind} {n}"}
-        if kind == "order" and n % 5:
-            record["amount"] = f"{n}.50"
+        if (kind == "order" and n % 5) or kind == "refund":
+            record["amount"] = f"{n}.50" if kind == "order" else "1.25"
         lines.append(json.dumps(record))
     source = tmp_path / "many.ndjson"
     source.write_text("\n".join(lines) + "\n")

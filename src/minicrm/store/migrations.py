@@ -542,7 +542,30 @@ def m008_corrections(db: Database) -> None:
 
 
 @migration
-def m009_refunds(db: Database) -> None:
+def m009_batches(db: Database) -> None:
+    """Bulk writes (an import) recorded as ranges, not row images.
+
+    change_batches: the rows a change inserted in bulk, as an id range per table. Their row
+    images are not written (they were most of the file: 460,156 audit rows for a 100k-row
+    import); ``undo`` deletes the range instead. A contact's lists, stage history and search
+    row belong to the contact and go with it.
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE change_batches (
+            change_id INTEGER NOT NULL REFERENCES changes (id) ON DELETE CASCADE,
+            tbl TEXT NOT NULL CHECK (tbl IN ('contacts', 'interactions', 'reminders')),
+            first_id INTEGER NOT NULL,
+            last_id INTEGER NOT NULL CHECK (last_id >= first_id),
+            PRIMARY KEY (change_id, tbl)
+        ) WITHOUT ROWID
+        """,
+    )
+
+
+@migration
+def m010_refunds(db: Database) -> None:
     """Refunds: an interaction kind ``refund`` whose (positive) amount lowers the customer's value.
 
     The kind's CHECK is part of the interactions table, so the table is rebuilt (SQLite's
@@ -583,19 +606,23 @@ def m009_refunds(db: Database) -> None:
     END""")
 
 
-def _net_stats_refresh(contact: str) -> str:
-    """``_stats_refresh`` with refunds taken off the value (m009 on)."""
+def _net(sql: str, contact: str) -> str:
+    """``sql`` (built from ``_stats_select(contact)``) with refunds taken off the value (m010 on)."""
     orders = f"FROM interactions WHERE contact_id = {contact} AND kind = 'order' AND amount_cents IS NOT NULL"
     refunds = f"FROM interactions WHERE contact_id = {contact} AND kind = 'refund' AND amount_cents IS NOT NULL"
     gross = f"(SELECT sum(amount_cents) {orders}) AS cents"
     net = f"(SELECT sum(amount_cents) {orders}) - (SELECT coalesce(sum(amount_cents), 0) {refunds}) AS cents"
-    refresh = _stats_refresh(contact)
-    assert gross in refresh
-    return refresh.replace(gross, net)
+    assert gross in sql
+    return sql.replace(gross, net)
+
+
+def _net_stats_refresh(contact: str) -> str:
+    """``_stats_refresh`` with refunds taken off the value (m010 on)."""
+    return _net(_stats_refresh(contact), contact)
 
 
 @migration
-def m010_undo_redo(db: Database) -> None:
+def m011_undo_redo(db: Database) -> None:
     """Undo that steps back, and redo.
 
     changes.kind: ``change`` (what a command did), ``undo`` or ``redo``; changes.undone_by:
@@ -612,7 +639,7 @@ def m010_undo_redo(db: Database) -> None:
 
 
 @migration
-def m011_due_holds(db: Database) -> None:
+def m012_due_holds(db: Database) -> None:
     """due_holds: items of the morning list that minicrm finds itself (cadence, deal, reorder,
     occasion), snoozed until a day or cleared through a day (``snooze``/``done ITEM``). Audited."""
     _run(db, """CREATE TABLE due_holds (
@@ -626,28 +653,6 @@ def m011_due_holds(db: Database) -> None:
     audit_triggers(db, "due_holds", "{row}.contact_id")
 
 
-def m009_batches(db: Database) -> None:
-    """Bulk writes (an import) recorded as ranges, not row images.
-
-    change_batches: the rows a change inserted in bulk, as an id range per table. Their row
-    images are not written (they were most of the file: 460,156 audit rows for a 100k-row
-    import); ``undo`` deletes the range instead. A contact's lists, stage history and search
-    row belong to the contact and go with it.
-    """
-    _run(
-        db,
-        """
-        CREATE TABLE change_batches (
-            change_id INTEGER NOT NULL REFERENCES changes (id) ON DELETE CASCADE,
-            tbl TEXT NOT NULL CHECK (tbl IN ('contacts', 'interactions', 'reminders')),
-            first_id INTEGER NOT NULL,
-            last_id INTEGER NOT NULL CHECK (last_id >= first_id),
-            PRIMARY KEY (change_id, tbl)
-        ) WITHOUT ROWID
-        """,
-    )
-
-
 def names() -> list[str]:
     """The names of this build's migrations, in order: a file's ``_migrations`` must begin with them."""
     return [fn.__name__ for fn in MIGRATIONS]
@@ -655,10 +660,11 @@ def names() -> list[str]:
 
 def stats_refresh_many(contacts: str) -> list[str]:
     """The statements that recompute ``customer_stats`` (with risk and reorder dates) for the contacts
-    the SQL subquery ``contacts`` selects (one column, ``contact_id``): what the order triggers of m003 do
-    row by row, once for a bulk insert."""
+    the SQL subquery ``contacts`` selects (one column, ``contact_id``): what the order and refund triggers
+    (m003, m010) do row by row, once for a bulk insert."""
     return [f"DELETE FROM customer_stats WHERE contact_id IN ({contacts})",
-            f"INSERT INTO customer_stats {_STATS_COLUMNS} {_stats_select('c.contact_id')} FROM ({contacts}) AS c)"
+            f"INSERT INTO customer_stats {_STATS_COLUMNS} {_net(_stats_select('c.contact_id'), 'c.contact_id')}"
+            f" FROM ({contacts}) AS c)"
             " WHERE orders > 0",
             _stats_risk(f"contact_id IN ({contacts})")]  # fmt: skip
 
