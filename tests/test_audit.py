@@ -352,7 +352,7 @@ def test_an_import_is_one_change_and_undo_removes_exactly_its_rows(cli, isolated
     assert undone.rows()[0][3] == "import" and undone.rows()[0][4] == "5"
     assert snapshot(isolated) == before  # search indexes and Zed's last contact included
     assert cli.ok("doctor").exit_code == 0
-    cli.ok("undo")  # undoing the undo brings the import back
+    cli.ok("redo")  # redo brings the import back
     assert [r[2] for r in cli.ok("list").rows()] == ["Ann", "Bob", "Zed"]
     assert [r[2] for r in cli.ok("list", "--search", "vip").rows()] == ["Ann"]
 

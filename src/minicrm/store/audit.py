@@ -16,6 +16,11 @@ from minicrm.store.api import AuditRow
 from minicrm.store.session import Repository, marks
 
 
+# How many rows a change ``c`` changed: its row images and the rows it inserted in bulk.
+ROWS = """((SELECT count(*) FROM audit a WHERE a.change_id = c.id)
+          + (SELECT coalesce(sum(b.last_id - b.first_id + 1), 0) FROM change_batches b WHERE b.change_id = c.id))"""
+
+
 class Audit(Repository):
     def mark_final(self) -> None:
         """The open change can never be undone (an erasure)."""
@@ -24,8 +29,8 @@ class Audit(Repository):
     def in_effect(self, limit: int, before: int) -> list[Change]:
         """The latest changes made by commands and not undone (before change ``before``), newest first."""
         rows = self._all(
-            """SELECT c.id, c.at, c.user, c.command, c.undoable,
-                      (SELECT count(*) FROM audit a WHERE a.change_id = c.id) AS rows
+            f"""SELECT c.id, c.at, c.user, c.command, c.undoable,
+                      {ROWS} AS rows
                FROM changes c WHERE c.kind = 'change' AND c.undone_by IS NULL AND c.id < ?
                ORDER BY c.id DESC LIMIT ?""",
             (before, limit),
@@ -52,8 +57,8 @@ class Audit(Repository):
         if row is None:
             return None
         rows = self._all(
-            """SELECT c.id, c.at, c.user, c.command, c.undoable,
-                      (SELECT count(*) FROM audit a WHERE a.change_id = c.id) AS rows
+            f"""SELECT c.id, c.at, c.user, c.command, c.undoable,
+                      {ROWS} AS rows
                FROM changes c WHERE c.undone_by = ? ORDER BY c.id DESC""",
             (row[0],),
         )
@@ -67,10 +72,8 @@ class Audit(Repository):
     def recent(self, limit: int, before: int | None = None) -> list[Change]:
         """The latest changes (before change ``before``), newest first."""
         rows = self._all(
-            """SELECT c.id, c.at, c.user, c.command, c.undoable,
-                      (SELECT count(*) FROM audit a WHERE a.change_id = c.id)
-                      + (SELECT coalesce(sum(b.last_id - b.first_id + 1), 0) FROM change_batches b
-                         WHERE b.change_id = c.id) AS rows
+            f"""SELECT c.id, c.at, c.user, c.command, c.undoable,
+                      {ROWS} AS rows
                FROM changes c WHERE c.id < ? ORDER BY c.id DESC LIMIT ?""",
             (before if before is not None else 2**62, limit),
         )
