@@ -133,6 +133,7 @@ def test_demo_fills_every_view_and_refuses_a_second_time(cli, tmp_path):
     db = str(tmp_path / "demo.db")
     filled = cli("demo", "--db", db)
     assert filled.exit_code == 0 and "Added 8 contacts" in filled.stderr
+    assert filled.stderr.rstrip().endswith(f"Try: minicrm --db {db} due")  # the command that shows it
     due = cli.ok("--db", db, "due", "--json").json()
     assert {item["state"] for item in due} == {"overdue", "today"}
     assert len(cli.ok("--db", db, "list").rows()) == 8

@@ -80,6 +80,9 @@ def test_due_with_nothing_is_a_success(cli):
     result = cli.ok("due", "--json")
     assert result.json() == []
     assert cli.ok("due").stdout == ""
+    first = cli.ok("due", tty=True).stderr  # an empty database: say how to start
+    assert "minicrm add" in first and "minicrm import" in first and "minicrm demo" in first
+    cli.ok("add", "Ann")
     assert "minicrm due --week" in cli.ok("due", tty=True).stderr
     assert "Nothing due this week." in cli.ok("due", "--week", tty=True).stderr
 

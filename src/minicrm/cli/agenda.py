@@ -47,6 +47,10 @@ def due(
         items = segments.in_segment(run.store, run.now, items, segment)
     states = [item.state for item in items]
     summary = ", ".join(f"{states.count(s)} {s}" for s in ("overdue", "today", "upcoming") if s in states)
+    empty = "Nothing due this week." if week else "Nothing due. Plan ahead: minicrm due --week"
+    if not items and run.table and agenda.first_run(run.store):
+        empty = ("Nothing here yet. Add someone: minicrm add \"Ann Lee\" --email ann@example.com; "
+                 "bring your contacts: minicrm import contacts.csv; or look around first: "
+                 "minicrm demo --db /tmp/demo.db")  # fmt: skip
     run.listing(lambda n: items[:n], DueItem, show_all=all_, count=lambda: len(items), row_lines=2,
-                title=f"{run.now:%A %d %B}: {summary}",
-                empty="Nothing due this week." if week else "Nothing due. Plan ahead: minicrm due --week")  # fmt: skip
+                title=f"{run.now:%A %d %B}: {summary}", empty=empty)  # fmt: skip

@@ -31,5 +31,8 @@ def demo(
         ctx.obj.db_path = db
     run = Run(ctx)
     counts = demo.fill(run.store, run.now)
+    import shlex
+
+    look = f"minicrm --db {shlex.quote(str(run.store.path))} due" if db else "minicrm due"
     note(f"Added {counts['contacts']} contacts, {counts['interactions']} interactions and "
-         f"{counts['reminders']} reminders to {run.store.path}.\nTry: minicrm due")  # fmt: skip
+         f"{counts['reminders']} reminders to {run.store.path}.\nTry: {look}")  # fmt: skip

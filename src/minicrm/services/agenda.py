@@ -270,6 +270,11 @@ def due_items(store: Store, now: datetime, *, overdue: bool = False, today: bool
     return items
 
 
+def first_run(store: Store) -> bool:
+    """Whether there is nobody in the database yet (an empty ``due`` then says how to start)."""
+    return store.contacts.count() == 0
+
+
 # ------------------------------------------------------------------ clearing items: done and snooze
 
 
