@@ -249,3 +249,29 @@ def test_search_finds_a_phone_however_it_is_typed(cli):
     cli.ok("add", "Ann Lee", "--phone", "+44 20 7946 0958")
     for typed in ("7946 0958", "+44 20 7946", "(020) 7946-0958"[5:], "79460958"):
         assert [row[2] for row in cli.ok("list", "--search", typed).rows()] == ["Ann Lee"], typed
+
+
+def test_show_is_the_whole_customer_page(cli):
+    cli.ok("add", "Jonas Weber", "--tag", "client")
+    cli.ok("cadence", "jonas", "14d")
+    cli.ok("deal", "add", "jonas", "Website", "--value", "8000", "--close", "Dec 15")
+    cli.ok("deal", "add", "jonas", "Old one", "--stage", "lost")
+    cli.ok("occasion", "add", "jonas", "12-01", "--label", "anniversary")
+    cli.ok("remind", "jonas", "Send the quote", "--on", "tomorrow")
+    for n in range(12):
+        cli.ok("log", "jonas", "order" if n < 3 else "call", f"touch {n}", *(["--amount", "100"] if n < 3 else []),
+               "--at", f"{40 - 3 * n} days ago")  # fmt: skip
+    page = cli.ok("show", "jonas", "--json").json()
+    assert (page["value"]["orders"], page["value"]["lifetime_value"], page["value"]["average_order_value"],
+            page["value"]["median_gap_days"]) == (3, 300, 100, 3)  # fmt: skip
+    assert page["score"] > 0
+    assert page["cadence"] == {"days": 14, "next_touch_on": "2026-11-25"}  # 14 days after the last call
+    assert [d["title"] for d in page["deals"]] == ["Website"]  # open deals only
+    assert [o["label"] for o in page["occasions"]] == ["anniversary"]
+    assert [r["text"] for r in page["reminders"]] == ["Send the quote"]
+    assert len(page["interactions"]) == 10 and page["interactions_more"] == 2
+    screen = "\n".join(cli.ok("show", "jonas", tty=True).screen())
+    for words in ("Lifetime value", "300.00", "Average order", "Usual gap", "3 days", "Score", "every 14 days",
+                  "Open deals", "Website", "Occasions", "anniversary", "Open reminders", "Recent interactions",
+                  "2 more — minicrm history 1"):  # fmt: skip
+        assert words in screen, words

@@ -12,6 +12,8 @@ INTERACTION = ["id", "uid", "contact_id", "contact_name", "kind", "at", "text", 
 REMINDER = ["id", "uid", "contact_id", "contact_name", "contact_email", "contact_phone", "text", "due_on",
             "due_time", "rule", "status", "state", "days_late", "snoozed", "done_at", "created_at", "updated_at"]  # fmt: skip
 DUE_ITEM = REMINDER + ["kind", "item_id", "reason", "urgency"]  # a reminder's keys first: scripts for reminders keep working
+SHOW_SECTIONS = ["interactions", "reminders", "stage_history", "consent", "value", "score", "cadence", "deals",
+                 "occasions", "interactions_more"]  # the whole page of show, in the order of the table
 STAGE_CHANGE = ["id", "contact_id", "from_stage", "to_stage", "at", "source"]
 CONSENT = ["id", "contact_id", "contact_name", "purpose", "granted", "at", "source", "recorded_at"]
 
@@ -33,7 +35,8 @@ def test_every_json_output_has_the_pinned_keys(cli):
 
     assert list(cli.ok("consent", "ann", "grant", "sms", "--json").json()) == CONSENT
     shown = cli.ok("show", "ann", "--json").json()
-    assert list(shown) == CONTACT + ["interactions", "reminders", "stage_history", "consent"]
+    assert list(shown) == CONTACT + SHOW_SECTIONS
+    assert list(shown["cadence"]) == ["days", "next_touch_on"]
     assert [list(k) for k in shown["consent"]] == [CONSENT]
     assert [list(i) for i in shown["interactions"]] == [INTERACTION]
     assert [list(r) for r in shown["reminders"]] == [REMINDER]

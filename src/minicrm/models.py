@@ -101,13 +101,20 @@ class Consent(NamedTuple):
 
 
 class ContactDetail(NamedTuple):
-    """What ``show`` prints: one contact with its recent activity."""
+    """What ``show`` prints: one contact, the whole page."""
 
     contact: Contact
     interactions: tuple[Interaction, ...]
     reminders: tuple[Reminder, ...]
     stage_history: tuple[StageChange, ...]
     consent: tuple[Consent, ...] = ()  # the current state, one per purpose
+    value: Any = None  # a CustomerValue (lifetime value, orders, average, usual gap), None before any order
+    score: float | None = None
+    cadence_days: int | None = None  # the keep-in-touch cadence in force (own, else their tags')
+    next_touch_on: date | None = None
+    deals: tuple[Any, ...] = ()  # open deals
+    occasions: tuple[Any, ...] = ()
+    interactions_more: int = 0  # how many older interactions ``history`` has beyond ``interactions``
 
 
 # ------------------------------------------------------------------ trust

@@ -131,6 +131,13 @@ def write_one(record: Any, fmt: str, out: IO[str]) -> None:
             body["reminders"] = [record_dict(r) for r in record.reminders]
             body["stage_history"] = [record_dict(s) for s in record.stage_history]
             body["consent"] = [record_dict(k) for k in record.consent]
+            body["value"] = record_dict(record.value) if record.value else None
+            body["score"] = record.score
+            body["cadence"] = {"days": record.cadence_days,
+                               "next_touch_on": record.next_touch_on.isoformat() if record.next_touch_on else None}
+            body["deals"] = [record_dict(d) for d in record.deals]
+            body["occasions"] = [record_dict(o) for o in record.occasions]
+            body["interactions_more"] = record.interactions_more
             out.write(_json(body, indent=2 if fmt == "json" else None) + "\n")
             return
         record = record.contact

@@ -10,7 +10,8 @@ from datetime import datetime
 from itertools import islice
 from typing import IO, Any
 
-from minicrm.models import ContactDetail, CustomerValue, Interaction, PipelineStage, Reminder, Report, StageChange
+from minicrm.models import (ContactDetail, CustomerValue, Deal, Interaction, Occasion, PipelineStage, Reminder, Report,
+                            StageChange)
 from minicrm.render import scrub
 from minicrm.render.columns import TABLES, Column, ago, money, one_line
 
@@ -146,14 +147,32 @@ def write_detail(detail: ContactDetail, now: datetime, out: IO[str]) -> None:
     if detail.consent:
         rows.append(("Consent", "; ".join(f"{k.purpose} {'granted' if k.granted else 'revoked'} {k.at:%Y-%m-%d}"
                                           for k in detail.consent)))  # fmt: skip
+    v = detail.value
+    if v is not None:
+        rows += [("Lifetime value", f"{v.lifetime_value:,.2f}"), ("Orders", str(v.orders)),
+                 ("Average order", f"{v.average_order_value:,.2f}"),
+                 ("Usual gap", f"{v.median_gap_days:g} days" if v.median_gap_days is not None else "")]  # fmt: skip
+    if detail.score is not None:
+        rows.append(("Score", f"{detail.score:g}"))
+    if detail.cadence_days:
+        from minicrm.dates import describe_day
+
+        touch = f"; next touch {describe_day(detail.next_touch_on, now.date())}" if detail.next_touch_on else ""
+        rows.append(("Cadence", f"every {detail.cadence_days} days{touch}"))
     for label, value in rows:
         if value:
             grid.add_row(_cell(label), _cell(value))
     con.print(grid)
+    if detail.deals:
+        con.print(build_table(detail.deals, Deal, now, "Open deals", con.width, cut=False))
+    if detail.occasions:
+        con.print(build_table(detail.occasions, Occasion, now, "Occasions", con.width, cut=False))
     if detail.reminders:
         con.print(build_table(detail.reminders, Reminder, now, "Open reminders", con.width, cut=False))
     if detail.interactions:
         con.print(build_table(detail.interactions, Interaction, now, "Recent interactions", con.width, cut=False))
+    if detail.interactions_more:
+        con.print(Text(f"{detail.interactions_more} more — minicrm history {c.id}", style="dim"))
     if len(detail.stage_history) > 1:
         con.print(build_table(detail.stage_history, StageChange, now, "Stage history", con.width))
 

@@ -278,11 +278,27 @@ def count(store: Store, now: datetime, **filters: object) -> int:
 
 
 def show(store: Store, now: datetime, contact: Contact, recent: int = 10) -> ContactDetail:
+    """The whole page: details, stage history, value, score, cadence, open deals, occasions,
+    consent, open reminders and the latest ``recent`` interactions (with how many more there are)."""
+    from minicrm.services import customers, occasions, scoring
+
     today = now.date()
+    stats = store.customers.of_contact(contact.id)
+    _own, touch_days, next_touch = store.cadence.touch_of(contact.id)
+    total = store.activity.count(contact.id)
+    latest = tuple(store.activity.list(contact_id=contact.id, limit=recent))
     return ContactDetail(
         contact=contact,
-        interactions=tuple(store.activity.list(contact_id=contact.id, limit=recent)),
+        interactions=latest,
         reminders=tuple(store.reminders.open(contact_id=contact.id, today=today)),
         stage_history=tuple(store.contacts.stage_history(contact.id)),
         consent=tuple(store.privacy.current_consent(contact.id)),
+        value=customers.customer_value(stats, now) if stats else None,
+        score=scoring.breakdown(store, now, contact)[-1].points,
+        cadence_days=touch_days,
+        next_touch_on=dates.local(next_touch).date() if next_touch else None,
+        deals=tuple(store.deals.list(stages=("lead", "proposal", "negotiation"), contact_id=contact.id)),
+        occasions=tuple(sorted((occasions.current(o, today) for o in store.occasions.of_contact(contact.id)),
+                               key=lambda o: (o.next_on, o.id))),  # fmt: skip
+        interactions_more=max(0, total - len(latest)),
     )

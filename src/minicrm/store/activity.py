@@ -99,6 +99,10 @@ class Activity(Repository):
     def delete(self, interaction_id: int) -> None:
         self._conn.execute("DELETE FROM interactions WHERE id = ?", (interaction_id,))
 
+    def count(self, contact_id: int) -> int:
+        """How many interactions a contact has (the contact_at index)."""
+        return self._one("SELECT count(*) FROM interactions WHERE contact_id = ?", (contact_id,))[0]
+
     def get(self, interaction_id: int) -> Interaction | None:
         row = self._one(SELECT + " WHERE i.id = ?", (interaction_id,))
         return to.interaction(row) if row else None

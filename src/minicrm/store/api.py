@@ -197,6 +197,7 @@ if TYPE_CHECKING:
 
 
     class ActivityRepository(Protocol):
+        def count(self, contact_id: int) -> int: ...
         def add(self, *, contact_id: int, kind: str, at: datetime, text: str | None, amount: Decimal | None,
                 created: datetime, uid: str | None = None) -> int: ...  # fmt: skip
         def add_many(self, rows: Sequence[dict]) -> None: ...
@@ -250,6 +251,7 @@ if TYPE_CHECKING:
 
 
     class OccasionsRepository(Protocol):
+        def of_contact(self, contact_id: int) -> list[Occasion]: ...
         def add(self, *, contact_id: int, label: str, day: str, lead_days: int, note: str | None, next_on: date,
                 notify_on: date, created: datetime) -> int: ...  # fmt: skip
         def reschedule(self, occasion_id: int, next_on: date, notify_on: date) -> None: ...
@@ -282,6 +284,7 @@ if TYPE_CHECKING:
 
 
     class CustomersRepository(Protocol):
+        def of_contact(self, contact_id: int) -> CustomerRow | None: ...
         def values(self, now: datetime, *, at_risk: bool = False, group: str | None = None, order: str = "value",
                    limit: int | None = None, scored: bool = True) -> list[CustomerRow]: ...  # fmt: skip
         def lifetime_cents(self, contact_ids: Sequence[int]) -> dict[int, int]: ...

@@ -84,6 +84,13 @@ class Customers(Repository):
                 ) g JOIN contacts c ON c.id = g.contact_id{" WHERE " + " AND ".join(where) if where else ""}{tail}"""
         return self._all(sql, params)
 
+    def of_contact(self, contact_id: int) -> CustomerRow | None:
+        """One customer's stats, without RFM scores (a primary-key lookup); None before any order."""
+        row = self._one("""SELECT s.*, NULL AS r, NULL AS f, NULL AS m, NULL AS rfm_group, c.name
+                           FROM customer_stats s JOIN contacts c ON c.id = s.contact_id WHERE s.contact_id = ?""",
+                        (contact_id,))  # fmt: skip
+        return to.customer(row) if row else None
+
     def lifetime_cents(self, contact_ids: Sequence[int]) -> dict[int, int]:
         """Lifetime order value (cents) of those of ``contact_ids`` who are customers (primary-key lookups)."""
         found: dict[int, int] = {}

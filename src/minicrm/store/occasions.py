@@ -39,6 +39,10 @@ class Occasions(Repository):
         row = self._one(SELECT + " WHERE o.id = ?", (occasion_id,))
         return to.occasion(row) if row else None
 
+    def of_contact(self, contact_id: int) -> list[Occasion]:
+        return [to.occasion(r) for r in self._all(SELECT + " WHERE o.contact_id = ? ORDER BY o.next_on, o.id",
+                                                  (contact_id,))]  # fmt: skip
+
     def list(self) -> list[Occasion]:
         return [to.occasion(r) for r in self._all(SELECT + " ORDER BY o.next_on, o.id")]
 
