@@ -176,3 +176,15 @@ def test_upgrading_a_version_2_file_backfills_value_and_last_contact(cli, isolat
     cli.ok("cadence", "1", "30d")
     (item,) = cli.ok("due", "--kind", "cadence", "--json").json()
     assert item["due_on"] == "2026-07-31" and item["reason"].startswith("last contact 140 days ago")
+
+
+def test_customers_and_at_risk_show_a_screenful_with_how_many_more(cli):
+    for n in range(40):
+        cli.ok("add", f"Customer {n:02d}")
+        for days in (200, 190):
+            cli.ok("log", f"Customer {n:02d}", "order", "Bread", "--amount", str(10 + n), "--at", f"{days} days ago")
+    for args in (["customers"], ["at-risk"]):
+        screen = cli.ok(*args, tty=True, env={"LINES": "20"}).screen()
+        assert screen[-1].strip() == "28 more — use --all to see every row", args  # 12 rows fit in 20 lines
+        assert len(cli.ok(*args, "--all", tty=True, env={"LINES": "20"}).screen()) > 40
+        assert len(cli.ok(*args).rows()) == 40  # a pipe gets every row

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from minicrm.cli.common import FormatOption, JsonOption, Run
+from minicrm.cli.common import AllOption, FormatOption, JsonOption, Run
 
 app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
@@ -18,7 +18,7 @@ def customers(
         help="Only this RFM group: champions, loyal, new, at-risk, hibernating or lost")] = None,
     sort: Annotated[str, typer.Option("--sort", help="value, orders or recent")] = "value",
     limit: Annotated[int | None, typer.Option("--limit", "-l", help="At most this many")] = None,
-    fmt: FormatOption = None, as_json: JsonOption = False,
+    all_: AllOption = False, fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Customers by value, with rhythm and RFM group.
 
@@ -34,15 +34,16 @@ def customers(
     from minicrm.services import customers
 
     run = Run(ctx, fmt, as_json)
-    run.many(customers.find(run.store, run.now, group=group, sort=sort, limit=limit), CustomerValue,
-             empty="No customers yet: log an order with --amount")  # fmt: skip
+    run.listing(lambda n: customers.find(run.store, run.now, group=group, sort=sort, limit=n), CustomerValue,
+                limit=limit, show_all=all_, count=None if group else lambda: customers.count(run.store, run.now),
+                empty="No customers yet: log an order with --amount")  # fmt: skip
 
 
 @app.command("at-risk")
 def at_risk(
     ctx: typer.Context,
     limit: Annotated[int | None, typer.Option("--limit", "-l", help="At most this many")] = None,
-    fmt: FormatOption = None, as_json: JsonOption = False,
+    all_: AllOption = False, fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Customers gone quiet, most valuable first.
 
@@ -57,5 +58,6 @@ def at_risk(
     from minicrm.services import customers
 
     run = Run(ctx, fmt, as_json)
-    run.many(customers.at_risk(run.store, run.now, limit), CustomerValue, title="At risk",
-             empty="Nobody is at risk.")  # fmt: skip
+    run.listing(lambda n: customers.at_risk(run.store, run.now, n), CustomerValue, limit=limit, show_all=all_,
+                count=lambda: customers.count(run.store, run.now, at_risk=True), title="At risk",
+                empty="Nobody is at risk.")  # fmt: skip

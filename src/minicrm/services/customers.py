@@ -54,6 +54,11 @@ def find(store: Store, now: datetime, *, group: str | None = None, sort: str = "
     return [customer_value(row, now) for row in rows]
 
 
+def count(store: Store, now: datetime, *, at_risk: bool = False) -> int:
+    """How many customers there are (at risk only, with ``at_risk``), for a table's "N more" line."""
+    return store.customers.count(now, at_risk=at_risk)
+
+
 def at_risk(store: Store, now: datetime, limit: int | None = None) -> list[CustomerValue]:
     """Customers silent for more than twice their own median gap between orders, most valuable first."""
     if limit is not None and limit < 0:

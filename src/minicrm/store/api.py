@@ -284,6 +284,7 @@ if TYPE_CHECKING:
 
 
     class CustomersRepository(Protocol):
+        def count(self, now: datetime, *, at_risk: bool = False) -> int: ...
         def of_contact(self, contact_id: int) -> CustomerRow | None: ...
         def values(self, now: datetime, *, at_risk: bool = False, group: str | None = None, order: str = "value",
                    limit: int | None = None, scored: bool = True) -> list[CustomerRow]: ...  # fmt: skip

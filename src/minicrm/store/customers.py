@@ -84,6 +84,12 @@ class Customers(Repository):
                 ) g JOIN contacts c ON c.id = g.contact_id{" WHERE " + " AND ".join(where) if where else ""}{tail}"""
         return self._all(sql, params)
 
+    def count(self, now: datetime, *, at_risk: bool = False) -> int:
+        """How many customers (at risk only, with ``at_risk``): the risk index, or the stats table."""
+        where = f"{NOT_PLACEHOLDER}" + (" AND s.risk_at < ?" if at_risk else "")
+        return self._one(f"SELECT count(*) FROM customer_stats s JOIN contacts c ON c.id = s.contact_id WHERE {where}",
+                         (to_utc_text(now),) if at_risk else ())[0]  # fmt: skip
+
     def of_contact(self, contact_id: int) -> CustomerRow | None:
         """One customer's stats, without RFM scores (a primary-key lookup); None before any order."""
         row = self._one("""SELECT s.*, NULL AS r, NULL AS f, NULL AS m, NULL AS rfm_group, c.name
