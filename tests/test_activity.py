@@ -107,3 +107,11 @@ def test_a_listing_keeps_a_multi_line_text_on_one_line_and_a_confirmation_shows_
     rows = [row for row in rows if row and row[0].isdigit()]
     assert len(rows) == 2 and "Sent the quote" in rows[0] and "Called about the spring" in rows[1]
     assert "…" in rows[1]
+
+
+def test_amounts_stay_in_a_narrow_history_table(cli):
+    cli.ok("add", "Ann Lee")
+    cli.ok("log", "ann", "order", "A wedding cake with three tiers and sugar flowers", "--amount", "1234.50")
+    for columns in ("80", "60"):
+        screen = "\n".join(cli.ok("history", tty=True, env={"COLUMNS": columns}).screen())
+        assert "1,234.50" in screen, columns

@@ -91,7 +91,7 @@ INTERACTION_COLUMNS = (
     Column("When", lambda i, n: _when(i.at, n), no_wrap=True),
     Column("Contact", lambda i, n: i.contact_name, style="bold", flex=1, min_width=16),
     Column("Kind", lambda i, n: i.kind, style="magenta", no_wrap=True),
-    Column("Amount", lambda i, n: money(i.amount), justify="right", no_wrap=True, priority=2),
+    Column("Amount", lambda i, n: money(i.amount), justify="right", no_wrap=True),  # money is the last to drop
     Column("Text", lambda i, n: i.text, flex=3),
 )
 REMINDER_COLUMNS = (
