@@ -460,3 +460,12 @@ def next_yearly(stored: str, today: date) -> date:
     month_day = stored[-5:]
     this_year = on_year(month_day, today.year)
     return this_year if this_year >= today else on_year(month_day, today.year + 1)
+
+
+class Setting(NamedTuple):
+    """One business setting (``minicrm config``): its value in force and where that comes from."""
+
+    key: str  # region, currency, date_order, decimal
+    value: str | None  # None: not set anywhere
+    source: str  # database | environment | locale | default
+    description: str = ""

@@ -72,6 +72,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "occasion": ("occasions", "Occasions: birthdays and anniversaries, every year."),
     "interaction": ("activity", "Interactions: correct or remove what was logged."),
     "reminder": ("reminders", "Reminders: change, stop repeating, or cancel."),
+    "config": ("settings", "Show or change the business's settings."),
 }
 
 

@@ -124,7 +124,7 @@ def _check_region(region: str | None) -> None:
 
     if region and region.upper() not in phonenumbers.SUPPORTED_REGIONS:
         raise InvalidValue(f"{region!r} is not a country for phone numbers",
-                           "Use a two-letter code such as GB, US or DE (MINICRM_REGION or --region)")  # fmt: skip
+                           "Use a two-letter code such as GB, US or DE (minicrm config region, or --region)")  # fmt: skip
 
 
 def _place(value: str, region: str | None) -> tuple[str | None, str]:
@@ -145,7 +145,7 @@ def _place(value: str, region: str | None) -> tuple[str | None, str]:
         if error.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
             if region or text.startswith("+"):
                 return None, "its country code is unknown"
-            return None, "it has no country code and no region is set (MINICRM_REGION, e.g. GB)"
+            return None, "it has no country code and no region is set (e.g. minicrm config region GB)"
         return None, "libphonenumber cannot read it as a phone number"
     if not phonenumbers.is_valid_number(number):
         return None, "libphonenumber knows no such number (check the digits and the country code)"

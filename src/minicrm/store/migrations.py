@@ -564,6 +564,26 @@ def m009_batches(db: Database) -> None:
     )
 
 
+@migration
+def m010_settings(db: Database) -> None:
+    """``settings``: the business's settings (region, currency, date_order, decimal…), text by key.
+
+    They live in the database so that everyone sharing the file agrees; audited, so
+    ``undo`` reverts a ``config`` change.
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    )
+    audit_triggers(db, "settings", "NULL")
+
+
 def names() -> list[str]:
     """The names of this build's migrations, in order: a file's ``_migrations`` must begin with them."""
     return [fn.__name__ for fn in MIGRATIONS]
