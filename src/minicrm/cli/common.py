@@ -144,6 +144,15 @@ def warn(warnings: Iterable[object]) -> None:
         note(f"Warning: {warning}.")
 
 
+def setting(run: Run, key: str) -> str | None:
+    """The business setting ``key`` in force (``minicrm config``): read only by the commands that need it."""
+    import os
+
+    from minicrm.services import settings
+
+    return settings.value(run.store, key, os.environ)
+
+
 def default_region(run: Run | None = None) -> str | None:
     """The country of phone numbers typed without ``+``: ``$MINICRM_REGION`` for one run, else the
     database's ``region`` setting, else the locale's territory (``LANG=de_DE.UTF-8``: DE).
