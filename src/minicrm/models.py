@@ -469,3 +469,14 @@ class Setting(NamedTuple):
     value: str | None  # None: not set anywhere
     source: str  # database | environment | locale | default
     description: str = ""
+
+
+_FOLD_EXTRA = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i"})
+
+
+def fold(text: str) -> str:
+    """``text`` as names are matched: case and accents ignored (``Zoë Müller`` -> ``zoe muller``)."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", str(text).casefold().translate(_FOLD_EXTRA))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_FOLD_EXTRA)

@@ -584,6 +584,37 @@ def m010_settings(db: Database) -> None:
     audit_triggers(db, "settings", "NULL")
 
 
+@migration
+def m011_folded_names(db: Database) -> None:
+    """Names matched without case or accents: ``show zoe`` finds Zoë, ``search muller`` Müller.
+
+    ``contacts.name_fold`` was the case-folded name; it becomes ``models.fold(name)`` (no
+    accents either), recomputed here for every contact. ``contact_search`` is made again
+    with a ``folded`` column (the folded name) and refilled; it is derived data.
+    """
+    from minicrm.models import fold
+
+    rows = db.execute("SELECT id, name FROM contacts").fetchall()
+    db.conn.executemany("UPDATE contacts SET name_fold = ? WHERE id = ?", [(fold(name), cid) for cid, name in rows])
+    _run(
+        db,
+        """
+        DROP TABLE contact_search;
+        CREATE VIRTUAL TABLE contact_search USING fts5(
+            name, org, note, emails, phones, tags, fields, folded, tokenize = 'trigram'
+        );
+        INSERT INTO contact_search (rowid, name, org, note, emails, phones, tags, fields, folded)
+        SELECT c.id, c.name, c.org, c.note,
+               (SELECT group_concat(email, ' ') FROM contact_emails WHERE contact_id = c.id),
+               (SELECT group_concat(phone, ' ') FROM contact_phones WHERE contact_id = c.id),
+               (SELECT group_concat(tag, ' ') FROM contact_tags WHERE contact_id = c.id),
+               (SELECT group_concat(value, ' ') FROM json_each(c.fields)),
+               c.name_fold
+        FROM contacts c;
+        """,
+    )
+
+
 def names() -> list[str]:
     """The names of this build's migrations, in order: a file's ``_migrations`` must begin with them."""
     return [fn.__name__ for fn in MIGRATIONS]
