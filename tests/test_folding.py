@@ -63,3 +63,23 @@ def test_a_file_from_before_folding_is_upgraded(cli, isolated, now, monkeypatch)
     monkeypatch.setattr(migrations, "MIGRATIONS", everything)
     assert cli.ok("show", "zoe", "--json").json()["id"] == 1
     assert cli.ok("show", "zoe adams", "--json").json()["id"] == 1
+
+
+def test_dupes_pairs_close_given_names_with_the_same_surname_without_an_organisation(cli):
+    for name in ("Jon Smith", "John Smith", "Ann Lee", "Anne Lee", "Bob Lee", "Zoë Adams", "Zoe Adams", "Jon Baker"):
+        cli.ok("add", name)
+    pairs = [(p["name"], p["other_name"], p["reason"]) for p in cli.ok("dupes", "--json").json()]
+    assert pairs == [
+        ("Zoë Adams", "Zoe Adams", "close given names (100) and same surname"),
+        ("Jon Smith", "John Smith", "close given names (95) and same surname"),
+        ("Ann Lee", "Anne Lee", "close given names (93) and same surname"),
+    ]
+
+
+def test_close_given_names_at_two_different_organisations_are_not_paired(cli):
+    cli.ok("add", "Jon Smith", "--org", "Acme")
+    cli.ok("add", "John Smith", "--org", "Globex")
+    cli.ok("add", "Jane Smith")
+    assert cli.ok("dupes", "--json").json() == []
+    cli.ok("add", "John Smith")
+    assert [(p["id"], p["other_id"]) for p in cli.ok("dupes", "--json").json()] == [(2, 4), (1, 4)]

@@ -397,6 +397,11 @@ class Contacts(Repository):
             for value, ids in rows:
                 yield key[:-1], value, sorted(int(i) for i in ids.split(","))
 
+    def folded_names(self) -> Iterator[tuple[int, str, str | None]]:
+        """(id, name without case or accents, organisation) of every contact, streamed."""
+        yield from ((row[0], row[1], row[2])
+                    for row in self._conn.execute("SELECT id, name_fold, org FROM contacts ORDER BY id"))  # fmt: skip
+
     def sharing_an_org(self) -> Iterator[tuple[str, list[tuple[int, str]]]]:
         """(organisation, [(id, name)]) for every organisation that several contacts have."""
         rows = self._conn.execute(
