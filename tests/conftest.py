@@ -31,6 +31,8 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("TZ", "Europe/Berlin")
     monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
     monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    for name in ("LC_ALL", "LC_NUMERIC", "LC_TIME", "LC_MONETARY", "LANG", "MINICRM_REGION"):
+        monkeypatch.delenv(name, raising=False)  # settings default from the locale: tests choose theirs
     time.tzset()
     yield db
     monkeypatch.undo()

@@ -36,7 +36,7 @@ def test_a_doubtful_phone_is_kept_and_reported_with_its_line(cli):
     assert result.exit_code == 0
     assert result.stderr.splitlines()[0] == ("Warning: line 24: the phone '(415) 555-0178' is kept as typed, "
                                              "unverified: it has no country code and no region is set "
-                                             "(MINICRM_REGION, e.g. GB)")  # fmt: skip
+                                             "(e.g. minicrm config region GB)")  # fmt: skip
     assert contacts(cli)["Dr. Bob Stone"]["phones"] == ["(415) 555-0178"]
     strict = cli("--db", "strict.db", "import", FIXTURES / "iphone.vcf", "--strict")
     assert strict.exit_code == 1

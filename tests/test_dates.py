@@ -177,7 +177,7 @@ def test_unreadable_birthdays_are_usage_errors(text):
         dates.parse_birthday(text)
 
 
-@pytest.mark.parametrize("text", ["2030-01-01", "1800-01-01"])
+@pytest.mark.parametrize("text", ["2030-01-01", "2026-11-19"])
 def test_birthdays_must_be_in_the_past(text):
     with pytest.raises(InvalidValue):
         dates.parse_birthday(text, date(2026, 11, 18))

@@ -116,7 +116,7 @@ def test_add_edit_and_import_apply_the_same_rules(cli, tmp_path):
     result = cli("add", "Ann", "--phone", "020 7946 0958", "--json")
     assert result.exit_code == 0
     assert result.stderr == ("Warning: the phone '020 7946 0958' is kept as typed, unverified: it has no country "
-                             "code and no region is set (MINICRM_REGION, e.g. GB).\n")  # fmt: skip
+                             "code and no region is set (e.g. minicrm config region GB).\n")  # fmt: skip
     assert result.json()["unverified_phones"] == ["020 7946 0958"]
     cli.ok("rm", "ann", "--yes")
     ann = cli.ok("add", "Ann", "--phone", "020 7946 0958", "--email", "ANN@Example.com", "--json",

@@ -62,9 +62,9 @@ def test_refunds_can_be_listed_by_kind(cli, ann):
 
 
 def test_upgrading_keeps_interactions_their_index_and_their_triggers(cli, isolated, now, monkeypatch):
-    """m010 rebuilds the interactions table: rows, full-text search, derived state and audit survive."""
+    """m012 rebuilds the interactions table: rows, full-text search, derived state and audit survive."""
     everything = list(migrations.MIGRATIONS)
-    before = [fn.__name__ for fn in everything].index("m010_refunds")
+    before = [fn.__name__ for fn in everything].index("m012_refunds")
     monkeypatch.setattr(migrations, "MIGRATIONS", everything[:before])
     cli.ok("add", "Ann Lee")
     cli.ok("log", "ann", "order", "Sourdough loaf", "--amount", "8", "--at", "2026-11-02 10:00")

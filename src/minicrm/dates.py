@@ -330,34 +330,46 @@ def next_occurrence(anchor: date, rule: Rule, after: date) -> date:
 # ---------------------------------------------------------------- birthdays
 
 
+# CardBook (Thunderbird) writes a birthday without a year as the year 1604.
+NO_YEAR = 1604
+
+
 def parse_birthday(text: str, today: date | None = None) -> str:
-    """A birthday with or without a year: ``1990-05-17`` or ``--05-17`` (as vCard stores it)."""
+    """A birthday with or without a year: ``1990-05-17`` or ``--05-17`` (as vCard stores it).
+
+    Any year from 1 to ``today``'s: ``1815-12-10``, ``18151210``, ``10.12.1815`` (dotted:
+    day first). Without a year: ``05-17``, ``--05-17``, ``--0517``, and CardBook's year 1604
+    (``1604-05-17``, ``16040517``). ``today`` (when given) refuses a birthday after it.
+    """
     phrase = " ".join(str(text).lower().replace(",", " ").split())
     hint = "Use 1990-05-17, or 05-17 when the year is unknown"
-    m = re.fullmatch(r"(?:--)?(\d{1,2})-(\d{1,2})", phrase)
-    full = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", phrase)
+    numeric = (re.fullmatch(r"(?:--)?(\d{1,2})-(\d{1,2})", phrase) or re.fullmatch(r"--(\d{2})(\d{2})", phrase))
+    iso = (re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", phrase) or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", phrase))
+    dotted = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", phrase)
     try:
-        if m:
-            day = date(2000, int(m.group(1)), int(m.group(2)))  # a leap year admits 02-29
+        if numeric:
+            day = date(2000, int(numeric.group(1)), int(numeric.group(2)))  # a leap year admits 02-29
             return f"--{day:%m-%d}"
-        if full:  # ISO, as exports write it: no need for dateutil (parsed twice below)
-            born = date(int(full.group(1)), int(full.group(2)), int(full.group(3)))
-            if born.year not in YEARS or (today is not None and born > today):
-                raise InvalidValue(f"the birthday {born} is not in the past", hint)
-            return born.isoformat()
-        if not re.search(r"\d", phrase) or phrase.isdigit() or len(phrase) > 64:
-            raise ValueError
-        from dateutil import parser
+        if iso or dotted:
+            year, month, day_ = (map(int, iso.groups()) if iso else map(int, reversed(dotted.groups())))
+            if year == NO_YEAR:
+                return f"--{date(2000, month, day_):%m-%d}"
+            a = datetime(year, month, day_)
+            b = a
+        else:
+            if not re.search(r"\d", phrase) or phrase.isdigit() or len(phrase) > 64:
+                raise ValueError
+            from dateutil import parser
 
-        a = parser.parse(phrase, default=datetime(2000, 1, 1))
-        b = parser.parse(phrase, default=datetime(1904, 2, 2))
+            a = parser.parse(phrase, default=datetime(2000, 1, 1))
+            b = parser.parse(phrase, default=datetime(1904, 2, 2))
     except (ValueError, OverflowError, TypeError, ArithmeticError):
         raise DateParseError(f"cannot read the birthday {text!r}", hint) from None
     if (a.month, a.day) != (b.month, b.day):
         raise DateParseError(f"the birthday {text!r} has no day and month", hint)
-    if a.year != b.year:
+    if a.year != b.year or a.year == NO_YEAR:
         return f"--{a:%m-%d}"
-    if a.year not in YEARS or (today is not None and a.date() > today):
+    if today is not None and a.date() > today:
         raise InvalidValue(f"the birthday {a.date()} is not in the past", hint)
     return a.date().isoformat()
 

@@ -467,3 +467,23 @@ def next_yearly(stored: str, today: date) -> date:
     month_day = stored[-5:]
     this_year = on_year(month_day, today.year)
     return this_year if this_year >= today else on_year(month_day, today.year + 1)
+
+
+class Setting(NamedTuple):
+    """One business setting (``minicrm config``): its value in force and where that comes from."""
+
+    key: str  # region, currency, date_order, decimal
+    value: str | None  # None: not set anywhere
+    source: str  # database | environment | locale | default
+    description: str = ""
+
+
+_FOLD_EXTRA = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i"})
+
+
+def fold(text: str) -> str:
+    """``text`` as names are matched: case and accents ignored (``Zoë Müller`` -> ``zoe muller``)."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", str(text).casefold().translate(_FOLD_EXTRA))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_FOLD_EXTRA)

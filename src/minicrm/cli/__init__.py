@@ -73,6 +73,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "interaction": ("activity", "Interactions: correct or remove what was logged."),
     "reminder": ("reminders", "Reminders: change, stop repeating, or cancel."),
     "redo": ("audit", "Re-apply what the last undo reverted."),
+    "config": ("settings", "Show or change the business's settings."),
 }
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from minicrm.cli import common
 from minicrm.cli.common import AllOption, ContactArg, FormatOption, JsonOption, Run, YesOption, note
 
 app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
@@ -22,7 +23,7 @@ def log(
     text: Annotated[str | None, typer.Argument(metavar="[TEXT]",
         help="What happened; - reads it from standard input")] = None,
     at: Annotated[str | None, typer.Option("--at", metavar="WHEN", help="When it happened [default: now]")] = None,
-    amount: Annotated[str | None, typer.Option("--amount", metavar="N", help="Amount, e.g. for an order")] = None,
+    amount: Annotated[str | None, typer.Option("--amount", metavar="N", help="Amount, e.g. for an order: 9.50, or 9,50 when the decimal mark is , (minicrm config decimal)")] = None,
     referred: Annotated[str | None, typer.Option("--referred", metavar="CONTACT",
         help="For a referral: the contact they introduced")] = None,
     fmt: FormatOption = None, as_json: JsonOption = False,
@@ -45,7 +46,9 @@ def log(
     other = contacts.resolve(run.store, referred) if referred else None
     if text == "-":
         text = sys.stdin.read()
-    logged = activity.log(run.store, run.now, found, kind, text, at=at, amount=amount, referred=other)
+    decimal = common.setting(run, "decimal") if amount else "."
+    logged = activity.log(run.store, run.now, found, kind, text, at=at, amount=amount, referred=other,
+                          decimal=decimal)  # fmt: skip
     stage = contacts.resolve(run.store, str(found.id)).stage
     if stage != found.stage:
         note(f"{found.name} moved from {found.stage} to {stage}.")
@@ -144,7 +147,9 @@ def interaction_edit(
         text = sys.stdin.read()
     before = activity.get(run.store, interaction_id)
     stage = contacts.resolve(run.store, str(before.contact_id)).stage
-    edited = activity.edit(run.store, run.now, interaction_id, kind=kind, at=at, text=text, amount=amount)
+    decimal = common.setting(run, "decimal") if amount else "."
+    edited = activity.edit(run.store, run.now, interaction_id, kind=kind, at=at, text=text, amount=amount,
+                           decimal=decimal)  # fmt: skip
     now_stage = contacts.resolve(run.store, str(edited.contact_id)).stage
     if now_stage != stage:
         note(f"{edited.contact_name} moved from {stage} to {now_stage}.")

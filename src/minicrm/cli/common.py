@@ -144,8 +144,22 @@ def warn(warnings: Iterable[object]) -> None:
         note(f"Warning: {warning}.")
 
 
-def default_region() -> str | None:
-    """The country of phone numbers typed without ``+``: ``$MINICRM_REGION`` (e.g. GB, US, DE)."""
+def setting(run: Run, key: str) -> str | None:
+    """The business setting ``key`` in force (``minicrm config``): read only by the commands that need it."""
     import os
 
-    return os.environ.get("MINICRM_REGION", "").strip() or None
+    from minicrm.services import settings
+
+    return settings.value(run.store, key, os.environ)
+
+
+def default_region(run: Run | None = None) -> str | None:
+    """The country of phone numbers typed without ``+``: ``$MINICRM_REGION`` for one run, else the
+    database's ``region`` setting, else the locale's territory (``LANG=de_DE.UTF-8``: DE).
+
+    Without ``run`` (no database at hand), only the environment and the locale."""
+    import os
+
+    from minicrm.services import settings
+
+    return settings.value(run.store if run is not None else None, "region", os.environ)

@@ -13,7 +13,7 @@ app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes t
 
 Emails = Annotated[list[str] | None, typer.Option("--email", "-e", help="Email address (repeatable)")]
 Phones = Annotated[list[str] | None, typer.Option("--phone", "-p",
-    help="Phone number (repeatable), stored as +<country><number>; without +, $MINICRM_REGION's country;"
+    help="Phone number (repeatable), stored as +<country><number>; without +, the region's country (minicrm config);"
          " one that cannot be placed is kept as typed, with a warning")]  # fmt: skip
 Org = Annotated[str | None, typer.Option("--org", "-o", help="Organisation")]
 Tags = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable)")]
@@ -49,7 +49,7 @@ def add(
     kept: list = []
     contact = contacts.add(run.store, run.now, name, emails=email or (), phones=phone or (),
                            org=org, tags=tag or (), stage=stage, birthday=birthday,
-                           note=note_, fields=field or (), region=common.default_region(),
+                           note=note_, fields=field or (), region=common.default_region(run),
                            force=force, warnings=kept)  # fmt: skip
     common.warn(kept)
     run.one(contact)
@@ -157,7 +157,7 @@ def edit(
         run.store, run.now, found, name=name, emails=email or (), remove_emails=remove_email or (),
         phones=phone or (), remove_phones=remove_phone or (), org=org, tags=tag or (),
         remove_tags=remove_tag or (), stage=stage, birthday=birthday, note=note_, fields=field or (),
-        region=common.default_region(), warnings=kept,
+        region=common.default_region(run), warnings=kept,
     )  # fmt: skip
     common.warn(kept)
     if len(changed) == 1:

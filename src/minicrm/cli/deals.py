@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from minicrm.cli import common
 from minicrm.cli.common import ContactArg, FormatOption, JsonOption, Run, YesOption, note
 
 app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
@@ -41,7 +42,8 @@ def deal_add(
 
     run = Run(ctx, fmt, as_json)
     found = contacts.resolve(run.store, contact)
-    run.one(deals.add(run.store, run.now, found, title, value, stage, close))
+    decimal = common.setting(run, "decimal") if value else "."
+    run.one(deals.add(run.store, run.now, found, title, value, stage, close, decimal=decimal))
 
 
 @deal_app.command("list")
@@ -120,8 +122,9 @@ def deal_edit(
 
     run = Run(ctx, fmt, as_json)
     other = contacts.resolve(run.store, contact) if contact else None
+    decimal = common.setting(run, "decimal") if value else "."
     run.one(deals.edit(run.store, run.now, deal_id, title=title, value=value, close=close, stage=stage,
-                       contact=other))  # fmt: skip
+                       contact=other, decimal=decimal))  # fmt: skip
 
 
 @deal_app.command("rm")

@@ -20,8 +20,9 @@ def dupes(
 ) -> None:  # fmt: skip
     """List contacts that are likely duplicates.
 
-    Pairs that share an email or a phone, or have very similar names at the
-    same organisation; each with the reason. Merge them with minicrm merge.
+    Pairs that share an email or a phone, have very similar names at the
+    same organisation, or the same surname and close given names (Jon/John);
+    each with the reason. Merge them with minicrm merge.
 
     \b
     Example:

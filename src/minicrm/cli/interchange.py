@@ -100,7 +100,7 @@ def import_(
         help="Where --skip-invalid writes the invalid records [default: FILE.rejects.csv or .ndjson]")] = None,
     encoding: Annotated[str, typer.Option("--encoding", help="The file's text encoding, e.g. cp1252")] = "utf-8",
     region: Annotated[str | None, typer.Option("--region", metavar="CC",
-        help="Country for phone numbers without +code, e.g. GB [default: $MINICRM_REGION]")] = None,
+        help="Country for phone numbers without +code, e.g. GB [default: minicrm config region]")] = None,
     include_erased: Annotated[bool, typer.Option("--include-erased",
         help="Also import people erased at their request (only if they asked to come back)")] = False,
     fmt: FormatOption = None, as_json: JsonOption = False,
@@ -131,7 +131,7 @@ def import_(
     with _inputs(plan.files) as streams:
         try:
             report = interchange.import_files(
-                store, run.now, plan, streams, region=region or default_region(), dry_run=dry_run,
+                store, run.now, plan, streams, region=region or default_region(run), dry_run=dry_run,
                 skip_invalid=skip_invalid, include_erased=include_erased, strict=strict,
                 progress=_progress(plan.files, streams),
             )

@@ -16,7 +16,8 @@ from typing import Any
 
 from minicrm.models import (AuditEntry, Cadence, Change, Consent, Contact, CustomerValue, Deal, DueItem,
                             DuplicatePair, HealthCheck, ImportAction, Interaction, MergeResult, Metric, Occasion,
-                            PipelineStage, Referral, Reminder, ScorePart, SearchHit, Segment, StageChange, Weight)
+                            PipelineStage, Referral, Reminder, ScorePart, SearchHit, Segment, Setting, StageChange,
+                            Weight)
 from minicrm.render import scrub
 
 @dataclass(frozen=True)
@@ -290,4 +291,11 @@ TABLES[Occasion] = (
     Column("Next", lambda o, n: o.next_on.isoformat(), no_wrap=True),
     Column("Lead", lambda o, n: f"{o.lead_days} d", justify="right"),
     Column("Note", lambda o, n: o.note),
+)
+
+TABLES[Setting] = (
+    Column("Key", lambda s, n: s.key, style="bold", no_wrap=True),
+    Column("Value", lambda s, n: s.value or "", no_wrap=True),
+    Column("Source", lambda s, n: s.source, style="dim", no_wrap=True),
+    Column("Meaning", lambda s, n: s.description, flex=1, priority=2),
 )

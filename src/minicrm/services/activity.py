@@ -36,13 +36,14 @@ ORDER_STAGES = {1: "purchase", 2: "retention"}  # n-th order -> stage
 
 def validate(now: datetime, kind: str, text: str | None = None, *, at: str | datetime | None = None,
              amount: str | None = None, contact: Contact | None = None,
-             referred: Contact | None = None) -> dict:  # fmt: skip
+             referred: Contact | None = None, decimal: str = ".") -> dict:  # fmt: skip
     """An interaction's values checked and normalised: the rules ``log`` and ``import`` share.
 
     ``at`` is a WHEN phrase as typed (``yesterday 4pm``: read as a past time, and
     refused when it is in the future), or an instant as a file holds it (taken as
     it is); None is ``now``. ``referred``, for a referral, is the contact that
-    ``contact`` introduced.
+    ``contact`` introduced. ``decimal`` is the decimal mark of an amount typed
+    (``values.parse_amount``); an order's amount cannot be negative.
     """
     clean_kind = choose(kind, KINDS, "kind of interaction")
     clean_text = clean_block(text, "text")
@@ -53,7 +54,10 @@ def validate(now: datetime, kind: str, text: str | None = None, *, at: str | dat
         if moment.date() > now.date():
             raise InvalidValue(f"--at {at} is in the future; log what has happened",
                                "For what is still to come, set a reminder: minicrm remind")  # fmt: skip
-    value = parse_amount(amount)
+    value = parse_amount(amount, decimal)
+    if value is not None and value < 0 and clean_kind == "order":
+        raise InvalidValue(f"an order's amount cannot be negative ({amount})",
+                           "Log the money back as a refund, with the amount as a positive number")  # fmt: skip
     if clean_kind == "refund" and (value is None or value <= 0):
         raise InvalidValue("a refund needs the amount paid back, as a positive number",
                            "E.g. minicrm log ann refund \"Burnt loaf\" --amount 4.50")  # fmt: skip
@@ -68,9 +72,9 @@ def validate(now: datetime, kind: str, text: str | None = None, *, at: str | dat
 
 def log(store: Store, now: datetime, contact: Contact, kind: str, text: str | None = None,
         *, at: str | None = None, amount: str | None = None,
-        referred: Contact | None = None) -> Interaction:  # fmt: skip
+        referred: Contact | None = None, decimal: str = ".") -> Interaction:  # fmt: skip
     """Record an interaction and apply the lifecycle rules (``apply_rules``) in the same transaction."""
-    values = validate(now, kind, text, at=at, amount=amount, contact=contact, referred=referred)
+    values = validate(now, kind, text, at=at, amount=amount, contact=contact, referred=referred, decimal=decimal)
     with store.write():
         interaction_id = store.activity.add(
             contact_id=contact.id, kind=values["kind"], at=values["at"], text=values["text"],
@@ -90,7 +94,7 @@ def get(store: Store, interaction_id: int) -> Interaction:
 
 
 def edit(store: Store, now: datetime, interaction_id: int, *, kind: str | None = None, at: str | None = None,
-         text: str | None = None, amount: str | None = None) -> Interaction:  # fmt: skip
+         text: str | None = None, amount: str | None = None, decimal: str = ".") -> Interaction:  # fmt: skip
     """Correct a logged interaction. An empty ``text`` or ``amount`` clears it.
 
     Last contact, customer value and rhythm follow (triggers); changing the kind to an
@@ -100,9 +104,8 @@ def edit(store: Store, now: datetime, interaction_id: int, *, kind: str | None =
         raise InvalidValue("nothing to change", "Give --kind, --at, --text or --amount")
     with store.write():
         current = get(store, interaction_id)
-        kept = str(current.amount) if current.amount is not None else None
         values = validate(now, kind or current.kind, text, at=at or current.at,
-                          amount=amount if amount is not None else kept)  # fmt: skip
+                          amount=amount if amount is not None else current.amount, decimal=decimal)  # fmt: skip
         changes: dict = {}
         if kind is not None and values["kind"] != current.kind:
             changes["kind"] = values["kind"]

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from minicrm import dates
 from minicrm.errors import Ambiguous, Conflict, InvalidValue, NotFound
-from minicrm.models import STAGES, Contact, ContactDetail
+from minicrm.models import STAGES, Contact, ContactDetail, fold
 from minicrm.services import privacy
 from minicrm.services.values import (MAX_DAYS, MAX_ID, ValueWarning, check_phone, choose, clean_block, clean_line,
                                      normalise_email, normalise_phone, normalise_purpose, normalise_tag,
@@ -43,7 +43,7 @@ def resolve(store: Store, ref: str) -> Contact:
         ids = store.contacts.ids_by_email(text.lower())
         if len(ids) == 1:
             return store.contacts.get(ids[0])
-    folded = text.casefold()
+    folded = fold(text)
     candidates = store.contacts.named(folded, exact=True, limit=11)
     if not candidates:
         candidates = store.contacts.named(folded, exact=False, limit=11)

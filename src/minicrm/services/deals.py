@@ -19,10 +19,12 @@ from minicrm.store import Store
 
 
 def add(store: Store, now: datetime, contact: Contact, title: str, value: str | None = None,
-        stage: str | None = None, close: str | None = None) -> Deal:  # fmt: skip
-    """A new deal. Adding one already won logs it as an order, as ``move`` does."""
+        stage: str | None = None, close: str | None = None, decimal: str = ".") -> Deal:  # fmt: skip
+    """A new deal. Adding one already won logs it as an order, as ``move`` does.
+
+    ``decimal`` is the decimal mark of the value typed (``values.parse_amount``)."""
     clean_title = clean_line(title, "deal title")
-    amount = parse_amount(value) if value not in (None, "") else Decimal("0.00")
+    amount = parse_amount(value, decimal) if value not in (None, "") else Decimal("0.00")
     if amount < 0:
         raise InvalidValue(f"the deal value {value!r} is negative", "Give a value of 0 or more, e.g. --value 2400")
     clean_stage = choose(stage, DEAL_STAGES, "deal stage") if stage else "lead"
@@ -62,14 +64,15 @@ def move(store: Store, now: datetime, deal_id: int, stage: str) -> Deal:
 
 
 def edit(store: Store, now: datetime, deal_id: int, *, title: str | None = None, value: str | None = None,
-         close: str | None = None, stage: str | None = None, contact: Contact | None = None) -> Deal:  # fmt: skip
+         close: str | None = None, stage: str | None = None, contact: Contact | None = None,
+         decimal: str = ".") -> Deal:  # fmt: skip
     """Correct a deal. An empty ``close`` clears the close date; a new stage moves it as ``move`` does."""
     if all(v is None for v in (title, value, close, stage, contact)):
         raise InvalidValue("nothing to change", "Give --title, --value, --close, --stage or --contact")
     clean_title = clean_line(title, "deal title") if title is not None else None
     amount = None
     if value is not None:
-        amount = parse_amount(value) if value.strip() else Decimal("0.00")
+        amount = parse_amount(value, decimal) if value.strip() else Decimal("0.00")
         if amount < 0:
             raise InvalidValue(f"the deal value {value!r} is negative", "Give a value of 0 or more, e.g. --value 2400")
     close_on: object = False

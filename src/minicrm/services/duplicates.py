@@ -2,7 +2,9 @@
 
 Likely duplicates share an email or a phone (compared in their normalised
 forms), or have very similar names at the same organisation (rapidfuzz's
-``token_sort_ratio``, so "Lee, Ann" and "Ann Lee" match). Merging moves
+``token_sort_ratio``, so "Lee, Ann" and "Ann Lee" match), or the same surname and
+close given names (Jon/John, Ann/Anne) with no organisation needed (but not two
+different ones); names are compared without case or accents. Merging moves
 everything of OTHER onto KEEP in one transaction, then deletes OTHER.
 """
 
@@ -42,6 +44,7 @@ def find(store: Store, *, threshold: int = NAME_SIMILARITY) -> list[DuplicatePai
                         score = int(round(score))
                         reasons.setdefault(pair, []).append(f"similar name ({score}) and same organisation")
                         scores[pair] = max(scores.get(pair, 0), score)
+    _close_given_names(store, reasons, scores)
     if not reasons:
         return []
     names = {}
@@ -52,6 +55,36 @@ def find(store: Store, *, threshold: int = NAME_SIMILARITY) -> list[DuplicatePai
         names[contact_id] = store.contacts.get(contact_id).name
     return [DuplicatePair(a, names[a], b, names[b], "; ".join(why), scores[(a, b)])
             for (a, b), why in sorted(reasons.items(), key=lambda item: (-scores[item[0]], item[0]))]  # fmt: skip
+
+
+GIVEN_SIMILARITY = 80  # rapidfuzz ratio of two given names: Jon/John 86, Ann/Anne 86, Ann/Bob 0
+
+
+def _close_given_names(store: Store, reasons: dict, scores: dict) -> None:
+    """Pairs with the same surname (last word) and close given names (first word), unless their
+    organisations differ (one without is fine)."""
+    by_surname: dict[str, list[tuple[int, str, str, str | None]]] = {}
+    for contact_id, folded, org in store.contacts.folded_names():
+        words = folded.replace(",", " ").split()
+        if len(words) >= 2 and len(words[0]) >= 2:
+            by_surname.setdefault(words[-1], []).append((contact_id, words[0], " ".join(words),
+                                                         org.strip().casefold() if org else None))  # fmt: skip
+    groups = [members for members in by_surname.values() if len(members) > 1]
+    if not groups:
+        return
+    from rapidfuzz import fuzz
+
+    for members in groups:
+        for n, (a, given_a, full_a, org_a) in enumerate(members):
+            for b, given_b, full_b, org_b in members[n + 1:]:
+                pair = (min(a, b), max(a, b))
+                if pair in reasons or (org_a and org_b and org_a != org_b):
+                    continue
+                if not fuzz.ratio(given_a, given_b, score_cutoff=GIVEN_SIMILARITY):
+                    continue
+                score = int(round(fuzz.token_sort_ratio(full_a, full_b)))
+                reasons[pair] = [f"close given names ({score}) and same surname"]
+                scores[pair] = score
 
 
 def merge(store: Store, now: datetime, keep: Contact, other: Contact) -> tuple[Contact, MergeResult]:

@@ -124,7 +124,7 @@ def _check_region(region: str | None) -> None:
 
     if region and region.upper() not in phonenumbers.SUPPORTED_REGIONS:
         raise InvalidValue(f"{region!r} is not a country for phone numbers",
-                           "Use a two-letter code such as GB, US or DE (MINICRM_REGION or --region)")  # fmt: skip
+                           "Use a two-letter code such as GB, US or DE (minicrm config region, or --region)")  # fmt: skip
 
 
 def _place(value: str, region: str | None) -> tuple[str | None, str]:
@@ -145,7 +145,7 @@ def _place(value: str, region: str | None) -> tuple[str | None, str]:
         if error.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
             if region or text.startswith("+"):
                 return None, "its country code is unknown"
-            return None, "it has no country code and no region is set (MINICRM_REGION, e.g. GB)"
+            return None, "it has no country code and no region is set (e.g. minicrm config region GB)"
         return None, "libphonenumber cannot read it as a phone number"
     if not phonenumbers.is_valid_number(number):
         return None, "libphonenumber knows no such number (check the digits and the country code)"
@@ -240,15 +240,67 @@ def choose(value: str, options: Sequence[str], what: str) -> str:
     raise InvalidValue(f"{value!r} is not a {what}", f"Use one of: {', '.join(options)}")
 
 
-def parse_amount(value: str | float | Decimal | None) -> Decimal | None:
+_AMOUNT = re.compile(r"^([+-]?)([0-9][0-9.,' \u00a0\u202f]*)$")
+_GROUPS = re.compile(r"^[0-9]{1,3}(?:[.,' \u00a0\u202f][0-9]{3})*$")
+_AMOUNT_HINT = "Use a number such as 12.50"
+
+
+def parse_amount(value: str | float | Decimal | None, decimal: str = ".") -> Decimal | None:
+    """An amount of money, to the cent; ``decimal`` is the decimal mark typed (``.`` or ``,``).
+
+    Never silently rescaled: with ``decimal=","`` ``11,50`` is 11.50 and ``1.234,50`` is
+    1234.50; with ``"."`` ``1,234.50`` is 1234.50. When both marks appear the last one is
+    the decimal mark. A text that reads two ways (``11,50`` with a decimal point: 11.50 or
+    1150) is refused with both readings. Spaces and ``'`` may group thousands.
+    """
     if value is None or value == "":
         return None
-    try:
-        amount = Decimal(str(value).strip().replace(",", ""))
-    except InvalidOperation:
-        raise InvalidValue(f"{value!r} is not an amount", "Use a number such as 12.50") from None
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return _cents(Decimal(str(value)), value)
+    text = str(value).strip()
+    if text[1:2] == decimal and text[:1] in "+-" or text[:1] == decimal:
+        text = text.replace(decimal, "0" + decimal, 1)  # .50 is 0.50
+    found = _AMOUNT.match(text)
+    if not found:
+        raise InvalidValue(f"{value!r} is not an amount", _AMOUNT_HINT)
+    sign, body = found.groups()
+    other = "," if decimal == "." else "."
+    marks = [ch for ch in body if ch in ".,"]
+    whole, fraction = body, ""
+    if "." in marks and "," in marks:
+        mark = marks[-1]  # the last mark is the decimal one: 1,234.50 or 1.234,50
+        whole, fraction = body.rsplit(mark, 1)
+        if mark in whole or not _GROUPS.match(whole):
+            raise InvalidValue(f"{value!r} is not an amount", _AMOUNT_HINT)
+    elif marks.count(decimal) == 1:
+        whole, fraction = body.rsplit(decimal, 1)
+        if len(fraction) == 3 and _GROUPS.match(body.replace(decimal, ",")):
+            raise InvalidValue(f"{value!r} has three decimals",
+                               f"If you meant {_plain(whole + fraction)}, type it without {decimal!r}; the decimal mark "
+                               f"is {decimal!r} (minicrm config decimal)")  # fmt: skip
+    elif marks.count(other) == 1 and not _GROUPS.match(body):
+        # 11,50 with a decimal point: 11.50 (a decimal comma) or 1150 (a thousands comma)?
+        as_decimal = _plain(body.replace(" ", "").replace(other, "."))
+        as_whole = _plain(body.replace(other, ""))
+        raise InvalidValue(f"{value!r} reads two ways: {as_decimal} (with {other!r} as the decimal mark) or {as_whole}",
+                           f"The decimal mark is {decimal!r} (minicrm config decimal {other} to change it): "
+                           f"type {as_decimal.replace('.', decimal)} or {as_whole}")  # fmt: skip
+    if whole and not (whole.isdigit() or _GROUPS.match(whole)):
+        raise InvalidValue(f"{value!r} is not an amount", _AMOUNT_HINT)
+    if fraction and not fraction.isdigit():
+        raise InvalidValue(f"{value!r} is not an amount", _AMOUNT_HINT)
+    digits = "".join(ch for ch in whole if ch.isdigit())
+    return _cents(Decimal(f"{sign}{digits or '0'}.{fraction or '0'}"), value)
+
+
+def _plain(text: str) -> str:
+    """Digits and one point, without grouping: for messages."""
+    return "".join(ch for ch in text if ch.isdigit() or ch == ".")
+
+
+def _cents(amount: Decimal, value: object) -> Decimal:
     if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
-        raise InvalidValue(f"{value!r} is not an amount", "Use a number such as 12.50")
+        raise InvalidValue(f"{value!r} is not an amount", _AMOUNT_HINT)
     if amount != amount.quantize(Decimal("0.01")):
         raise InvalidValue(f"{value!r} has more than two decimals", "Round it to cents, e.g. 12.50")
     return amount.quantize(Decimal("0.01"))

@@ -105,6 +105,11 @@ class Store(Session):
         from minicrm.store.files import Files
         return Files(self)
 
+    @cached_property
+    def settings(self) -> api.SettingsRepository:
+        from minicrm.store.settings import Settings
+        return Settings(self)
+
 
 def default_path() -> Path:
     """``minicrm.db`` in the user's data directory (XDG on Linux)."""

@@ -6,7 +6,9 @@ the contact's ``unverified_phones`` lists those.
 
 Derived columns this repository owns, kept true on every write path (single and bulk):
 
-- the full-text row in ``contact_search`` (name, org, note, emails, phones, tags, field values),
+- ``name_fold``, the name without case or accents (``models.fold``), which references, sorting and
+  the ``folded`` column of the full-text row match against;
+- the full-text row in ``contact_search`` (name, org, note, emails, phones, tags, field values, folded name),
   refreshed by every single write; a bulk import adds its rows with ``index_from`` once, after
   its last batch;
 - ``touch_days`` (the contact's own cadence, else the shortest of their tags' cadences) and
@@ -22,7 +24,7 @@ import re
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
-from minicrm.models import STAGES, Contact, StageChange
+from minicrm.models import STAGES, Contact, StageChange, fold
 from minicrm.store import rows as to
 from minicrm.store.api import NOT_PLACEHOLDER, PLACEHOLDER_UID, SCORE_DAYS, ContactQuery
 from minicrm.store.session import PHONE_LIKE, Repository, chunks, like, marks, new_uid, phrase, reach
@@ -52,8 +54,21 @@ SEARCH_ROW = """SELECT c.id, c.name, c.org, c.note,
                   (SELECT group_concat(email, ' ') FROM contact_emails WHERE contact_id = c.id),
                   (SELECT group_concat(phone, ' ') FROM contact_phones WHERE contact_id = c.id),
                   (SELECT group_concat(tag, ' ') FROM contact_tags WHERE contact_id = c.id),
-                  (SELECT group_concat(value, ' ') FROM json_each(c.fields))
+                  (SELECT group_concat(value, ' ') FROM json_each(c.fields)),
+                  c.name_fold
            FROM contacts c"""
+
+SEARCH_INSERT = "INSERT INTO contact_search (rowid, name, org, note, emails, phones, tags, fields, folded) "
+
+
+def matching_text(text: str) -> str | None:
+    """An FTS5 query for contacts whose texts contain ``text``, their name also without accents; None when too short."""
+    found = phrase(text)
+    folded = phrase(fold(text))
+    if found and folded:
+        return f"{found} OR folded : {folded}"
+    return found or (f"folded : {folded}" if folded else None)
+
 
 # Contacts whose latest consent row for a purpose (by time given, then entry) is a grant.
 GRANTED = """SELECT k.contact_id FROM consents k WHERE k.purpose = ? AND k.granted = 1
@@ -95,7 +110,7 @@ def contact_filter(query: ContactQuery) -> tuple[str, list[object]]:
         where.append("c.org LIKE ? ESCAPE '\\'")
         params.append(like(query.org))
     if query.search:
-        if found := phrase(query.search):
+        if found := matching_text(query.search):
             # Phones are stored in E.164: "7946 0958" must find +442079460958.
             digits = re.sub(r"\D", "", query.search)
             if PHONE_LIKE.fullmatch(query.search) and len(digits) >= 3 and digits != query.search:
@@ -111,7 +126,7 @@ def contact_filter(query: ContactQuery) -> tuple[str, list[object]]:
                     OR EXISTS (SELECT 1 FROM contact_phones p WHERE p.contact_id = c.id
                                AND p.phone LIKE ?1 ESCAPE '\\'))""".replace("?1", "?")
             )
-            params.extend([like(query.search.casefold())] * 5)
+            params.extend([like(fold(query.search))] + [like(query.search.casefold())] * 4)
     if query.stale_before:
         cutoff = to_utc_text(query.stale_before)
         where.append("c.created_at < ? AND (c.last_contact_at IS NULL OR c.last_contact_at < ?)")
@@ -134,7 +149,7 @@ class Contacts(Repository):
             """INSERT INTO contacts (uid, name, name_fold, org, stage, birthday, note, fields,
                                      created_at, updated_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (uid or new_uid(), name, name.casefold(), org, stage, birthday, note,
+            (uid or new_uid(), name, fold(name), org, stage, birthday, note,
              json.dumps(fields, ensure_ascii=False), stamp, stamp),
         )  # fmt: skip
         contact_id = cursor.lastrowid
@@ -154,7 +169,7 @@ class Contacts(Repository):
             """INSERT INTO contacts (id, uid, name, name_fold, org, stage, birthday, note, fields,
                                      created_at, updated_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [(r["id"], r["uid"], r["name"], r["name"].casefold(), r["org"], r["stage"], r["birthday"],
+            [(r["id"], r["uid"], r["name"], fold(r["name"]), r["org"], r["stage"], r["birthday"],
               r["note"], json.dumps(r["fields"], ensure_ascii=False), to_utc_text(r["created_at"]),
               to_utc_text(r["updated_at"])) for r in rows],
         )  # fmt: skip
@@ -182,7 +197,7 @@ class Contacts(Repository):
     def index_from(self, first_id: int) -> None:
         """Add contacts with ``id >= first_id`` to the full-text index, in one statement."""
         self._conn.execute(
-            "INSERT INTO contact_search (rowid, name, org, note, emails, phones, tags, fields) "
+            SEARCH_INSERT
             + SEARCH_ROW + " WHERE c.id >= ?",
             (first_id,),
         )
@@ -190,7 +205,7 @@ class Contacts(Repository):
     def update(self, contact_id: int, at: datetime, **columns: object) -> None:
         """Set plain columns (name, org, stage, birthday, note, fields)."""
         if "name" in columns:
-            columns["name_fold"] = str(columns["name"]).casefold()
+            columns["name_fold"] = fold(str(columns["name"]))
         if "fields" in columns:
             columns["fields"] = json.dumps(columns["fields"], ensure_ascii=False)
         columns["updated_at"] = to_utc_text(at)
@@ -235,7 +250,7 @@ class Contacts(Repository):
         """Refresh the contact's row in the full-text index (every contact write calls this)."""
         self._conn.execute("DELETE FROM contact_search WHERE rowid = ?", (contact_id,))
         self._conn.execute(
-            "INSERT INTO contact_search (rowid, name, org, note, emails, phones, tags, fields) "
+            SEARCH_INSERT
             + SEARCH_ROW + " WHERE c.id = ?",
             (contact_id,),
         )
@@ -315,13 +330,13 @@ class Contacts(Repository):
         return found
 
     def named(self, folded: str, *, exact: bool, limit: int) -> list[tuple[int, str]]:
-        """(id, name) of contacts whose case-folded name is, or contains, ``folded``."""
+        """(id, name) of contacts whose folded name (``models.fold``: no case, no accents) is, or contains, ``folded``."""
         if exact:
             sql, param = "SELECT id, name FROM contacts WHERE name_fold = ?", folded
         elif found := phrase(folded):
             sql = ("SELECT id, name FROM contacts WHERE id IN"
                    " (SELECT rowid FROM contact_search WHERE contact_search MATCH ?)")  # fmt: skip
-            param = "name : " + found
+            param = "folded : " + found
         else:
             sql, param = "SELECT id, name FROM contacts WHERE name_fold LIKE ? ESCAPE '\\'", like(folded)
         rows = self._all(sql + f" AND uid <> '{PLACEHOLDER_UID}' ORDER BY name_fold, id LIMIT ?", (param, limit))
@@ -381,6 +396,11 @@ class Contacts(Repository):
             )
             for value, ids in rows:
                 yield key[:-1], value, sorted(int(i) for i in ids.split(","))
+
+    def folded_names(self) -> Iterator[tuple[int, str, str | None]]:
+        """(id, name without case or accents, organisation) of every contact, streamed."""
+        yield from ((row[0], row[1], row[2])
+                    for row in self._conn.execute("SELECT id, name_fold, org FROM contacts ORDER BY id"))  # fmt: skip
 
     def sharing_an_org(self) -> Iterator[tuple[str, list[tuple[int, str]]]]:
         """(organisation, [(id, name)]) for every organisation that several contacts have."""

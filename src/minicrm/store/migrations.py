@@ -565,7 +565,58 @@ def m009_batches(db: Database) -> None:
 
 
 @migration
-def m010_refunds(db: Database) -> None:
+def m010_settings(db: Database) -> None:
+    """``settings``: the business's settings (region, currency, date_order, decimal…), text by key.
+
+    They live in the database so that everyone sharing the file agrees; audited, so
+    ``undo`` reverts a ``config`` change.
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    )
+    audit_triggers(db, "settings", "NULL")
+
+
+@migration
+def m011_folded_names(db: Database) -> None:
+    """Names matched without case or accents: ``show zoe`` finds Zoë, ``search muller`` Müller.
+
+    ``contacts.name_fold`` was the case-folded name; it becomes ``models.fold(name)`` (no
+    accents either), recomputed here for every contact. ``contact_search`` is made again
+    with a ``folded`` column (the folded name) and refilled; it is derived data.
+    """
+    from minicrm.models import fold
+
+    rows = db.execute("SELECT id, name FROM contacts").fetchall()
+    db.conn.executemany("UPDATE contacts SET name_fold = ? WHERE id = ?", [(fold(name), cid) for cid, name in rows])
+    _run(
+        db,
+        """
+        DROP TABLE contact_search;
+        CREATE VIRTUAL TABLE contact_search USING fts5(
+            name, org, note, emails, phones, tags, fields, folded, tokenize = 'trigram'
+        );
+        INSERT INTO contact_search (rowid, name, org, note, emails, phones, tags, fields, folded)
+        SELECT c.id, c.name, c.org, c.note,
+               (SELECT group_concat(email, ' ') FROM contact_emails WHERE contact_id = c.id),
+               (SELECT group_concat(phone, ' ') FROM contact_phones WHERE contact_id = c.id),
+               (SELECT group_concat(tag, ' ') FROM contact_tags WHERE contact_id = c.id),
+               (SELECT group_concat(value, ' ') FROM json_each(c.fields)),
+               c.name_fold
+        FROM contacts c;
+        """,
+    )
+
+
+@migration
+def m012_refunds(db: Database) -> None:
     """Refunds: an interaction kind ``refund`` whose (positive) amount lowers the customer's value.
 
     The kind's CHECK is part of the interactions table, so the table is rebuilt (SQLite's
@@ -607,7 +658,7 @@ def m010_refunds(db: Database) -> None:
 
 
 def _net(sql: str, contact: str) -> str:
-    """``sql`` (built from ``_stats_select(contact)``) with refunds taken off the value (m010 on)."""
+    """``sql`` (built from ``_stats_select(contact)``) with refunds taken off the value (m012 on)."""
     orders = f"FROM interactions WHERE contact_id = {contact} AND kind = 'order' AND amount_cents IS NOT NULL"
     refunds = f"FROM interactions WHERE contact_id = {contact} AND kind = 'refund' AND amount_cents IS NOT NULL"
     gross = f"(SELECT sum(amount_cents) {orders}) AS cents"
@@ -617,12 +668,12 @@ def _net(sql: str, contact: str) -> str:
 
 
 def _net_stats_refresh(contact: str) -> str:
-    """``_stats_refresh`` with refunds taken off the value (m010 on)."""
+    """``_stats_refresh`` with refunds taken off the value (m012 on)."""
     return _net(_stats_refresh(contact), contact)
 
 
 @migration
-def m011_undo_redo(db: Database) -> None:
+def m013_undo_redo(db: Database) -> None:
     """Undo that steps back, and redo.
 
     changes.kind: ``change`` (what a command did), ``undo`` or ``redo``; changes.undone_by:
@@ -639,7 +690,7 @@ def m011_undo_redo(db: Database) -> None:
 
 
 @migration
-def m012_due_holds(db: Database) -> None:
+def m014_due_holds(db: Database) -> None:
     """due_holds: items of the morning list that minicrm finds itself (cadence, deal, reorder,
     occasion), snoozed until a day or cleared through a day (``snooze``/``done ITEM``). Audited."""
     _run(db, """CREATE TABLE due_holds (
@@ -661,7 +712,7 @@ def names() -> list[str]:
 def stats_refresh_many(contacts: str) -> list[str]:
     """The statements that recompute ``customer_stats`` (with risk and reorder dates) for the contacts
     the SQL subquery ``contacts`` selects (one column, ``contact_id``): what the order and refund triggers
-    (m003, m010) do row by row, once for a bulk insert."""
+    (m003, m012) do row by row, once for a bulk insert."""
     return [f"DELETE FROM customer_stats WHERE contact_id IN ({contacts})",
             f"INSERT INTO customer_stats {_STATS_COLUMNS} {_net(_stats_select('c.contact_id'), 'c.contact_id')}"
             f" FROM ({contacts}) AS c)"

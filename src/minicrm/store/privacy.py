@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from minicrm.errors import StoreError
-from minicrm.models import Consent
+from minicrm.models import Consent, fold
 from minicrm.store import rows as to
 from minicrm.store.api import Trace
 from minicrm.store.rows import to_utc_text
@@ -201,7 +201,7 @@ class Privacy(Repository):
         cursor = self._conn.execute(
             """INSERT INTO contacts (uid, name, name_fold, note, created_at, updated_at)
                VALUES ('erased-people', ?, ?, 'Amounts of people erased with minicrm forget.', ?, ?)""",
-            (name, name.casefold(), stamp, stamp),
+            (name, fold(name), stamp, stamp),
         )
         self._store.contacts.reindex(cursor.lastrowid)
         return cursor.lastrowid

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 
 from minicrm.store.api import NOT_PLACEHOLDER, ContactHit, InteractionHit
 from minicrm.store.rows import from_utc_text
-from minicrm.store.session import Repository, phrase
+from minicrm.store.contacts import matching_text
+from minicrm.store.session import Repository
 
 COLUMNS = ("name", "org", "note", "emails", "phones", "tags", "fields")
 
@@ -17,7 +18,7 @@ COLUMNS = ("name", "org", "note", "emails", "phones", "tags", "fields")
 class Search(Repository):
     def contacts(self, text: str, limit: int) -> list[ContactHit]:
         """Contacts whose text contains ``text`` (3+ chars), best first, with their indexed texts by column."""
-        found = phrase(text)
+        found = matching_text(text)
         if found is None:
             return []
         rows = self._all(
