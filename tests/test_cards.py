@@ -187,3 +187,119 @@ def test_several_files_in_one_transaction(cli, tmp_path, isolated):
     plan = cli("import", google, phone, "--dry-run", "--json")
     assert {a["file"] for a in plan.json()} == {str(google), str(phone)}
     assert cli("import", google, phone, "--rejects", tmp_path / "r.csv").exit_code == 2
+
+
+# ------------------------------------------------------------------ reading vCards faithfully
+
+
+def import_text(cli, tmp_path, text: str | bytes, *args: str, name: str = "in.vcf"):
+    source = tmp_path / name
+    source.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return cli("import", source, *args)
+
+
+def test_commas_and_semicolons_in_text_are_kept(cli, tmp_path):
+    card = ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Mr. John Richter\\, James Doe Sr.\r\n"
+            "N:Doe;John;Richter\\,James;Mr.;Sr.\r\nNOTE:Call after 5pm\\, not before\\; ask for Ann\\nthen hang up\r\n"
+            "TITLE:Head of Sales, EMEA\r\nORG:Acme\\, Inc.;Sales\r\n"
+            "ADR;TYPE=work:;;12 Mill Lane\\nUnit 4;London;;SE1 9AA;United Kingdom\r\nEND:VCARD\r\n")  # fmt: skip
+    result = import_text(cli, tmp_path, card)
+    assert result.exit_code == 0 and result.stderr == "Imported: contacts: 1 created.\n"
+    [john] = cli.ok("list", "--json").json()
+    assert john["name"] == "Mr. John Richter, James Doe Sr."
+    assert john["note"] == "Call after 5pm, not before; ask for Ann\nthen hang up"
+    assert john["org"] == "Acme, Inc."
+    assert john["fields"]["title"] == "Head of Sales, EMEA" and john["fields"]["department"] == "Sales"
+    assert john["fields"]["address"] == "12 Mill Lane\nUnit 4, London, SE1 9AA, United Kingdom"  # its lines kept
+    # the structured name goes out as it came in
+    out = cli.ok("export", "contacts", "--to", "vcf").stdout
+    assert "\nN:Doe;John;Richter\\,James;Mr.;Sr.\n" in out and "FN:Mr. John Richter\\, James Doe Sr." in out
+
+
+def test_vcard_2_1_quoted_printable_and_charset(cli, tmp_path):
+    card = ("BEGIN:VCARD\r\nVERSION:2.1\r\n"
+            "N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:Br=C3=BCning;Michael;;;\r\n"
+            "FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:Michael Br=C3=BC=\r\nning\r\n"
+            "TITLE;ENCODING=QUOTED-PRINTABLE;CHARSET=ISO-8859-1:Gesch=E4ftsf=FChrer, Vertrieb=\r\n und Service\r\n"
+            "NOTE;ENCODING=QUOTED-PRINTABLE:first line=0D=0Asecond, third\r\n"
+            "TEL;WORK;VOICE:+49 30 901820\r\nEMAIL;PREF;INTERNET:michael@example.de\r\nEND:VCARD\r\n").encode()  # fmt: skip
+    card += b"BEGIN:VCARD\r\nVERSION:2.1\r\nN:Iksi\xf1ski;Piotr\r\nFN:Piotr Iksi\xf1ski\r\nEND:VCARD\r\n"  # 8-bit, no CHARSET
+    result = import_text(cli, tmp_path, card)
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "Warning: line 14: N: its text is not UTF-8; read as Windows-1252",
+        "Warning: line 15: FN: its text is not UTF-8; read as Windows-1252",
+        "Imported: contacts: 2 created; 2 warnings."]
+    people = contacts(cli)
+    michael = people["Michael Brüning"]
+    assert michael["fields"]["title"] == "Geschäftsführer, Vertrieb und Service"
+    assert michael["note"] == "first line\nsecond, third"
+    assert michael["phones"] == ["+4930901820"] and michael["emails"] == ["michael@example.de"]
+    assert "Piotr Iksiñski" in people
+
+
+def test_what_cannot_be_read_is_skipped_with_its_line_and_nothing_is_logged(cli, tmp_path):
+    card = ("ENCODING:UTF-8\n"
+            "BEGIN:VCARD\nVERSION:3.0\nFN:Ann Lee\nLABEL,TYPE=HOME:Klippe 58\n21255 Bad Vilbel\n"
+            "PHOTO;ENCODING=b;TYPE=JPEG:not*base64\nX-UNHEARD-OF:x\nEMAIL:ann@example.com\nEND:VCARD\n"
+            "BEGIN:VCARD\nVERSION:4.0\nFN:Bob Stone\nEMAIL:bob@example.com\n")  # fmt: skip
+    result = import_text(cli, tmp_path, card)
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "Warning: line 1: 'ENCODING:UTF-8' is outside any BEGIN:VCARD … END:VCARD; skipped",
+        "Warning: line 5: 'LABEL,TYPE=HOME:Klippe 58' is not a vCard property; skipped",
+        "Warning: line 6: '21255 Bad Vilbel' is not a vCard property; skipped",
+        "Warning: line 7: PHOTO is not valid base64; skipped",
+        "Warning: line 8: X-UNHEARD-OF is a property minicrm does not keep; skipped",
+        "Warning: line 11: the card has no END:VCARD; read to the end of the file",
+        "Imported: contacts: 2 created; 6 warnings."]
+    assert set(contacts(cli)) == {"Ann Lee", "Bob Stone"}
+
+
+def test_utf16_cards_and_folds_inside_a_character(cli, tmp_path):
+    folded = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zoë Ünal\r\nNOTE:Grüße\r\nEND:VCARD\r\n".encode("utf-16-be")
+    assert import_text(cli, tmp_path, folded).exit_code == 0  # UTF-16 without a byte-order mark
+    split = "é".encode()  # a fold between the two bytes of é
+    card = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ren" + split[:1] + b"\r\n " + split[1:] + b" Roy\r\nEND:VCARD\r\n"
+    assert import_text(cli, tmp_path, card, name="fold.vcf").stderr == "Imported: contacts: 1 created.\n"
+    assert set(contacts(cli)) == {"Zoë Ünal", "René Roy"}
+
+
+def test_the_phone_region_comes_from_the_cards_own_address(cli, tmp_path):
+    card = ("BEGIN:VCARD\nVERSION:3.0\nFN:Heiko Muster\nTEL:0351 223344\n"
+            "ADR:;;Hauptstr. 1;Dresden;;01067;Deutschland\nEND:VCARD\n"
+            "BEGIN:VCARD\nVERSION:3.0\nFN:No Address\nTEL:0351 223344\nEND:VCARD\n")  # fmt: skip
+    result = import_text(cli, tmp_path, card)
+    assert result.stderr.splitlines()[0].startswith("Warning: line 10: the phone '0351 223344' is kept as typed")
+    people = contacts(cli)
+    assert people["Heiko Muster"]["phones"] == ["+49351223344"]
+    assert people["No Address"]["phones"] == ["0351 223344"]
+    given = cli.ok("--db", tmp_path / "de.db", "import", tmp_path / "in.vcf", "--region", "DE")
+    assert "Warning" not in given.stderr  # --region reads both
+
+
+def test_n_is_derived_with_a_name_parser_when_the_source_had_none(cli):
+    cli.ok("add", "Mr. John Richter, James Doe Sr.")
+    cli.ok("add", "Dr. Ann Lee Jr.")
+    cli.ok("add", "Lee Bakes", "--org", "Lee Bakes")
+    out = cli.ok("export", "contacts", "--to", "vcf").stdout
+    names = [line for line in out.splitlines() if line.startswith("N:")]
+    assert names == ["N:John Richter;James;Doe;Mr.;Sr.", "N:Lee;Ann;;Dr.;Jr.", "N:;;;;"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=120))
+def test_any_text_survives_a_card(text):
+    """Escaping (vobject) and unescaping, folding and unfolding (ours) are inverses, for any text."""
+    import vobject
+
+    from minicrm.interchange.vcard import card_record, properties
+
+    card = vobject.vCard()
+    card.add("fn").value = "x"
+    card.add("note").value = text
+    card.add("title").value = text
+    lines = list(enumerate(card.serialize().splitlines(keepends=True), start=1))
+    raw = card_record(list(properties(lines, "utf-8", lambda *_: None)), lambda *_: None)
+    assert raw["note"] == text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    assert raw["fields"].get("title", "") == text.replace("\r\n", "\n").replace("\r", "\n").strip()

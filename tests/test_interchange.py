@@ -573,3 +573,70 @@ def test_a_bulk_import_keeps_derived_data_as_the_row_triggers_would(cli, isolate
     bulk = _derived(isolated)
     assert bulk == _derived(copy)
     assert bulk["customer_stats"] and bulk["fts"] and bulk["contacts"][0][3]
+
+
+# ------------------------------------------------------------------ CSV read faithfully
+
+
+@pytest.mark.parametrize("header, row", [
+    # Outlook in German (Windows-1252, semicolons, as Excel saves it in Germany)
+    ("Vorname;Nachname;Firma;E-Mail-Adresse;E-Mail: Angezeigter Name;Mobiltelefon;Geburtstag;Notizen;Position",
+     "Jörg;Müller;Bäckerei Müller;joerg@example.de;Jörg Müller (joerg@example.de);+49 171 9394461;17.5.1980;Roggen, kein Weizen;Inhaber"),
+    # French
+    ("Prénom;Nom;Société;Adresse de messagerie;Téléphone mobile;Anniversaire;Notes;Titre",
+     "Jörg;Müller;Bäckerei Müller;joerg@example.de;+49 171 9394461;1980-05-17;Roggen, kein Weizen;Inhaber"),
+    # Spanish, tab-separated
+    ("Nombre\tApellidos\tCompañía\tDirección de correo electrónico\tTeléfono móvil\tCumpleaños\tNotas\tPuesto",
+     "Jörg\tMüller\tBäckerei Müller\tjoerg@example.de\t+49 171 9394461\t1980-05-17\tRoggen, kein Weizen\tInhaber"),
+    # Dutch
+    ("Voornaam,Achternaam,Bedrijf,E-mailadres,Mobiele telefoon,Verjaardag,Notities,Functie",
+     'Jörg,Müller,Bäckerei Müller,joerg@example.de,+49 171 9394461,1980-05-17,"Roggen, kein Weizen",Inhaber'),
+    # another CRM's column names
+    ("n_given,n_family,org_name,email,tel_cell,bday,note,title",
+     'Jörg,Müller,Bäckerei Müller,joerg@example.de,+49 171 9394461,1980-05-17,"Roggen, kein Weizen",Inhaber'),
+])  # fmt: skip
+def test_localised_headers_and_delimiters(cli, tmp_path, header, row):
+    source = tmp_path / "in.csv"
+    source.write_bytes(f"{header}\r\n{row}\r\n".encode("cp1252"))
+    result = cli.ok("import", source)
+    assert result.stderr.endswith("Imported: contacts: 1 created; 1 warning.\n")  # the one hint: not UTF-8
+    joerg = cli.ok("show", "müller", "--json").json()
+    assert (joerg["name"], joerg["org"], joerg["emails"], joerg["phones"]) == (
+        "Jörg Müller", "Bäckerei Müller", ["joerg@example.de"], ["+491719394461"])
+    assert joerg["note"] == "Roggen, kein Weizen" and joerg["birthday"] == "1980-05-17"
+    assert "Inhaber" in joerg["fields"].values()  # the job title, under its column's name
+    assert set(joerg["fields"].values()) <= {"Inhaber", "Jörg Müller (joerg@example.de)"}  # Outlook's display name
+
+
+def test_utf16_csv_with_a_byte_order_mark(cli, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_bytes("First Name\tLast Name\tE-mail Address\nZoë\tÜnal\tzoe@example.com\n".encode("utf-16"))
+    assert cli.ok("import", source).stderr == "Imported: contacts: 1 created.\n"
+    assert cli.ok("show", "zoe@example.com", "--json").json()["name"] == "Zoë Ünal"
+
+
+def test_someone_elses_columns_are_custom_fields(cli, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("First Name,Last Name,Email,Phone,Mum's first name,Last Name,Mum-email,Mum-phone\n"
+                      "Susie,Jones,susie@example.com,+61 2 9374 4000,Ann,Smith,mum@example.com,+61 2 9374 4001\n")  # fmt: skip
+    cli.ok("import", source)
+    susie = cli.ok("show", "susie", "--json").json()
+    assert (susie["name"], susie["emails"], susie["phones"]) == ("Susie Jones", ["susie@example.com"], ["+61293744000"])
+    assert susie["fields"] == {"mum_s_first_name": "Ann", "last_name": "Smith", "mum_email": "mum@example.com",
+                               "mum_phone": "+61 2 9374 4001"}  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(cells=st.lists(st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12), min_size=2, max_size=5),
+       delimiter=st.sampled_from([",", ";", "\t"]))  # fmt: skip
+def test_any_row_reads_back_in_any_delimiter(cells, delimiter):
+    from minicrm import interchange
+
+    headers = [f"col{i}" for i in range(len(cells))]
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow(headers)
+    writer.writerow(cells)
+    [(line, raw, read_cells)] = list(interchange.read(io.StringIO(out.getvalue()), "csv")) or [(2, None, cells)]
+    if any(c.strip() for c in cells):
+        assert read_cells == cells

@@ -7,7 +7,7 @@
 - ``rejects``: the reject files; ``export``: records streamed in the shape import reads back.
 
 The CLI opens files, standard input and output, and hands streams over; nothing
-here prints, reads the clock or the environment. vobject and icalendar are
+here prints, reads the clock or the environment. vobject, nameparser and icalendar are
 imported inside the functions that use them.
 """
 

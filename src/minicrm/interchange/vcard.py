@@ -109,12 +109,12 @@ def content_lines(lines: list[tuple[int, str]]) -> Iterator[tuple[int, str]]:
         text = text.rstrip("\r\n")
         if not text:  # not allowed in a card; some writers end lines with CR CR LF
             continue
+        if current and qp and current[-1].endswith("="):
+            current[-1] = current[-1][:-1]  # a soft line break: the next line is the value's own text
+            current.append(text)
+            continue
         if current and text[:1] in (" ", "\t"):
             current.append(text[1:])
-            continue
-        if current and qp and current[-1].endswith("="):
-            current[-1] = current[-1][:-1]  # a soft line break
-            current.append(text.lstrip(" \t"))
             continue
         if current:
             yield start, "".join(current)
