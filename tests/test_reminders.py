@@ -190,3 +190,14 @@ def test_the_birthday_story(cli):
     assert [(i["text"], i["state"], i["rule"]) for i in items] == [("Birthday cake", "today", "yearly")]
     rid = items[0]["id"]
     assert cli.ok("done", rid, "--json", env=tomorrow).json()[0]["due_on"] == "2027-11-19"
+
+
+def test_due_at_80_columns_keeps_40_characters_of_the_task_and_one_line_per_name(cli):
+    cli.ok("add", "Maximiliane Josephine von Hohenzollern-Sigmaringen")
+    task = "Call about the wedding cake order: three tiers, sugar flowers and a gluten-free layer"
+    cli.ok("remind", "maximiliane", task, "--on", "2 days ago 10:00")
+    lines = cli.ok("due", tty=True, env={"COLUMNS": "80"}).screen()
+    body = [line for line in lines[4:] if line.strip()]
+    assert len(body) == 2 and all(len(line) <= 80 for line in lines)  # one item: two lines, nothing wrapped
+    assert task[:40] in body[0]
+    assert "Maximiliane Josephine" in body[1] and body[1].rstrip().endswith("…")

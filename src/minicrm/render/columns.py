@@ -31,6 +31,7 @@ class Column:
     min_width: int | None = None
     overflow: str = "fold"
     priority: int = 1  # 1: always shown; 2: from 100 columns; 3: from 120 columns; 4: from 140 columns
+    until: int = 99  # shown only below this priority's width (2: only under 100 columns)
     # A share of the width the other columns leave. A column with one keeps each row on
     # one line and cuts its text with "…" (the whole text is in --json and `show`).
     flex: int = 0
@@ -244,12 +245,17 @@ TABLES[Metric] = (
 )
 
 
-def _what_why(item: DueItem) -> Any:
-    """What to do, and on a dim second line why it is on the list."""
+def _what_why(item: DueItem, who: bool = False) -> Any:
+    """What to do, and on a dim second line why it is on the list; with ``who``, the contact's
+    name starts the second line (under 120 columns, where the contact column makes room for the task)."""
     from rich.text import Text
 
     cell = Text(scrub(one_line(item.text)))
-    cell.append("\n" + scrub(one_line(item.reason)), style="dim")
+    cell.append("\n")
+    if who:
+        cell.append(scrub(one_line(item.contact_name)), style="bold")
+        cell.append(" · ", style="dim")
+    cell.append(scrub(one_line(item.reason)), style="dim")
     return cell
 
 
@@ -257,11 +263,12 @@ TABLES[DueItem] = (
     Column("ID", lambda r, n: r.item_id if r.id is None else str(r.id), style="dim", justify="right", no_wrap=True),
     Column("Kind", lambda r, n: r.kind, style="magenta", no_wrap=True, priority=4),
     Column("Due", _due, no_wrap=True),
-    Column("Contact", lambda r, n: r.contact_name, style="bold", max_width=24, min_width=10),
+    Column("Contact", lambda r, n: r.contact_name, style="bold", max_width=24, min_width=10, priority=3),
     Column("Reach", lambda r, n: r.contact_phone or r.contact_email, max_width=18, no_wrap=True,
            overflow="ellipsis", priority=3),
-    Column("What / why", lambda r, n: _what_why(r), flex=1),
-    Column("Urgency", lambda r, n: str(r.urgency), justify="right", no_wrap=True),
+    Column("What / who, why", lambda r, n: _what_why(r, who=True), flex=1, until=3),
+    Column("What / why", lambda r, n: _what_why(r), flex=1, priority=3),
+    Column("Urgency", lambda r, n: str(r.urgency), justify="right", no_wrap=True, priority=2),
 )
 TABLES[Cadence] = (
     Column("Target", lambda c, n: c.target),

@@ -43,7 +43,7 @@ def build_table(records: Iterable[Any], record_type: type, now: datetime, title:
     from rich.table import Table
 
     shown_priority = 4 if width >= 140 else 3 if width >= 120 else 2 if width >= 100 else 1
-    columns = [column for column in TABLES[record_type] if column.priority <= shown_priority]
+    columns = [column for column in TABLES[record_type] if column.priority <= shown_priority < column.until]
     rows = [[_cell(one_line(column.cell(record, now)) if cut and column.flex else column.cell(record, now))
              for column in columns] for record in records]  # fmt: skip
     if cut and rows:
