@@ -640,3 +640,38 @@ def test_any_row_reads_back_in_any_delimiter(cells, delimiter):
     [(line, raw, read_cells)] = list(interchange.read(io.StringIO(out.getvalue()), "csv")) or [(2, None, cells)]
     if any(c.strip() for c in cells):
         assert read_cells == cells
+
+
+# ------------------------------------------------------------------ spreadsheet formulas
+
+FORMULAS = ['=HYPERLINK("http://x","click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1+1", "'=already"]
+
+
+def test_csv_export_guards_formulas_and_import_undoes_it(cli, tmp_path):
+    import csv
+
+    for i, text in enumerate(FORMULAS):
+        phone = ["--phone", "+44 20 7946 0958"] if i == 0 else []
+        cli.ok("add", f"Person {i}", "--org", text, "--note", text, *phone)
+    cli.ok("add", "Plain", "--org", "-", "--note", "'just a quote", "--field", "balance=-12.50")
+    out = tmp_path / "contacts.csv"
+    cli.ok("export", "contacts", "--to", "csv", "-o", str(out))
+    rows = list(csv.DictReader(out.open(newline="")))
+    for row in rows:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
+    assert rows[0]["org"] == "'" + FORMULAS[0]
+    assert rows[0]["phones"].startswith("'+44")
+    assert rows[5]["org"] == "''=already"
+    assert rows[6]["note"] == "'just a quote"
+
+    raw = tmp_path / "raw.csv"
+    cli.ok("export", "contacts", "--to", "csv", "--raw", "-o", str(raw))
+    assert list(csv.DictReader(raw.open(newline="")))[0]["org"] == FORMULAS[0]
+
+    before = cli.ok("list", "--json").json()
+    copy = tmp_path / "copy.db"
+    cli.ok("--db", str(copy), "import", str(out))
+    after = cli.ok("--db", str(copy), "list", "--json").json()
+    keys = ("name", "org", "note", "phones", "fields")
+    assert [{k: c[k] for k in keys} for c in after] == [{k: c[k] for k in keys} for c in before]

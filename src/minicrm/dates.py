@@ -39,6 +39,8 @@ _TRAILING_TIME_RE = re.compile(rf"^(?P<rest>.*?)\s+(?:at\s+)?(?P<time>{_TIME})$"
 _OFFSET_RE = re.compile(r"^(?P<sign>[+-])?(?P<n>\d+)\s*(?P<unit>[a-z]+)$")
 _IN_RE = re.compile(r"^in\s+(?P<n>\d+|an?|one)\s+(?P<unit>[a-z]+)$")
 _AGO_RE = re.compile(r"^(?P<n>\d+|an?|one)\s+(?P<unit>[a-z]+)\s+ago$")
+_ORDINAL_RE = re.compile(r"^(?:the\s+)?(?P<day>\d{1,2})(?:st|nd|rd|th)$")
+_DOTTED_RE = re.compile(r"^(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?:(?P<y>\d{4})|(?P<yy>\d{2}))?$")
 _RULE_RE = re.compile(r"^every\s+(?:(?P<n>\d+|other)\s+)?(?P<unit>[a-z]+)$")
 
 
@@ -105,9 +107,16 @@ def midnight(day: date) -> datetime:
     return datetime.combine(day, time(0, 0)).astimezone()
 
 
+NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
+}  # fmt: skip
+_N = r"\d+|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+
+
 def _count(text: str) -> int:
-    if text in ("a", "an", "one"):
-        return 1
+    if text in NUMBER_WORDS:
+        return NUMBER_WORDS[text]
     n = int(text)
     if n > MAX_AMOUNT:
         raise DateParseError(f"{n} is too far away", "Use a calendar date like 2031-12-01 instead")
@@ -170,6 +179,23 @@ def _relative(phrase: str, current: datetime, prefer: str) -> When | None:
         return When(_shift(today.replace(day=1), "months", 1) - timedelta(days=1))
     if phrase in ("eoy", "end of year"):
         return When(date(today.year, 12, 31))
+    if phrase in ("day after tomorrow", "the day after tomorrow", "overmorrow"):
+        return When(today + timedelta(days=2))
+    if phrase in ("day before yesterday", "the day before yesterday"):
+        return When(today - timedelta(days=2))
+    if m := _ORDINAL_RE.match(phrase):
+        return When(_nth(today, int(m.group("day")), prefer))
+    if m := re.fullmatch(rf"(?:in\s+)?((?:(?:{_N})\s+[a-z]+\s*)+?)(\s+from\s+now|\s+ago)?", phrase):
+        parts = re.findall(rf"({_N})\s+([a-z]+)", m.group(1))
+        if parts and (phrase.startswith("in ") or m.group(2)) and all(UNITS.get(u) for _, u in parts):
+            sign = -1 if (m.group(2) or "").strip() == "ago" else 1
+            day = today
+            for n, unit in parts:
+                if UNITS[unit] in ("hours", "minutes"):
+                    break
+                day = _shift(day, UNITS[unit], sign * _count(n))
+            else:
+                return When(day)
 
     for regex, sign in ((_IN_RE, 1), (_AGO_RE, -1), (_OFFSET_RE, None)):
         m = regex.match(phrase)
@@ -204,10 +230,44 @@ def _relative(phrase: str, current: datetime, prefer: str) -> When | None:
     return None
 
 
+def _nth(today: date, n: int, prefer: str) -> date:
+    """The next (or, for ``prefer="past"``, the last) ``n``-th of a month, today included."""
+    if not 1 <= n <= 31:
+        raise DateParseError(f"there is no {n}th of a month", "Use 1st to 31st")
+    step = -1 if prefer == "past" else 1
+    first = today.replace(day=1)
+    for k in range(0, 13 * step, step):
+        month = _shift(first, "months", k)
+        try:
+            day = month.replace(day=n)
+        except ValueError:
+            continue  # no 31st in this month
+        if (day >= today) if step == 1 else (day <= today):
+            return day
+    raise DateParseError(f"cannot place the {n}th", "Give the month too")
+
+
 def _absolute(phrase: str, current: datetime, prefer: str) -> When:
-    """Calendar dates (``2026-12-01``, ``1 Dec 2026 14:30``, ``Dec 1``) via dateutil."""
+    """Calendar dates (``2026-12-01``, ``1 Dec 2026 14:30``, ``Dec 1``) via dateutil; dotted ones day first."""
+    clock = None
+    if (m := _TRAILING_TIME_RE.match(phrase)) and _DOTTED_RE.match(m.group("rest")):
+        phrase, clock = m.group("rest"), _parse_time(m.group("time"))
+    if m := _DOTTED_RE.match(phrase):  # 01.12.2026 is the 1st of December, everywhere dots are written
+        year = int(m.group("y")) if m.group("y") else (2000 + int(m.group("yy")) if m.group("yy") else None)
+        try:
+            if year is not None:
+                return When(date(year, int(m.group("m")), int(m.group("d"))), clock)
+            date(2024, int(m.group("m")), int(m.group("d")))
+        except ValueError:
+            raise DateParseError(f"there is no day {phrase!r}", "Dotted dates are day first: 31.12.2026") from None
+        return _absolute(f"{m.group('d')} {['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'][int(m.group('m')) - 1]}"
+                         + (f" {clock:%H:%M}" if clock else ""), current, prefer)  # fmt: skip
+    if re.fullmatch(r"[a-z]+", phrase) and phrase[:3] in _MONTHS and _MONTHS[phrase[:3]].startswith(phrase):
+        return _absolute(f"1 {phrase}", current, prefer)  # a month name alone: its first day
     if not re.search(r"\d", phrase) or phrase.isdigit() or len(phrase) > 64:
         raise DateParseError(f"cannot read the date {phrase!r}", _TRY)
+    if not re.search(r"[a-z]", phrase) and not re.search(r"\d[-/.]\d", phrase):
+        raise DateParseError(f"{phrase!r} has no day or month", "Give a date, e.g. 2026-12-01 or Dec 1 12:12")
     from dateutil import parser
 
     today = current.date()
@@ -241,6 +301,10 @@ def _absolute(phrase: str, current: datetime, prefer: str) -> When:
     raise DateParseError(f"cannot place {phrase!r} in a year", "Add the year, e.g. 2028-02-29")
 
 
+_MONTHS = {m[:3]: m for m in ("january", "february", "march", "april", "may", "june", "july", "august",
+                               "september", "october", "november", "december")}  # fmt: skip
+
+
 def parse_when(text: str, current: datetime, prefer: str = "future") -> When:
     """Read a WHEN phrase relative to ``current`` (an aware local datetime).
 
@@ -249,6 +313,9 @@ def parse_when(text: str, current: datetime, prefer: str = "future") -> When:
     (``fri`` means the Friday just gone).
     """
     phrase = " ".join(str(text).lower().replace(",", " ").split())
+    phrase = re.sub(r"(?:\bat\s+)?\bnoon$", "12:00", phrase)
+    phrase = re.sub(r"(?:\bat\s+)?\bmidnight$", "0:00", phrase).strip()
+    phrase = re.sub(r"^at\s+", "", phrase)
     if not phrase:
         raise DateParseError("the date is empty", _TRY)
     when = _read(phrase, current, prefer)

@@ -46,6 +46,8 @@ def export(
         help="Write to FILE (created readable by you alone) instead of standard output")] = None,
     segment: Annotated[str | None, typer.Option("--segment", metavar="NAME",
         help="Only the contacts of this saved segment, with their interactions and reminders")] = None,
+    raw: Annotated[bool, typer.Option("--raw",
+        help="CSV: write cells as stored, without the ' that stops a spreadsheet running =, +, -, @ as formulas")] = False,
 ) -> None:  # fmt: skip
     """Export records for backup or another tool.
 
@@ -73,7 +75,8 @@ def export(
             from minicrm import render
 
             rows = interchange.export_rows(run.store, kind, run.now.date(), only)
-            render.write_records(rows, interchange.RECORD_TYPES[kind], "csv", out)
+            guard = None if raw else interchange.guard_formula
+            render.write_records(rows, interchange.RECORD_TYPES[kind], "csv", out, cell=guard)
         else:
             interchange.write_export(out, run.store, fmt, kind, run.now, only)
 

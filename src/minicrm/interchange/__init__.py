@@ -16,12 +16,13 @@ from minicrm.interchange.export import (EXPORT_KINDS, RECORD_TYPES, export_dict,
 from minicrm.interchange.importer import (ON_DUPLICATE, ImportPlan, ImportRejected, Importer, import_files,
                                           import_records, plan_import)
 from minicrm.interchange.readers import map_header, parse_map, read, read_files
-from minicrm.interchange.records import EXPORT_FORMATS, IMPORT_FORMATS, ImportReport, Reject, RowError
+from minicrm.interchange.records import (EXPORT_FORMATS, IMPORT_FORMATS, ImportReport, Reject, RowError,
+                                         guard_formula, unguard_formula)
 from minicrm.interchange.rejects import reject_path, write_reject_files, write_rejects
 
 __all__ = [
     "EXPORT_FORMATS", "EXPORT_KINDS", "IMPORT_FORMATS", "ON_DUPLICATE", "RECORD_TYPES", "ImportPlan",
     "ImportRejected", "ImportReport", "Importer", "Reject", "RowError", "export_dict", "export_records",
-    "export_rows", "import_files", "import_records", "map_header", "open_reminders", "parse_map", "plan_export",
-    "plan_import", "read", "read_files", "reject_path", "write_export", "write_reject_files", "write_rejects",
+    "export_rows", "guard_formula", "import_files", "import_records", "map_header", "open_reminders", "parse_map", "plan_export",
+    "plan_import", "read", "read_files", "reject_path", "unguard_formula", "write_export", "write_reject_files", "write_rejects",
 ]  # fmt: skip

@@ -22,7 +22,7 @@ from typing import IO, Any
 
 from minicrm.errors import InvalidValue, UsageError
 from minicrm.interchange.records import (FALLBACK, IMPORT_FORMATS, SURROGATE, ImportReport, RowError, check_text,
-                                         tag_slug)
+                                         tag_slug, unguard_formula)
 
 CSV_FIELD_LIMIT = 16 * 1024 * 1024
 NOT_UTF8 = ("the file is not UTF-8: its undecodable bytes are read as Windows-1252 (cp1252); "
@@ -239,7 +239,7 @@ def _csv_contact(cells: list[str], headers: list[str], targets: list[str], line:
             else:
                 raw["fields"][field_key("", position)] = value
     for header, target, value in zip(headers, targets, cells):
-        value = value.strip()
+        value = unguard_formula(value).strip()  # a minicrm CSV export's formula guard
         if not value or target == "ignore" or value in _EMPTY_DATES:
             continue
         if target == "email":

@@ -25,6 +25,22 @@ EXTENSIONS = {".csv": "csv", ".json": "json", ".ndjson": "ndjson", ".jsonl": "nd
               ".vcard": "vcf", ".ics": "ics"}  # fmt: skip
 FALLBACK = "cp1252"  # the legacy encoding of most 8-bit exports (Windows-1252: Outlook, Excel, old phones)
 SURROGATE = re.compile("[\ud800-\udfff]")  # undecodable bytes, read with errors="surrogateescape"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_GUARDED = re.compile(r"'+[=+\-@\t\r]")
+
+
+def guard_formula(cell: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (OWASP): a leading ``'`` before a cell
+    that starts with ``=``, ``+``, ``-``, ``@``, tab or CR, and before one that already looks
+    guarded (so ``unguard_formula`` gives back exactly what was written)."""
+    if cell.startswith(FORMULA_START) or _GUARDED.match(cell):
+        return "'" + cell
+    return cell
+
+
+def unguard_formula(cell: str) -> str:
+    """The cell ``guard_formula`` was given: the guard's ``'`` removed, nothing else."""
+    return cell[1:] if _GUARDED.match(cell) else cell
 
 
 def format_of(name: str | None, given: str | None, choices: tuple[str, ...], option: str) -> str:

@@ -14,7 +14,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import IO, Any
 
 from minicrm.errors import UsageError
@@ -95,8 +95,11 @@ def _json(value: Any, indent: int | None = None) -> str:
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def write_records(records: Iterable[Any], record_type: type, fmt: str, out: IO[str]) -> int:
-    """Write records in a machine format, streaming. Returns how many were written."""
+def write_records(records: Iterable[Any], record_type: type, fmt: str, out: IO[str],
+                  cell: Callable[[str], str] | None = None) -> int:  # fmt: skip
+    """Write records in a machine format, streaming. Returns how many were written.
+
+    ``cell`` rewrites each CSV cell (an export's spreadsheet-formula guard)."""
     count = 0
     if fmt == "json":
         out.write("[")
@@ -113,7 +116,8 @@ def write_records(records: Iterable[Any], record_type: type, fmt: str, out: IO[s
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(record_type._fields)
         for count, record in enumerate(records, start=1):
-            writer.writerow([scrub(flat(value)) for value in record])
+            row = [scrub(flat(value)) for value in record]
+            writer.writerow(row if cell is None else [cell(text) for text in row])
     elif fmt == "tsv":
         for count, record in enumerate(records, start=1):
             out.write(tsv_row(record) + "\n")
