@@ -179,6 +179,19 @@ def _relative(phrase: str, current: datetime, prefer: str) -> When | None:
         return When(_shift(today.replace(day=1), "months", 1) - timedelta(days=1))
     if phrase in ("eoy", "end of year"):
         return When(date(today.year, 12, 31))
+    if m := re.fullmatch(r"(?P<edge>start|beginning|end) of (?:the )?(?:(?P<which>this|next|last) )?"
+                         r"(?P<unit>day|week|month|quarter|year)", phrase):
+        return _edge(current, m.group("edge"), m.group("which") or "this", m.group("unit"))
+    short = {"sow": "start of week", "som": "start of month", "soq": "start of quarter", "soy": "start of year",
+             "eoq": "end of quarter"}  # fmt: skip
+    if phrase in short:
+        return _relative(short[phrase], current, prefer)
+    if m := re.fullmatch(r"(?P<base>.+?)\s*(?P<sign>[+-])\s*(?P<n>\d+)\s*(?P<unit>[a-z]+)", phrase):
+        unit = UNITS.get(m.group("unit"))
+        base = _relative(m.group("base"), current, prefer) if unit in ("days", "weeks", "months", "years") else None
+        if base is not None:
+            n = _count(m.group("n")) * (-1 if m.group("sign") == "-" else 1)
+            return When(_shift(base.day, unit, n), base.time)
     if phrase in ("day after tomorrow", "the day after tomorrow", "overmorrow"):
         return When(today + timedelta(days=2))
     if phrase in ("day before yesterday", "the day before yesterday"):
@@ -230,6 +243,27 @@ def _relative(phrase: str, current: datetime, prefer: str) -> When | None:
     return None
 
 
+def _edge(current: datetime, edge: str, which: str, unit: str) -> When:
+    """The start or end of this, next or last day, week (Monday to Sunday), month, quarter or year."""
+    today = current.date()
+    step = {"this": 0, "next": 1, "last": -1}[which]
+    if unit == "day":
+        day = today + timedelta(days=step)
+        return When(day, time(0, 0) if edge != "end" else time(23, 59))
+    if unit == "week":
+        first = today - timedelta(days=today.weekday()) + timedelta(weeks=step)
+        return When(first if edge != "end" else first + timedelta(days=6))
+    months = {"month": 1, "quarter": 3, "year": 12}[unit]
+    if unit == "month":
+        first = today.replace(day=1)
+    elif unit == "quarter":
+        first = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    else:
+        first = date(today.year, 1, 1)
+    first = _shift(first, "months", step * months)
+    return When(first if edge != "end" else _shift(first, "months", months) - timedelta(days=1))
+
+
 def _nth(today: date, n: int, prefer: str) -> date:
     """The next (or, for ``prefer="past"``, the last) ``n``-th of a month, today included."""
     if not 1 <= n <= 31:
@@ -262,6 +296,11 @@ def _absolute(phrase: str, current: datetime, prefer: str) -> When:
             raise DateParseError(f"there is no day {phrase!r}", "Dotted dates are day first: 31.12.2026") from None
         return _absolute(f"{m.group('d')} {['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'][int(m.group('m')) - 1]}"
                          + (f" {clock:%H:%M}" if clock else ""), current, prefer)  # fmt: skip
+    if m := re.fullmatch(r"(\d{4})(\d{2})(\d{2})", phrase):  # compact ISO: 20261201
+        try:
+            return When(date(int(m.group(1)), int(m.group(2)), int(m.group(3))), clock)
+        except ValueError:
+            raise DateParseError(f"there is no day {phrase!r}", "Write it as YYYYMMDD, e.g. 20261201") from None
     if re.fullmatch(r"[a-z]+", phrase) and phrase[:3] in _MONTHS and _MONTHS[phrase[:3]].startswith(phrase):
         return _absolute(f"1 {phrase}", current, prefer)  # a month name alone: its first day
     if not re.search(r"\d", phrase) or phrase.isdigit() or len(phrase) > 64:
