@@ -675,3 +675,19 @@ def test_csv_export_guards_formulas_and_import_undoes_it(cli, tmp_path):
     after = cli.ok("--db", str(copy), "list", "--json").json()
     keys = ("name", "org", "note", "phones", "fields")
     assert [{k: c[k] for k in keys} for c in after] == [{k: c[k] for k in keys} for c in before]
+
+
+def test_json_exports_escape_what_json_output_escapes(cli, tmp_path):
+    note = "a\u2028b\u2029c"  # (C1 controls are refused on input; the same escape covers them)
+    cli.ok("add", "Ann", "--note", note)
+    shown = cli.ok("show", "ann", "--json").stdout
+    for fmt in ("json", "ndjson"):
+        out = tmp_path / f"all.{fmt}"
+        cli.ok("export", "all", "--to", fmt, "-o", str(out))
+        text = out.read_text()
+        for char in "\u2028\u2029":
+            assert char not in text and char not in shown
+            assert f"\\u{ord(char):04x}" in text and f"\\u{ord(char):04x}" in shown
+        copy = tmp_path / f"{fmt}.db"
+        cli.ok("--db", str(copy), "import", str(out))
+        assert cli.ok("--db", str(copy), "show", "ann", "--json").json()["note"] == note

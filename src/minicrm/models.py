@@ -12,6 +12,7 @@ name. A default must be immutable (a tuple, not a list or dict). No ``from __fut
 annotations`` here: typing compiles every string annotation of a NamedTuple (~2 ms over the records).
 """
 
+import re
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -487,3 +488,13 @@ def fold(text: str) -> str:
 
     decomposed = unicodedata.normalize("NFKD", str(text).casefold().translate(_FOLD_EXTRA))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_FOLD_EXTRA)
+
+
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029]")
+
+
+def json_safe(text: str) -> str:
+    """JSON text with DEL, the C1 controls and U+2028/U+2029 written as ``\\uXXXX`` escapes, as
+    every JSON minicrm writes has them (``--json`` and exports alike): still the same JSON, but
+    nothing a terminal or a JavaScript parser would act on."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from minicrm.errors import UsageError
 from minicrm.interchange.records import EXPORT_FORMATS, format_of
-from minicrm.models import Contact, Interaction, Reminder, plain, record_dict
+from minicrm.models import Contact, Interaction, Reminder, json_safe, plain, record_dict
 from minicrm.store import ContactQuery, Store
 
 EXPORT_KINDS = ("contacts", "interactions", "reminders", "all")
@@ -112,8 +112,9 @@ def export_dict(kind: str, record: Any, extra: dict) -> dict:
 
 
 def dumps(value: dict) -> str:
-    """A record on one line, as export writes it (UTF-8 kept, spaced like Python's repr)."""
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    """A record on one line, as export writes it (UTF-8 kept, spaced like Python's repr), with
+    exactly the escapes of ``--json`` (C1 controls, U+2028/U+2029)."""
+    return json_safe(json.dumps(value, ensure_ascii=False, separators=(", ", ": ")))
 
 
 def write_export(out: IO[str], store: Store, fmt: str, kind: str, now: datetime, only: ContactQuery | None = None) -> None:

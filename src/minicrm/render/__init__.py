@@ -18,11 +18,10 @@ from collections.abc import Callable, Iterable
 from typing import IO, Any
 
 from minicrm.errors import UsageError
-from minicrm.models import ContactDetail, plain, record_dict
+from minicrm.models import ContactDetail, json_safe, plain, record_dict
 
 FORMATS = ("table", "tsv", "csv", "json", "ndjson")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029]")
 
 
 def is_terminal(stream: IO[str]) -> bool:
@@ -92,7 +91,7 @@ def tsv_row(record: Any) -> str:
 
 def _json(value: Any, indent: int | None = None) -> str:
     text = json.dumps(value, ensure_ascii=False, indent=indent)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return json_safe(text)
 
 
 def write_records(records: Iterable[Any], record_type: type, fmt: str, out: IO[str],
