@@ -691,3 +691,10 @@ def test_json_exports_escape_what_json_output_escapes(cli, tmp_path):
         copy = tmp_path / f"{fmt}.db"
         cli.ok("--db", str(copy), "import", str(out))
         assert cli.ok("--db", str(copy), "show", "ann", "--json").json()["note"] == note
+def test_an_update_keeps_an_address_of_several_lines(cli, tmp_path):
+    cli.ok("add", "Ann Lee", "--email", "ann@example.com")
+    source = tmp_path / "in.csv"
+    source.write_text('name,email,address\nAnn Lee,ann@example.com,"12 Mill Lane\nLondon SE1 9AA"\n')
+    result = cli.ok("import", source, "--on-duplicate", "update")
+    assert "1 updated" in result.stderr
+    assert cli.ok("show", "ann", "--json").json()["fields"] == {"address": "12 Mill Lane\nLondon SE1 9AA"}

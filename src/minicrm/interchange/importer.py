@@ -143,6 +143,11 @@ def region_of(countries: Any) -> str | None:
     return None
 
 
+def _one_line(value: str) -> bool:
+    """A field value ``--field`` would take as it is (``edit``'s rule)."""
+    return "\n" not in value and "\t" not in value and len(value) <= 200
+
+
 def custom_fields(custom: dict) -> dict[str, str | None]:
     """A record's custom fields: keys checked as ``--field`` does; values of several lines (an address)
     or over 200 characters kept, as a note is."""
@@ -385,9 +390,13 @@ class Importer:
                 self.store, self.now, current, name=values["name"] if named else None, emails=values["emails"],
                 phones=values["phones"], org=values["org"], tags=values["tags"],
                 stage=values["stage"] if raw.get("stage") else None, birthday=values["birthday"],
-                note=values["note"], fields=[f"{k}={v}" for k, v in values["fields"].items()],
+                note=values["note"], fields=[f"{k}={v}" for k, v in values["fields"].items() if _one_line(v)],
                 region=region, warnings=[],  # reported when the record was checked
             )  # fmt: skip
+            long = {k: v for k, v in values["fields"].items() if not _one_line(v)}
+            if long:  # an address of several lines, or a long one: kept as the import checked it
+                self.store.contacts.update(changed.id, self.now, fields={**changed.fields, **long})
+                changed = self.store.contacts.get(changed.id)
             self._remember(changed.id, changed.emails, changed.phones, None)
             self._note(line, "update", "contact", changed.uid, changed.name, f"{why} as contact {existing}")
             return
