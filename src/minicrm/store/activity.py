@@ -23,7 +23,7 @@ SELECT = """SELECT i.id, i.uid, i.contact_id, c.name AS contact_name, i.kind,
     FROM interactions i JOIN contacts c ON c.id = i.contact_id"""
 
 # Triggers that keep derived state row by row (m002, m003); a bulk insert does their work once.
-DERIVED_TRIGGERS = ("interactions_ai", "interactions_last_ai", "interactions_stats_ai", "interactions_reorder_ai")
+DERIVED_TRIGGERS = ("interactions_ai", "interactions_last_ai", "interactions_stats_in", "interactions_reorder_ai")
 BULK_MIN = 200  # fewer rows than this go through the triggers
 
 INSERT = """INSERT INTO interactions (uid, contact_id, kind, occurred_at, text, amount_cents, created_at)
@@ -74,7 +74,7 @@ class Activity(Repository):
                  AND (contacts.last_contact_at IS NULL OR contacts.last_contact_at < b.latest)""",
             (first, last),
         )
-        for sql in migrations.stats_refresh_many(batch + " AND kind = 'order'"):
+        for sql in migrations.stats_refresh_many(batch + " AND kind IN ('order', 'refund')"):
             self._conn.execute(sql)
         self._conn.execute(migrations.reorder_refresh_many(batch))
 
