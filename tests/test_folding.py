@@ -19,6 +19,11 @@ def test_fold_drops_case_and_accents(name, folded):
     assert fold(name) == folded
 
 
+@pytest.mark.parametrize("text", ["𝐀", "ǅ", "ﬃ", "Å", "ΐ", "ǰ"])  # compatibility forms and letters that casefold to several
+def test_fold_is_idempotent_on_compatibility_and_special_case_letters(text):
+    assert fold(fold(text)) == fold(text)
+
+
 @given(st.text(max_size=30))
 def test_fold_is_idempotent(text):
     assert fold(fold(text)) == fold(text)

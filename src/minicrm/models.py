@@ -486,8 +486,11 @@ def fold(text: str) -> str:
     """``text`` as names are matched: case and accents ignored (``Zoë Müller`` -> ``zoe muller``)."""
     import unicodedata
 
-    decomposed = unicodedata.normalize("NFKD", str(text).casefold().translate(_FOLD_EXTRA))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_FOLD_EXTRA)
+    # Unicode's compatibility caseless match (NFKD(casefold(NFKD(casefold(NFD(x)))))): casefolding
+    # once is not enough, since a compatibility form can decompose to an upper-case letter (𝐀 -> A).
+    folded = unicodedata.normalize("NFD", str(text)).casefold()
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", folded).casefold().translate(_FOLD_EXTRA))
+    return "".join(ch for ch in folded if not unicodedata.combining(ch)).translate(_FOLD_EXTRA)
 
 
 _JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029]")
