@@ -2,8 +2,10 @@
 
 - ``records``: file formats, raw records, rejects and the import report, shared by the rest;
 - ``readers``: CSV (vendor headers mapped), JSON, NDJSON, and the dispatch over formats and files;
-- ``vcard``: vCard read and write; ``ical``: open reminders as an iCalendar;
+- ``vcard``: vCard read; ``vcard_write``: vCard out; ``ical``: open reminders as an iCalendar;
+- ``plan``: an import's arguments checked before any file is opened, then the files read in turn;
 - ``importer``: checks each record with the commands' own rules and writes in bulk, in one transaction;
+  ``kept``: doubtful values kept as typed, with their warnings;
 - ``rejects``: the reject files; ``export``: records streamed in the shape import reads back.
 
 The CLI opens files, standard input and output, and hands streams over; nothing
@@ -13,8 +15,8 @@ imported inside the functions that use them.
 
 from minicrm.interchange.export import (EXPORT_KINDS, RECORD_TYPES, export_dict, export_records, export_rows,
                                         open_reminders, plan_export, write_export)
-from minicrm.interchange.importer import (ON_DUPLICATE, ImportPlan, ImportRejected, Importer, import_files,
-                                          import_records, plan_import)
+from minicrm.interchange.importer import ON_DUPLICATE, ImportRejected, Importer, import_records
+from minicrm.interchange.plan import ImportPlan, import_files, plan_import
 from minicrm.interchange.readers import map_header, parse_map, read, read_files
 from minicrm.interchange.records import (EXPORT_FORMATS, IMPORT_FORMATS, ImportReport, Reject, RowError,
                                          guard_formula, unguard_formula)

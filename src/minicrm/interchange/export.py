@@ -126,7 +126,7 @@ def write_export(out: IO[str], store: Store, fmt: str, kind: str, now: datetime,
         return
     records = export_records(store, kind, now.date(), only)
     if fmt == "vcf":
-        from minicrm.interchange.vcard import vcard_text
+        from minicrm.interchange.vcard_write import vcard_text
 
         for _, contact, _ in records:
             out.write(vcard_text(contact))

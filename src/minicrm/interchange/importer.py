@@ -17,30 +17,25 @@ becomes a ``Reject``; the others are imported. ``strict`` is the old rule: any
 invalid value rejects its record, and any reject fails the import as a whole
 (nothing written) unless ``skip_invalid`` keeps the good ones.
 
-``plan_import`` checks what an import is asked to do before a file is opened;
-``import_files`` reads the opened streams and imports them. Nothing here
-prints or reads the clock or the environment.
+Doubtful values are kept by ``kept``; ``plan`` checks what an import is asked to
+do before a file is opened and reads the opened streams. Nothing here prints or
+reads the clock or the environment.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from minicrm.errors import InvalidValue, MiniCrmError, UsageError
-from minicrm.interchange.readers import field_key, parse_map, read_files, text_codec
-from minicrm.interchange.records import (IMPORT_FORMATS, ImportReport, Notice, Reject, RowError, as_clock, as_day,
-                                         as_instant, as_text, as_texts, format_of)
-from minicrm.interchange.rejects import check_reject_targets
-from minicrm.interchange.vcard import N_FIELD
+from minicrm.interchange.records import (ImportReport, Notice, Reject, RowError, as_clock, as_day,
+                                         as_instant, as_text, as_texts)
+from minicrm.interchange.kept import Kept, custom_fields, one_line, region_of
+from minicrm.interchange.vcard_write import N_FIELD
 from minicrm.models import STAGES, ImportAction
 from minicrm.services import activity, contacts, privacy, reminders
-from minicrm.services.values import (choose, clean_block, clean_line, normalise_email, normalise_tag,
-                                     parse_fields)
+from minicrm.services.values import choose, clean_line
 from minicrm.store import Store, new_uid
 
 ON_DUPLICATE = ("skip", "update", "create")
@@ -59,188 +54,6 @@ class ImportRejected(MiniCrmError):
 
 class _DryRun(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class ImportPlan:
-    """What an import is asked to do, checked before any file is opened."""
-
-    files: tuple[str, ...]  # paths, or - for standard input
-    formats: tuple[str, ...]  # each file's format
-    overrides: dict[str, str]  # --map: CSV column -> field
-    codec: str  # the text encoding the files are read in
-    on_duplicate: str = "skip"
-    rejects: Path | None = None  # the one reject file asked for, else FILE.rejects.* beside each file
-
-
-def plan_import(files: Sequence[str], *, fmt: str | None = None, mapping: Iterable[str] = (), on_duplicate: str = "skip",
-         encoding: str = "utf-8", rejects: Path | None = None) -> ImportPlan:  # fmt: skip
-    """Check the files' formats (``fmt``, else each one's extension), the ``--map`` pairs,
-    the duplicate action and the encoding; - (standard input) may be given once."""
-    files = tuple(files)
-    if files.count("-") > 1:
-        raise UsageError("standard input (-) can be read once", "Give - once")
-    formats = tuple(format_of(file, fmt, IMPORT_FORMATS, "--from") for file in files)
-    if on_duplicate not in ON_DUPLICATE:
-        raise UsageError(f"--on-duplicate {on_duplicate!r} is not an action",
-                         f"Use one of: {', '.join(ON_DUPLICATE)}")  # fmt: skip
-    codec = text_codec(encoding)
-    overrides = parse_map(mapping)
-    if overrides and set(formats) != {"csv"}:
-        raise UsageError("--map applies to CSV files only", "Drop --map")
-    if rejects and len(files) > 1:
-        raise UsageError("--rejects names one reject file, and there are several input files",
-                         "Drop --rejects: each file gets FILE.rejects.* next to it")  # fmt: skip
-    return ImportPlan(files, formats, overrides, codec, on_duplicate, rejects)
-
-
-def import_files(store: Store, now: datetime, plan: ImportPlan, streams: Sequence[IO[bytes]], *,
-                 region: str | None = None, dry_run: bool = False, skip_invalid: bool = False,
-                 include_erased: bool = False, strict: bool = False,
-                 progress: Callable[[Iterator[Any]], Iterator[Any]] | None = None) -> ImportReport:  # fmt: skip
-    """Import the files of ``plan`` from their opened binary ``streams``, in one transaction.
-
-    ``progress`` wraps the stream of records (to show a progress bar). A dry run
-    reports rejects instead of failing on them. With ``strict``, raises
-    ``ImportRejected`` (with the report) when a record is invalid and ``skip_invalid``
-    is not given.
-    """
-    check_reject_targets(plan.files, plan.formats, plan.rejects, store.path)
-    report = ImportReport(unit="record" if plan.formats == ("json",) else "line")
-    records = read_files(plan.files, plan.formats, streams, report, plan.overrides, plan.codec)
-    if progress is not None:
-        records = progress(records)
-    return import_records(store, now, records, on_duplicate=plan.on_duplicate, region=region, dry_run=dry_run,
-                          skip_invalid=skip_invalid or dry_run or not strict, report=report,
-                          include_erased=include_erased, strict=strict)  # fmt: skip
-
-
-_COUNTRIES = {
-    "germany": "DE", "deutschland": "DE", "d": "DE", "at": "AT", "austria": "AT", "osterreich": "AT",
-    "switzerland": "CH", "schweiz": "CH", "suisse": "CH", "france": "FR", "spain": "ES", "espana": "ES",
-    "italy": "IT", "italia": "IT", "netherlands": "NL", "nederland": "NL", "the netherlands": "NL",
-    "belgium": "BE", "belgique": "BE", "belgie": "BE", "united kingdom": "GB", "uk": "GB", "great britain": "GB",
-    "england": "GB", "scotland": "GB", "wales": "GB", "ireland": "IE", "usa": "US", "u s a": "US", "us": "US",
-    "united states": "US", "united states of america": "US", "canada": "CA", "australia": "AU",
-    "new zealand": "NZ", "poland": "PL", "polska": "PL", "sweden": "SE", "sverige": "SE", "norway": "NO",
-    "norge": "NO", "denmark": "DK", "danmark": "DK", "finland": "FI", "suomi": "FI", "portugal": "PT",
-    "brazil": "BR", "brasil": "BR", "mexico": "MX", "india": "IN", "japan": "JP", "china": "CN",
-}  # fmt: skip
-
-
-def region_of(countries: Any) -> str | None:
-    """The phone region of a card's own address country (``Deutschland`` -> ``DE``), when it names one."""
-    import unicodedata
-
-    import phonenumbers
-
-    for country in countries or ():
-        folded = unicodedata.normalize("NFKD", str(country).casefold())
-        key = " ".join("".join(ch if ch.isalnum() else " " for ch in folded if not unicodedata.combining(ch)).split())
-        code = _COUNTRIES.get(key) or (key.upper() if len(key) == 2 else None)
-        if code and code in phonenumbers.SUPPORTED_REGIONS:
-            return code
-    return None
-
-
-def _one_line(value: str) -> bool:
-    """A field value ``--field`` would take as it is (``edit``'s rule)."""
-    return "\n" not in value and "\t" not in value and len(value) <= 200
-
-
-def custom_fields(custom: dict) -> dict[str, str | None]:
-    """A record's custom fields: keys checked as ``--field`` does; values of several lines (an address)
-    or over 200 characters kept, as a note is."""
-    fields: dict[str, str | None] = {}
-    for key, value in custom.items():
-        (checked,) = parse_fields([f"{key}=x"])  # the key's rule
-        text = "" if value is None else str(value)
-        fields[checked] = clean_block(text, f"field {checked}") if text.strip() else None
-    return fields
-
-
-class Kept:
-    """One record's values checked one by one: what is valid is returned, what is not is kept as
-    typed in a custom field named after its source (the CSV column or vCard property), with a warning."""
-
-    def __init__(self, report: ImportReport, line: int, origin: dict, custom: dict):
-        self.report, self.line, self.origin, self.custom = report, line, origin, dict(custom)
-
-    def _keep(self, what: str, value: str, source: tuple[int, str] | None, why: str) -> None:
-        line, name = source or (self.line, what)
-        key = field_key(name, 0) if name else what
-        current = self.custom.get(key)
-        self.custom[key] = f"{current}; {value}" if current and value not in str(current).split("; ") else value
-        self.report.warn(line, f"the {what} {value!r} is kept as typed in the field {key}: {why}")
-
-    @staticmethod
-    def _why(error: MiniCrmError) -> str:
-        """The reason alone: ``'x' is not an email address (...)`` -> ``not an email address (...)``."""
-        text = str(error.args[0]) if error.args else str(error)
-        return re.sub(r"^(?:the \w+ )?'.*?' (?:is |has )?", "", text) if text.startswith(("'", "the ")) else text
-
-    def emails(self, emails: list[str]) -> list[str]:
-        good = []
-        for i, email in enumerate(emails):
-            try:
-                normalise_email(email)
-                good.append(email)
-            except InvalidValue as error:
-                self._keep("email", email, self._source("emails", i), self._why(error))
-        return good
-
-    def phones(self, phones: list[str], region: str | None) -> list[str]:
-        """The phones to store (E.164, or as typed and unverified, see ``values.check_phone``); only one
-        that cannot even be a phone's text (a control character, over 200 characters) goes to a field."""
-        good = []
-        for i, phone in enumerate(phones):
-            try:
-                clean_line(phone, "phone")  # what check_phone refuses; the number itself is checked once, later
-                good.append(phone)
-            except InvalidValue as error:
-                self._keep("phone", phone, self._source("phones", i), self._why(error))
-        return good
-
-    def unverified(self, phones: list[str], warnings: Iterable[Any]) -> None:
-        """A warning, with the line its phone came from, for each phone kept as typed."""
-        typed = [" ".join(str(p).split()) for p in phones]
-        for warning in warnings:
-            at = typed.index(warning.value) if warning.value in typed else -1
-            source = self._source("phones", at) if at >= 0 else None
-            self.report.warn(source[0] if source else self.line, str(warning))
-
-    def tags(self, tags: list[str]) -> list[str]:
-        good = []
-        for tag in tags:
-            try:
-                normalise_tag(tag)
-                good.append(tag)
-            except InvalidValue as error:
-                self._keep("tag", tag, None, self._why(error))
-        return good
-
-    def stage(self, stage: str | None) -> str | None:
-        try:
-            return choose(stage, STAGES, "stage") if stage else None
-        except InvalidValue as error:
-            self._keep("stage", stage or "", None, self._why(error))
-            return None
-
-    def birthday(self, birthday: str | None) -> str | None:
-        from minicrm import dates
-
-        try:
-            return dates.parse_birthday(birthday) if birthday else None
-        except MiniCrmError as error:
-            self._keep("birthday", birthday or "", self.origin.get("birthday"), self._why(error))
-            return None
-
-    def fields(self) -> dict[str, str | None]:
-        return custom_fields(self.custom)
-
-    def _source(self, kind: str, i: int) -> tuple[int, str] | None:
-        found = self.origin.get(kind) or []
-        return tuple(found[i]) if i < len(found) else None  # type: ignore[return-value]
 
 
 class Importer:
@@ -390,10 +203,10 @@ class Importer:
                 self.store, self.now, current, name=values["name"] if named else None, emails=values["emails"],
                 phones=values["phones"], org=values["org"], tags=values["tags"],
                 stage=values["stage"] if raw.get("stage") else None, birthday=values["birthday"],
-                note=values["note"], fields=[f"{k}={v}" for k, v in values["fields"].items() if _one_line(v)],
+                note=values["note"], fields=[f"{k}={v}" for k, v in values["fields"].items() if one_line(v)],
                 region=region, warnings=[],  # reported when the record was checked
             )  # fmt: skip
-            long = {k: v for k, v in values["fields"].items() if not _one_line(v)}
+            long = {k: v for k, v in values["fields"].items() if not one_line(v)}
             if long:  # an address of several lines, or a long one: kept as the import checked it
                 self.store.contacts.update(changed.id, self.now, fields={**changed.fields, **long})
                 changed = self.store.contacts.get(changed.id)

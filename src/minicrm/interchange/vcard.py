@@ -1,4 +1,4 @@
-"""vCard: contacts read from and written to vCard files.
+"""vCard in: contacts read from vCard files.
 
 Reading is our own small layer over RFC 6350 (4.0), RFC 2426 (3.0) and the vCard
 2.1 specification, because a contact must arrive whole: values are unescaped per
@@ -7,9 +7,8 @@ quoted-printable soft line breaks are joined and ``CHARSET`` is honoured per
 property, lines are counted in the file, and nothing is ever logged. A property
 that cannot be read (a broken PHOTO, a line that is not a property, an unknown
 property) is skipped with a warning naming the card and its line.
-Writing uses vobject (folding, escaping, 3.0 syntax), imported inside
-``vcard_text`` so nothing else pays for it. ``read_vcf`` yields the same
-``(line, raw, source)`` triples as the other readers. Nothing here prints.
+``read_vcf`` yields the same ``(line, raw, source)`` triples as the other
+readers; writing is ``vcard_write``. Nothing here prints.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from collections.abc import Iterator
 from typing import IO, Any, NamedTuple
 
 from minicrm.interchange.records import FALLBACK, SURROGATE, Notice, tag_slug
-from minicrm.models import Contact
+from minicrm.interchange.vcard_write import structured_name
 
 # vCard properties kept as custom fields, under these names
 _AS_FIELDS = {"TITLE": "title", "ROLE": "role", "NICKNAME": "nickname", "URL": "url", "ADR": "address",
@@ -374,60 +373,3 @@ def _card(block: list[tuple[int, str]], codec: str, ended: bool = True) -> tuple
     raw = card_record(props, lambda line, what: warnings.append((line, what)))
     raw["_warnings"] = warnings
     return raw, text
-
-
-# ------------------------------------------------------------------ vCard out
-
-
-N_FIELD = "vcard_n"  # the custom field that keeps a card's structured name (N) when the name alone cannot say it
-
-
-def structured_name(name: str, org: str | None = None, kept: str | None = None) -> list[str]:
-    """A contact's N (family, given, additional, prefix, suffix): the one its card had (``kept``), else
-    none for an organisation or an address, else a name parser's reading of the name (nameparser:
-    ``Dr. Ann Lee Jr.`` is ``Lee;Ann;;Dr.;Jr.``, ``Mustermann, Heiko`` is ``Mustermann;Heiko;;;``)."""
-    if kept:
-        return (kept.split(";") + [""] * 5)[:5]
-    if not name or name == org or "@" in name or not any(ch.isalpha() for ch in name):
-        return [""] * 5
-    from nameparser import HumanName
-
-    parsed = HumanName(name)
-    return [parsed.last, parsed.first, parsed.middle, parsed.title, parsed.suffix]
-
-
-def vcard_text(contact: Contact) -> str:
-    """A vCard 3.0 for ``contact`` (the version phones and address books import best)."""
-    import vobject
-
-    card = vobject.vCard()
-    card.add("version").value = "3.0"
-    card.add("prodid").value = "-//minicrm//minicrm//EN"
-    card.add("uid").value = contact.uid
-    card.add("fn").value = contact.name
-    family, given, additional, prefix, suffix = structured_name(contact.name, contact.org,
-                                                                contact.fields.get(N_FIELD))  # fmt: skip
-    card.add("n").value = vobject.vcard.Name(family=family, given=given, additional=additional, prefix=prefix,
-                                             suffix=suffix)  # fmt: skip
-    if contact.org:
-        card.add("org").value = [contact.org]
-    for email in contact.emails:
-        line = card.add("email")
-        line.value = email
-        line.type_param = "INTERNET"
-    for phone in contact.phones:
-        card.add("tel").value = phone.replace(";ext=", " ext. ")  # what dialers understand; reads back the same
-    if contact.birthday:
-        card.add("bday").value = contact.birthday
-    if contact.tags:
-        card.add("categories").value = list(contact.tags)
-    if contact.note:
-        card.add("note").value = contact.note
-    card.add("x-minicrm-stage").value = contact.stage
-    for key, value in contact.fields.items():
-        if key == N_FIELD:
-            continue  # written as N
-        line = card.add("x-minicrm-field")
-        line.value = value
-        line.params["X-KEY"] = [key]
-    return card.serialize()
