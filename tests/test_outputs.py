@@ -71,6 +71,9 @@ def test_backup_refuses_the_database_companion_files(cli, isolated):
     result = cli("backup", str(isolated) + "-wal")
     assert result.exit_code == 1 and "is the database" in result.stderr
     assert contacts_in(isolated) == 1
+    itself = cli("backup", str(isolated))
+    assert itself.exit_code == 1 and "is the database:" in itself.stderr
+    assert contacts_in(isolated) == 1
 
 
 def test_a_failing_reject_file_write_leaves_the_old_file(cli, tmp_path, monkeypatch):

@@ -42,13 +42,10 @@ def backup(store: Store, now: datetime, target: str | Path | None = None) -> Pat
         path = Path(target).expanduser() if target else default_backup_path(store, now)
         if path.is_dir():
             path = _free(path / f"{store.path.stem}-backup-{_stamp(now)}.db")
-        same = path.resolve() == store.path.resolve()
     except (OSError, RuntimeError) as error:
         raise StoreError(f"cannot use {target} for a backup: {getattr(error, 'strerror', None) or error}",
                          "Give another path") from None  # fmt: skip
-    if same:
-        raise StoreError("the backup cannot be the database itself", "Give another path")
-    store.files.backup_to(path)
+    store.files.backup_to(path)  # refuses the database and its companion files (safefile.refuse_database)
     return path
 
 
