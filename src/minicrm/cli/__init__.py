@@ -225,8 +225,8 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    db: Annotated[str | None, typer.Option("--db", metavar="PATH", envvar="MINICRM_DB",
-        help="Database file [default: $MINICRM_DB, else minicrm.db in your data folder]",
+    db: Annotated[str | None, typer.Option("--db", metavar="PATH|URL", envvar="MINICRM_DB",
+        help="Database file, or a postgresql:// URL [default: $MINICRM_DB, else minicrm.db in your data folder]",
         show_envvar=False)] = None,
     fmt: Annotated[str | None, typer.Option("--format", "-f", metavar="FORMAT",
         help="Output format for every command: table, tsv, csv, json, ndjson")] = None,

@@ -123,8 +123,21 @@ def default_path() -> Path:
     return base / "minicrm" / "minicrm.db"
 
 
+SERVER_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_server_url(target: Path | str) -> bool:
+    """Whether ``--db``/``MINICRM_DB`` names a PostgreSQL server rather than a SQLite file."""
+    return isinstance(target, str) and target.lower().startswith(SERVER_SCHEMES)
+
+
 def open_store(path: Path | str, now: datetime) -> Store:
-    """Open (creating and migrating as needed) the database at ``path``."""
+    """Open (creating and migrating as needed) the database at ``path``: a SQLite file, or a
+    ``postgresql://`` URL (the PostgreSQL modules, and psycopg, are imported only then)."""
+    if is_server_url(path):
+        from minicrm.store.pg import open_server
+
+        return open_server(str(path), now)
     path = Path(path).expanduser()
     if path.is_dir():
         raise StoreError(f"{path} is a folder, not a database file", "Give --db a file path")
