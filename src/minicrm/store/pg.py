@@ -41,6 +41,7 @@ def describe(error: BaseException, url: str) -> StoreError:
     psycopg = driver()
     where = shown(url)
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    text = text.rsplit("FATAL:", 1)[-1].strip()  # libpq's "connection to server at ... failed: FATAL:  why"
     sqlstate = getattr(error, "sqlstate", None) or ""
     lowered = str(error).lower()
     if sqlstate == "28P01" or "password authentication failed" in lowered:
