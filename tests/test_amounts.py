@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -106,3 +108,69 @@ def test_a_negative_order_is_refused_with_a_pointer_to_a_refund(cli):
                              "Log the money back as a refund, with the amount as a positive number\n")  # fmt: skip
     assert cli.ok("history", "maria").stdout == ""
     assert cli.ok("log", "maria", "note", "--amount", "-5", "--json").json()["amount"] == -5
+
+
+# ------------------------------------------------------------------ the currency shown with amounts
+
+
+def test_money_writes_the_currency_code_after_the_amount():
+    from minicrm.money import money
+
+    assert money(Decimal("1234.5"), "EUR") == "1,234.50 EUR"
+    assert money(Decimal("-3"), "GBP") == "-3.00 GBP"
+    assert money(Decimal("12"), None) == "12.00"  # no currency set anywhere: the number alone
+    assert money(None, "EUR") == ""
+
+
+def test_every_table_with_amounts_shows_the_currency_in_force(cli):
+    cli.ok("config", "currency", "CHF")
+    cli.ok("add", "Ann Lee", "--email", "ann@x.example")
+    cli.ok("log", "ann", "order", "cake", "--amount", "1234.5", "--at", "2026-10-01")
+    cli.ok("log", "ann", "order", "tart", "--amount", "20", "--at", "2026-11-01")
+    cli.ok("deal", "add", "ann", "Wedding", "--value", "800")
+    screens = {args: "\n".join(cli.ok(*args, tty=True).screen()) for args in (
+        ("history",), ("show", "ann"), ("customers",), ("deal", "list"), ("deal", "pipeline"), ("report",))}
+    assert "1,234.50 CHF" in screens[("history",)] and "20.00 CHF" in screens[("history",)]
+    assert "1,254.50 CHF" in screens[("show", "ann")] and "627.25 CHF" in screens[("show", "ann")]  # value, average
+    assert "800.00 CHF" in screens[("show", "ann")]  # the open deal
+    assert "1,254.50 CHF" in screens[("customers",)]
+    assert "800.00 CHF" in screens[("deal", "list")]
+    assert "800.00 CHF" in screens[("deal", "pipeline")] and "80.00 CHF" in screens[("deal", "pipeline")]
+    assert "revenue 1,254.50 CHF" in screens[("report",)] and "1,234.50 CHF" in screens[("report",)]
+
+
+def test_the_pipe_carries_the_currency_as_the_last_column(cli):
+    cli.ok("add", "Ann Lee")
+    cli.ok("log", "ann", "order", "--amount", "3")
+    row = cli.ok("history").rows()[0]
+    assert (row[7], row[-1]) == ("3.0", "")  # nothing set anywhere: no currency, and none invented
+    screen = "\n".join(cli.ok("history", tty=True).screen())
+    assert "3.00" in screen and not re.search(r"3\.00 [A-Z]{3}", screen)
+    assert cli.ok("history", env={"LANG": "de_DE.UTF-8"}).rows()[0][-1] == "EUR"  # the locale's
+    cli.ok("config", "currency", "GBP")
+    row = cli.ok("history", env={"LANG": "de_DE.UTF-8"}).rows()[0]
+    assert (row[7], row[-1]) == ("3.0", "GBP")  # the database's setting beats the locale
+    assert ["revenue", "currency", "GBP"] in cli.ok("report").rows()
+
+
+def test_due_names_what_a_customer_is_worth_in_the_currency(cli):
+    cli.ok("config", "currency", "EUR")
+    cli.ok("add", "Ann Lee")
+    cli.ok("log", "ann", "order", "--amount", "250", "--at", "2026-11-01")
+    cli.ok("remind", "ann", "call back", "--on", "today")
+    assert "customer worth 250.00 EUR" in cli.ok("due", "--json").json()[0]["reason"]
+
+
+def test_an_export_names_the_currency_of_its_amounts_and_imports_back(cli, tmp_path):
+    cli.ok("config", "currency", "EUR")
+    cli.ok("add", "Ann Lee")
+    cli.ok("log", "ann", "order", "--amount", "3.50")
+    exported = [json.loads(line) for line in cli.ok("export", "interactions", "--to", "ndjson").stdout.splitlines()]
+    assert [(r["amount"], r["currency"]) for r in exported] == [(3.5, "EUR")]
+    header, row = cli.ok("export", "interactions", "--to", "csv").stdout.splitlines()
+    assert header.endswith(",currency") and row.endswith(",EUR")
+    backup = tmp_path / "all.ndjson"
+    cli.ok("export", "all", "--to", "ndjson", "-o", backup)
+    cli.ok("import", backup, env={"MINICRM_DB": str(tmp_path / "copy.db")})
+    copied = cli.ok("history", "--json", env={"MINICRM_DB": str(tmp_path / "copy.db")}).json()
+    assert [(i["amount"], i["currency"]) for i in copied] == [(3.5, None)]  # the copy's own setting: none yet

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 DEAL = ["id", "uid", "contact_id", "contact_name", "title", "value", "stage", "close_on", "closed_at",
-        "created_at", "updated_at"]  # fmt: skip
-PIPELINE = ["stage", "count", "value", "probability", "weighted_value"]
+        "created_at", "updated_at", "currency"]  # fmt: skip
+PIPELINE = ["stage", "count", "value", "probability", "weighted_value", "currency"]
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 CONTACT = ["id", "uid", "name", "emails", "phones", "org", "stage", "tags", "birthday", "note", "fields",
            "last_contact_at", "created_at", "updated_at", "unverified_phones"]  # fmt: skip
-INTERACTION = ["id", "uid", "contact_id", "contact_name", "kind", "at", "text", "amount", "created_at"]
+INTERACTION = ["id", "uid", "contact_id", "contact_name", "kind", "at", "text", "amount", "created_at", "currency"]
 REMINDER = ["id", "uid", "contact_id", "contact_name", "contact_email", "contact_phone", "text", "due_on",
             "due_time", "rule", "status", "state", "days_late", "snoozed", "done_at", "created_at", "updated_at"]  # fmt: skip
 DUE_ITEM = REMINDER + ["kind", "item_id", "reason", "urgency"]  # a reminder's keys first: scripts for reminders keep working
@@ -16,6 +16,15 @@ SHOW_SECTIONS = ["interactions", "reminders", "stage_history", "consent", "value
                  "occasions", "interactions_more"]  # the whole page of show, in the order of the table
 STAGE_CHANGE = ["id", "contact_id", "from_stage", "to_stage", "at", "source"]
 CONSENT = ["id", "contact_id", "contact_name", "purpose", "granted", "at", "source", "recorded_at"]
+DEAL = ["id", "uid", "contact_id", "contact_name", "title", "value", "stage", "close_on", "closed_at", "created_at",
+        "updated_at", "currency"]  # fmt: skip
+PIPELINE_STAGE = ["stage", "count", "value", "probability", "weighted_value", "currency"]
+CUSTOMER_VALUE = ["contact_id", "contact_name", "orders", "lifetime_value", "average_order_value", "median_gap_days",
+                  "first_order_at", "last_order_at", "days_since_last_order", "r_score", "f_score", "m_score",
+                  "rfm_group", "currency"]  # fmt: skip
+REPORT = ["since", "until", "contacts", "funnel", "new_customers", "interactions_in_window", "orders_in_window",
+          "revenue_in_window", "interactions_per_week", "revenue_per_month", "top_customers", "at_risk", "stale_days",
+          "stale_contacts", "overdue_reminders", "due_today_reminders", "pipeline", "currency"]  # fmt: skip
 
 
 def test_every_json_output_has_the_pinned_keys(cli):
@@ -41,6 +50,31 @@ def test_every_json_output_has_the_pinned_keys(cli):
     assert [list(i) for i in shown["interactions"]] == [INTERACTION]
     assert [list(r) for r in shown["reminders"]] == [REMINDER]
     assert [list(s) for s in shown["stage_history"]] == [STAGE_CHANGE, STAGE_CHANGE]
+
+
+def test_every_record_with_amounts_names_their_currency(cli):
+    """Where amounts appear, a `currency` key says which: the `currency` setting in force."""
+    cli.ok("config", "currency", "EUR")
+    cli.ok("add", "Ann", "--email", "a@x.example")
+    logged = cli.ok("log", "ann", "order", "cake", "--amount", "3", "--json").json()
+    assert (list(logged), logged["amount"], logged["currency"]) == (INTERACTION, 3.0, "EUR")
+    call = cli.ok("log", "ann", "call", "--json").json()
+    assert (call["amount"], call["currency"]) == (None, None)  # no amount, no currency
+    deal = cli.ok("deal", "add", "ann", "Cakes", "--value", "800", "--json").json()
+    assert (list(deal), deal["currency"]) == (DEAL, "EUR")
+    assert [list(d) for d in cli.ok("deal", "list", "--json").json()] == [DEAL]
+    pipeline = cli.ok("deal", "pipeline", "--json").json()
+    assert {tuple(p) for p in pipeline} == {tuple(PIPELINE_STAGE)} and {p["currency"] for p in pipeline} == {"EUR"}
+    customers = cli.ok("customers", "--json").json()
+    assert [(list(c), c["currency"]) for c in customers] == [(CUSTOMER_VALUE, "EUR")]
+    assert [(list(c), c["currency"]) for c in cli.ok("at-risk", "--json").json()] == []
+    report = cli.ok("report", "--json").json()
+    assert (list(report), report["currency"]) == (REPORT, "EUR")
+    assert {p["currency"] for p in report["pipeline"]} | {c["currency"] for c in report["top_customers"]} == {"EUR"}
+    shown = cli.ok("show", "ann", "--json").json()
+    assert shown["value"]["currency"] == "EUR" and [d["currency"] for d in shown["deals"]] == ["EUR"]
+    assert [i["currency"] for i in shown["interactions"]] == [None, "EUR"]  # newest first: the call, the order
+    assert [i["currency"] for i in cli.ok("history", "--json").json()] == [None, "EUR"]
 
 
 def test_value_types(cli):

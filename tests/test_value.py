@@ -16,7 +16,7 @@ from __future__ import annotations
 import pytest
 
 CUSTOMER = ["contact_id", "contact_name", "orders", "lifetime_value", "average_order_value", "median_gap_days",
-            "first_order_at", "last_order_at", "days_since_last_order", "r_score", "f_score", "m_score", "rfm_group"]  # fmt: skip
+            "first_order_at", "last_order_at", "days_since_last_order", "r_score", "f_score", "m_score", "rfm_group", "currency"]  # fmt: skip
 
 ORDERS = {
     "Anna": [("2026-10-01", "10"), ("2026-10-15", "20"), ("2026-10-29", "30"), ("2026-11-12", "40")],

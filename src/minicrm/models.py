@@ -49,6 +49,7 @@ class Interaction(NamedTuple):
     text: str | None = None
     amount: Decimal | None = None
     created_at: datetime | None = None
+    currency: str | None = None  # of ``amount`` (the ``currency`` setting, see ``money.priced``); None without one
 
 
 class Reminder(NamedTuple):
@@ -294,6 +295,7 @@ class Deal(NamedTuple):
     closed_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    currency: str | None = None  # of ``value`` (the ``currency`` setting)
 
 
 class PipelineStage(NamedTuple):
@@ -304,6 +306,7 @@ class PipelineStage(NamedTuple):
     value: Decimal
     probability: float
     weighted_value: Decimal
+    currency: str | None = None  # of the values (the ``currency`` setting)
 
 RFM_GROUPS = ("champions", "loyal", "new", "at-risk", "hibernating", "lost")
 
@@ -324,6 +327,7 @@ class CustomerValue(NamedTuple):
     f_score: int | None = None
     m_score: int | None = None
     rfm_group: str | None = None
+    currency: str | None = None  # of the values (the ``currency`` setting)
 
 
 class FunnelStage(NamedTuple):
@@ -359,6 +363,7 @@ class Report(NamedTuple):
     overdue_reminders: int
     due_today_reminders: int
     pipeline: tuple[PipelineStage, ...]
+    currency: str | None = None  # of every amount in the report (the ``currency`` setting)
 
 
 class Metric(NamedTuple):

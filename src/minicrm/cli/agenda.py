@@ -40,7 +40,8 @@ def due(
     from minicrm.services import agenda
 
     run = Run(ctx, fmt, as_json)
-    items = agenda.due_items(run.store, run.now, overdue=overdue, today=today, week=week, kinds=kind or ())
+    items = agenda.due_items(run.store, run.now, overdue=overdue, today=today, week=week, kinds=kind or (),
+                             currency=run.currency)  # fmt: skip
     if segment:
         from minicrm.services import segments
 

@@ -33,6 +33,7 @@ class Run:
             self.fmt = render.decide_format(state.fmt, state.as_json)
         self.command = " ".join(ctx.command_path.split()[1:]) or None  # "edit", "deal add": for the audit trail
         self._store = None
+        self._currency: str | None = None
 
     @property
     def store(self):  # noqa: ANN201  (a Store; imported lazily)
@@ -42,6 +43,21 @@ class Run:
             self._store = open_store(self.state.db_path or default_path(), self.now)
             self._store.actor = (os_user(), self.command, self.now)
         return self._store
+
+    @property
+    def currency(self) -> str | None:
+        """The ``currency`` setting in force, read the first time a record with amounts is printed."""
+        if self._currency is None:
+            self._currency = setting(self, "currency") or ""
+        return self._currency or None
+
+    def priced(self, records: Iterable[Any], record_type: type) -> Iterable[Any]:
+        """Records with the currency of their amounts (``money.priced_all``); others as they are."""
+        if "currency" not in getattr(record_type, "_fields", ()):
+            return records
+        from minicrm.money import priced_all
+
+        return priced_all(records, record_type, self.currency)
 
     @property
     def table(self) -> bool:
@@ -56,6 +72,7 @@ class Run:
     def many(self, records: Iterable[Any], record_type: type, *, title: str | None = None,
              empty: str | None = None) -> None:  # fmt: skip
         """Every record: a table on a terminal, else the machine format, streamed."""
+        records = self.priced(records, record_type)
         if self.table:
             from minicrm.render import tables
 
@@ -79,7 +96,7 @@ class Run:
             self.many(fetch(limit), record_type, title=title, empty=empty)
             return
         max_rows = self.screenful(row_lines)
-        rows = list(fetch(max_rows + 1))
+        rows = list(self.priced(fetch(max_rows + 1), record_type))
         total = None
         if len(rows) > max_rows:
             total = count() if count else None
@@ -89,6 +106,10 @@ class Run:
                            title=title, empty=empty)  # fmt: skip
 
     def one(self, record: Any) -> None:
+        if _carries_amounts(record):
+            from minicrm.money import priced
+
+            record = priced(record, self.currency)
         if self.table:
             from minicrm.render import tables
 
@@ -97,6 +118,15 @@ class Run:
             from minicrm import render
 
             render.write_one(record, self.fmt, sys.stdout)
+
+
+def _carries_amounts(record: Any) -> bool:
+    """Whether a record, or a record inside it (a contact's page, the report), has a ``currency`` field."""
+    fields = getattr(record, "_fields", None)
+    if fields is None or "currency" in fields:
+        return fields is not None
+    inner = [value[0] if type(value) is tuple and value else value for value in record]
+    return any(hasattr(value, "_fields") and _carries_amounts(value) for value in inner)
 
 
 def os_user() -> str | None:

@@ -74,11 +74,11 @@ def export(
         if fmt == "csv":  # the columns of list --format csv
             from minicrm import render
 
-            rows = interchange.export_rows(run.store, kind, run.now.date(), only)
+            rows = interchange.export_rows(run.store, kind, run.now.date(), only, run.currency)
             guard = None if raw else interchange.guard_formula
             render.write_records(rows, interchange.RECORD_TYPES[kind], "csv", out, cell=guard)
         else:
-            interchange.write_export(out, run.store, fmt, kind, run.now, only)
+            interchange.write_export(out, run.store, fmt, kind, run.now, only, run.currency)
 
 
 @app.command("import")

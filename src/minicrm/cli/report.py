@@ -34,10 +34,11 @@ def report(
 
     from minicrm import render
     from minicrm.models import Metric
+    from minicrm.money import priced
     from minicrm.services import report
 
     run = Run(ctx, fmt, as_json)
-    rep = report.build(run.store, run.now, since, until)
+    rep = priced(report.build(run.store, run.now, since, until), run.currency)
     if run.table:
         from minicrm.render import tables
 

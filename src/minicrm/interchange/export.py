@@ -20,6 +20,7 @@ from typing import IO, Any
 from minicrm.errors import UsageError
 from minicrm.interchange.records import EXPORT_FORMATS, format_of
 from minicrm.models import Contact, Interaction, Reminder, json_safe, plain, record_dict
+from minicrm.money import priced
 from minicrm.store import ContactQuery, Store
 
 EXPORT_KINDS = ("contacts", "interactions", "reminders", "all")
@@ -44,8 +45,8 @@ def plan_export(what: str | None, fmt: str | None = None, output: str | None = N
     return fmt, kind
 
 
-def export_records(store: Store, what: str, today: date,
-                   only: ContactQuery | None = None) -> Iterator[tuple[str, Any, dict]]:  # fmt: skip
+def export_records(store: Store, what: str, today: date, only: ContactQuery | None = None,
+                   currency: str | None = None) -> Iterator[tuple[str, Any, dict]]:  # fmt: skip
     """``(type, record, extra)`` for every record of ``what``, in id order, streamed, from one
     snapshot of the database (one read transaction), in dependency order: every contact before
     the interactions and reminders that refer to it, so an export always imports back.
@@ -58,10 +59,11 @@ def export_records(store: Store, what: str, today: date,
     if what not in EXPORT_KINDS:
         raise UsageError(f"cannot export {what!r}", f"Use one of: {', '.join(EXPORT_KINDS)}")
     with store.snapshot():  # one read transaction: no record whose contact another process added later
-        yield from _records(store, what, today, only)
+        yield from _records(store, what, today, only, currency)
 
 
-def _records(store: Store, what: str, today: date, only: ContactQuery | None) -> Iterator[tuple[str, Any, dict]]:
+def _records(store: Store, what: str, today: date, only: ContactQuery | None,
+             currency: str | None) -> Iterator[tuple[str, Any, dict]]:  # fmt: skip
     """``export_records`` without the snapshot: contacts first, then what refers to them."""
     query = only._replace(sort="id", descending=False, limit=None) if only else ContactQuery(sort="id")
     members = {c.id for c in store.contacts.list(query)} if only else None
@@ -74,16 +76,17 @@ def _records(store: Store, what: str, today: date, only: ContactQuery | None) ->
     if what in ("interactions", "all"):
         for interaction, contact_uid in store.activity.export():
             if members is None or interaction.contact_id in members:
-                yield "interaction", interaction, {"contact_uid": contact_uid}
+                yield "interaction", priced(interaction, currency), {"contact_uid": contact_uid}
     if what in ("reminders", "all"):
         for reminder, contact_uid, anchor, scheduled in store.reminders.export(today=today):
             if members is None or reminder.contact_id in members:
                 yield "reminder", reminder, {"contact_uid": contact_uid, "anchor_on": anchor, "scheduled_on": scheduled}
 
 
-def export_rows(store: Store, what: str, today: date, only: ContactQuery | None = None) -> Iterator[Any]:
+def export_rows(store: Store, what: str, today: date, only: ContactQuery | None = None,
+                currency: str | None = None) -> Iterator[Any]:  # fmt: skip
     """The records alone (for CSV, one kind at a time: ``RECORD_TYPES[what]``)."""
-    return (record for _, record, _ in export_records(store, what, today, only))
+    return (record for _, record, _ in export_records(store, what, today, only, currency))
 
 
 def open_reminders(store: Store, only: ContactQuery | None = None) -> Iterator[Reminder]:
@@ -117,14 +120,16 @@ def dumps(value: dict) -> str:
     return json_safe(json.dumps(value, ensure_ascii=False, separators=(", ", ": ")))
 
 
-def write_export(out: IO[str], store: Store, fmt: str, kind: str, now: datetime, only: ContactQuery | None = None) -> None:
-    """Export ``kind`` records to ``out`` as json, ndjson, vcf or ics (see ``plan_export``)."""
+def write_export(out: IO[str], store: Store, fmt: str, kind: str, now: datetime, only: ContactQuery | None = None,
+                 currency: str | None = None) -> None:  # fmt: skip
+    """Export ``kind`` records to ``out`` as json, ndjson, vcf or ics (see ``plan_export``);
+    ``currency`` as in ``export_records``."""
     if fmt == "ics":
         from minicrm.interchange.ical import ics_text
 
         out.write(ics_text(open_reminders(store, only), now))
         return
-    records = export_records(store, kind, now.date(), only)
+    records = export_records(store, kind, now.date(), only, currency)
     if fmt == "vcf":
         from minicrm.interchange.vcard_write import vcard_text
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from minicrm.models import (AuditEntry, Cadence, Change, Consent, Contact, CustomerValue, Deal, DueItem,
                             DuplicatePair, HealthCheck, ImportAction, Interaction, MergeResult, Metric, Occasion,
                             PipelineStage, Referral, Reminder, ScorePart, SearchHit, Segment, Setting, StageChange,
                             Weight)
+from minicrm.money import money
 from minicrm.render import scrub
 
 @dataclass(frozen=True)
@@ -52,10 +52,6 @@ def _when(moment: datetime | None, now: datetime) -> str:
     if moment.year == now.year:
         return f"{moment:%a %d %b %H:%M}"
     return f"{moment:%Y-%m-%d %H:%M}"
-
-
-def money(amount: Decimal | None) -> str:
-    return "" if amount is None else f"{amount:,.2f}"
 
 
 def ago(contact: Contact, now: datetime) -> str:
@@ -93,7 +89,7 @@ INTERACTION_COLUMNS = (
     Column("When", lambda i, n: _when(i.at, n), no_wrap=True),
     Column("Contact", lambda i, n: i.contact_name, style="bold", flex=1, min_width=16),
     Column("Kind", lambda i, n: i.kind, style="magenta", no_wrap=True),
-    Column("Amount", lambda i, n: money(i.amount), justify="right", no_wrap=True),  # money is the last to drop
+    Column("Amount", lambda i, n: money(i.amount, i.currency), justify="right", no_wrap=True),  # money is the last to drop
     Column("Text", lambda i, n: i.text, flex=3),
 )
 REMINDER_COLUMNS = (
@@ -215,23 +211,23 @@ TABLES[Deal] = (
     Column("ID", lambda d, n: str(d.id), style="dim", justify="right", no_wrap=True),
     Column("Contact", lambda d, n: d.contact_name, style="bold", max_width=24),
     Column("Title", lambda d, n: d.title, min_width=16),
-    Column("Value", lambda d, n: money(d.value), justify="right", no_wrap=True),
+    Column("Value", lambda d, n: money(d.value, d.currency), justify="right", no_wrap=True),
     Column("Stage", lambda d, n: d.stage, style="magenta", no_wrap=True),
     Column("Close", _close, no_wrap=True),
 )
 TABLES[PipelineStage] = (
     Column("Stage", lambda p, n: p.stage, style="bold", no_wrap=True),
     Column("Deals", lambda p, n: str(p.count), justify="right"),
-    Column("Value", lambda p, n: money(p.value), justify="right", no_wrap=True),
+    Column("Value", lambda p, n: money(p.value, p.currency), justify="right", no_wrap=True),
     Column("Probability", lambda p, n: f"{p.probability:.0%}", justify="right"),
-    Column("Weighted", lambda p, n: money(p.weighted_value), justify="right", no_wrap=True),
+    Column("Weighted", lambda p, n: money(p.weighted_value, p.currency), justify="right", no_wrap=True),
 )
 TABLES[CustomerValue] = (
     Column("ID", lambda c, n: str(c.contact_id), style="dim", justify="right", no_wrap=True),
     Column("Customer", lambda c, n: c.contact_name, style="bold", max_width=26),
     Column("Orders", lambda c, n: str(c.orders), justify="right"),
-    Column("Value", lambda c, n: money(c.lifetime_value), justify="right", no_wrap=True),
-    Column("Avg order", lambda c, n: money(c.average_order_value), justify="right", no_wrap=True, priority=2),
+    Column("Value", lambda c, n: money(c.lifetime_value, c.currency), justify="right", no_wrap=True),
+    Column("Avg order", lambda c, n: money(c.average_order_value, c.currency), justify="right", no_wrap=True, priority=2),
     Column("Usual gap", lambda c, n: "" if c.median_gap_days is None else f"{c.median_gap_days:g} d",
            justify="right", no_wrap=True),
     Column("Last order", lambda c, n: f"{c.days_since_last_order} d ago", justify="right", no_wrap=True),

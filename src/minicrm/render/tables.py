@@ -13,7 +13,8 @@ from typing import IO, Any
 from minicrm.models import (ContactDetail, CustomerValue, Deal, Interaction, Occasion, PipelineStage, Reminder, Report,
                             StageChange)
 from minicrm.render import scrub
-from minicrm.render.columns import TABLES, Column, ago, money, one_line
+from minicrm.money import money
+from minicrm.render.columns import TABLES, Column, ago, one_line
 
 def console(out: IO[str]) -> Any:
     from rich.console import Console
@@ -149,8 +150,8 @@ def write_detail(detail: ContactDetail, now: datetime, out: IO[str]) -> None:
                                           for k in detail.consent)))  # fmt: skip
     v = detail.value
     if v is not None:
-        rows += [("Lifetime value", f"{v.lifetime_value:,.2f}"), ("Orders", str(v.orders)),
-                 ("Average order", f"{v.average_order_value:,.2f}"),
+        rows += [("Lifetime value", money(v.lifetime_value, v.currency)), ("Orders", str(v.orders)),
+                 ("Average order", money(v.average_order_value, v.currency)),
                  ("Usual gap", f"{v.median_gap_days:g} days" if v.median_gap_days is not None else "")]  # fmt: skip
     if detail.score is not None:
         rows.append(("Score", f"{detail.score:g}"))
@@ -222,7 +223,7 @@ def write_report(rep: Report, now: datetime, out: IO[str]) -> None:
     con.print(Text(f"minicrm report: {rep.since} to {rep.until}", style="bold"))
     con.print(Text(f"{rep.contacts} contacts · {rep.new_customers} new customers · "
                    f"{rep.interactions_in_window} interactions · {rep.orders_in_window} orders · "
-                   f"revenue {money(rep.revenue_in_window)} · {rep.overdue_reminders} overdue, "
+                   f"revenue {money(rep.revenue_in_window, rep.currency)} · {rep.overdue_reminders} overdue, "
                    f"{rep.due_today_reminders} due today · {rep.stale_contacts} quiet for {rep.stale_days}+ days"))
     funnel = Table(title="Funnel", title_justify="left", title_style="bold")
     for header in ("Stage", "Now", "Reached", "Conversion", "Entered in window"):
@@ -233,7 +234,7 @@ def write_report(rep: Report, now: datetime, out: IO[str]) -> None:
     con.print(funnel)
     con.print(_bars("Interactions per week", [(b.label, b.count, str(b.count)) for b in rep.interactions_per_week],
                     con.width))
-    con.print(_bars("Revenue per month", [(b.label, float(b.amount), money(b.amount)) for b in rep.revenue_per_month],
+    con.print(_bars("Revenue per month", [(b.label, float(b.amount), money(b.amount, rep.currency)) for b in rep.revenue_per_month],
                     con.width))
     if rep.top_customers:
         con.print(build_table(rep.top_customers, CustomerValue, now, "Top customers", con.width))

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from minicrm import dates
 from minicrm.errors import Conflict, InvalidValue, NotFound, UsageError
 from minicrm.models import DUE_KINDS, DueItem
+from minicrm.money import money
 from minicrm.services.customers import cents
 from minicrm.services.occasions import LAST_YEAR_AFTER, LAST_YEAR_BEFORE, current, on_year
 from minicrm.services.values import choose
@@ -75,11 +76,12 @@ class Agenda:
     """What every source is given: the store, the moment, the window, and what customers are worth.
 
     Urgency counts a deal's value, else the customer's lifetime value, which the
-    reason then names; ``worth`` caches the customers' lifetime cents across sources.
+    reason then names (in ``currency``); ``worth`` caches the customers' lifetime cents across sources.
     """
 
-    def __init__(self, store: Store, now: datetime, span: Window):
+    def __init__(self, store: Store, now: datetime, span: Window, currency: str | None = None):
         self.store = store
+        self.currency = currency  # of the amounts the reasons name
         self.now = now
         self.day = now.date()
         self.first, self.last = span
@@ -115,7 +117,7 @@ class Agenda:
         if contact_id not in self.worth:
             return reason, urgency(kind, late, None)
         value = cents(self.worth[contact_id])
-        return f"{reason}; customer worth {value:,.2f}", urgency(kind, late, value)
+        return f"{reason}; customer worth {money(value, self.currency)}", urgency(kind, late, value)
 
 
 # ------------------------------------------------------------------ the sources
@@ -175,7 +177,7 @@ def deal_items(agenda: Agenda) -> list[DueItem]:
             id=None, item_id=f"deal:{d.id}", uid=d.uid, contact_id=d.contact_id, contact_name=d.contact_name,
             contact_email=email, contact_phone=phone, text=f"Close the deal: {d.title} (deal {d.id})",
             due_on=on, state=state, days_late=max(late, 0), snoozed=on != d.close_on, created_at=d.created_at,
-            updated_at=d.updated_at, kind="deal", reason=f"{word}; {d.stage}, worth {d.value:,.2f}",
+            updated_at=d.updated_at, kind="deal", reason=f"{word}; {d.stage}, worth {money(d.value, agenda.currency)}",
             urgency=urgency("deal", late, d.value),
         ))  # fmt: skip
     return items
@@ -231,7 +233,8 @@ def occasion_items(agenda: Agenda) -> list[DueItem]:
         said = "no order around it last year"
         if order:
             text, amount = order
-            said = "last year: " + (text or "an order") + (f" ({cents(amount):,.2f})" if amount is not None else "")
+            paid = f" ({money(cents(amount), agenda.currency)})" if amount is not None else ""
+            said = "last year: " + (text or "an order") + paid
         email, phone = reach.get(o.contact_id, (None, None))
         reason, points = agenda.valued("occasion", (day - notify_on).days, o.contact_id,
                                        f"{o.label} on {next_on:%d %b}, reminding {dates.plural(o.lead_days, 'day')}"
@@ -260,10 +263,11 @@ SOURCES: tuple[tuple[str, Source], ...] = (
 
 
 def due_items(store: Store, now: datetime, *, overdue: bool = False, today: bool = False, week: bool = False,
-              kinds: Sequence[str] = ()) -> list[DueItem]:  # fmt: skip
-    """The items of every wanted kind in the window (``window``), most urgent first."""
+              kinds: Sequence[str] = (), currency: str | None = None) -> list[DueItem]:  # fmt: skip
+    """The items of every wanted kind in the window (``window``), most urgent first; the reasons
+    name amounts in ``currency`` (the setting in force)."""
     wanted = {choose(k, DUE_KINDS, "kind of due item") for k in kinds} or set(DUE_KINDS)
-    agenda = Agenda(store, now, window(now.date(), overdue=overdue, today=today, week=week))
+    agenda = Agenda(store, now, window(now.date(), overdue=overdue, today=today, week=week), currency)
     items = [item for kind, source in SOURCES if kind in wanted for item in source(agenda)]
     items.sort(key=lambda i: (-i.urgency, i.due_on, i.due_time is not None, i.due_time or time(0),
                               DUE_KINDS.index(i.kind), int(i.item_id.partition(":")[2])))  # fmt: skip

@@ -85,7 +85,8 @@ def metrics(rep: Report) -> list[Metric]:
                  Metric("funnel", f"{f.stage}.entered", str(f.entered))]  # fmt: skip
     rows += [Metric("activity", "interactions", str(rep.interactions_in_window)),
              Metric("revenue", "orders", str(rep.orders_in_window)),
-             Metric("revenue", "total", str(rep.revenue_in_window))]  # fmt: skip
+             Metric("revenue", "total", str(rep.revenue_in_window)),
+             Metric("revenue", "currency", rep.currency or "")]  # fmt: skip
     rows += [Metric("interactions_per_week", b.start.isoformat(), str(b.count)) for b in rep.interactions_per_week]
     rows += [Metric("revenue_per_month", b.start.isoformat()[:7], str(b.amount)) for b in rep.revenue_per_month]
     rows += [Metric("top_customers", str(c.contact_id), str(c.lifetime_value)) for c in rep.top_customers]

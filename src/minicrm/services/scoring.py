@@ -10,6 +10,7 @@ from datetime import datetime
 
 from minicrm.errors import InvalidValue
 from minicrm.models import STAGES, Contact, ScorePart, Weight
+from minicrm.money import money
 from minicrm.services.customers import cents
 from minicrm.services.values import normalise_tag
 from minicrm.store import SCORE_DAYS, Store
@@ -36,7 +37,7 @@ def breakdown(store: Store, now: datetime, contact: Contact) -> list[ScorePart]:
     parts.append(("orders", f"{row.orders} orders × {w.get('orders', 0):g} (at most {cap:g})",
                   min(cap, w.get("orders", 0) * row.orders)))  # fmt: skip
     cap = w.get("value_max", 1e9)
-    parts.append(("value", f"{cents(row.cents):,.2f} lifetime value: {w.get('value', 0):g} per 100 (at most {cap:g})",
+    parts.append(("value", f"{money(cents(row.cents))} lifetime value: {w.get('value', 0):g} per 100 (at most {cap:g})",
                   min(cap, w.get("value", 0) * row.cents / 10000)))  # fmt: skip
     step = STAGES.index(row.stage)
     parts.append(("stage", f"{row.stage}: {step} steps × {w.get('stage', 0):g}", w.get("stage", 0) * step))
