@@ -135,7 +135,7 @@ def test_piped_due_does_not_load_heavy_modules(tmp_path):
         " 'minicrm.services.privacy', 'minicrm.services.audit', 'minicrm.interchange', 'minicrm.store.audit',"
         " 'minicrm.store.files', 'minicrm.store.privacy', 'minicrm.store.search', 'minicrm.store.segments',"
         " 'minicrm.store.scoring', 'minicrm.render.columns', 'minicrm.render.tables', 'psycopg',"
-        " 'minicrm.store.pg') if m in sys.modules]\n"
+        " 'minicrm.store.pg', 'minicrm.cli.mail', 'email.parser', 'mailbox', 'html.parser') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
     env = {"PATH": "/usr/bin:/bin", "TTY_COMPATIBLE": "0", "MINICRM_NOW": "2026-11-18T09:30"}

@@ -31,7 +31,7 @@ def settings_of(result) -> dict[str, tuple[str | None, str]]:
                                "date_order": ("DMY", "locale"), "decimal": (".", "locale")}),
 ])  # fmt: skip
 def test_defaults_come_from_the_locale(cli, env, expected):
-    assert settings_of(cli.ok("config", "--json", env=env)) == expected
+    assert settings_of(cli.ok("config", "--json", env=env)) == {**expected, "mail.me": (None, "default")}
 
 
 @pytest.mark.parametrize("value, found", [
@@ -68,7 +68,7 @@ def test_the_region_places_phones_typed_without_a_country_code(cli):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["config", "colour", "red"], "'colour' is not a setting. Use one of: region, currency, date_order, decimal"),
+    (["config", "colour", "red"], "'colour' is not a setting. Use one of: region, currency, date_order, decimal, mail.me"),
     (["config", "region", "England"], "'England' is not a country code"),
     (["config", "currency", "EURO"], "'EURO' is not a currency code"),
     (["config", "date_order", "DDMMYY"], "'DDMMYY' is not a date order"),
@@ -94,4 +94,11 @@ def test_a_change_of_setting_is_audited_and_undone(cli):
 
 
 def test_every_setting_is_listed_without_a_database_too():
-    assert [s.key for s in listing(None, {})] == ["region", "currency", "date_order", "decimal"]
+    assert [s.key for s in listing(None, {})] == ["region", "currency", "date_order", "decimal", "mail.me"]
+
+
+def test_mail_me_is_a_list_of_addresses_checked_and_lowercased(cli):
+    result = cli.ok("config", "mail.me", "Me@Example.org; me2@example.org me@example.org", "--json")
+    assert result.json()["value"] == "me@example.org, me2@example.org"
+    refused = cli("config", "mail.me", "me@example.org, not-an-address")
+    assert refused.exit_code == 1 and "'not-an-address' is not an email address" in refused.stderr

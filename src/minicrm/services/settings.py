@@ -143,6 +143,16 @@ def _check_decimal(text: str) -> str:
     return mark
 
 
+def check_addresses(text: str) -> str:
+    """Your own e-mail addresses, comma- or space-separated, each checked and lowercased."""
+    from minicrm.services.values import normalise_email
+
+    found = [normalise_email(part) for part in re.split(r"[,;\s]+", str(text)) if part.strip()]
+    if not found:
+        raise InvalidValue("no address given", "Give one or more, e.g. minicrm config mail.me me@example.com")
+    return ", ".join(dict.fromkeys(found))
+
+
 KEYS: dict[str, Key] = {key.name: key for key in (
     Key("region", "country of phone numbers typed without +country (ISO 3166, e.g. GB)", _check_region,
         _region_from, env="MINICRM_REGION"),
@@ -151,6 +161,8 @@ KEYS: dict[str, Key] = {key.name: key for key in (
         _date_order_from, default="YMD"),
     Key("decimal", "the decimal mark of amounts typed: . (11.50) or , (11,50)", _check_decimal, _decimal_from,
         default="."),
+    Key("mail.me", "your own e-mail addresses, comma-separated: mail import tells sent from received by them",
+        check_addresses),
 )}  # fmt: skip
 
 
