@@ -478,10 +478,21 @@ def next_yearly(stored: str, today: date) -> date:
 class Setting(NamedTuple):
     """One business setting (``minicrm config``): its value in force and where that comes from."""
 
-    key: str  # region, currency, date_order, decimal
+    key: str  # region, currency, date_order, decimal, mail.host, mail.port ...
     value: str | None  # None: not set anywhere
     source: str  # database | environment | locale | default
     description: str = ""
+
+
+class DigestSent(NamedTuple):
+    """A digest delivered through one channel (``minicrm digest --log``)."""
+
+    sent_at: datetime
+    day: date  # the day the digest covered (its first day for a week)
+    span: str  # day | week
+    channel: str  # notify | mail | command:PROG
+    items: int  # how many items it listed
+    format: str  # text | markdown | html | json
 
 
 _FOLD_EXTRA = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i"})

@@ -98,7 +98,7 @@ def test_repositories_fill_their_protocols(store):
     attributes = {"contacts": "Contacts", "search": "Search", "activity": "Activity", "reminders": "Reminders",
                   "deals": "Deals", "occasions": "Occasions", "cadence": "Cadence", "segments": "Segments",
                   "customers": "Customers", "scoring": "Scoring", "privacy": "Privacy", "audit": "Audit",
-                  "settings": "Settings",
+                  "settings": "Settings", "digests": "Digests",
                   "files": "Files", "agenda": "Agenda"}  # fmt: skip
     assert set(protocols) == {name + "Repository" for name in attributes.values()}
     for attribute, name in attributes.items():

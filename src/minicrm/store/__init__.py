@@ -110,6 +110,11 @@ class Store(Session):
         from minicrm.store.settings import Settings
         return Settings(self)
 
+    @cached_property
+    def digests(self) -> api.DigestsRepository:
+        from minicrm.store.digests import Digests
+        return Digests(self)
+
 
 def default_path() -> Path:
     """``minicrm.db`` in the user's data directory (XDG on Linux)."""

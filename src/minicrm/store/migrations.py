@@ -704,6 +704,24 @@ def m014_due_holds(db: Database) -> None:
     audit_triggers(db, "due_holds", "{row}.contact_id")
 
 
+@migration
+def m015_digest_sends(db: Database) -> None:
+    """digest_sends: one row per digest delivered (``minicrm digest --send``): when, for which day
+    and span (``day`` or ``week``), through which channel, how many items, in which format. A
+    second run finds its (day, span, channel) here and sends nothing. Not audited: a send cannot
+    be undone. Plain SQL on purpose (no rowid, no SQLite functions), as a second backend reads it too."""
+    _run(db, """CREATE TABLE digest_sends (
+            sent_at TEXT NOT NULL,
+            day TEXT NOT NULL,
+            span TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            items INTEGER NOT NULL,
+            format TEXT NOT NULL
+        )""")
+    _run(db, "CREATE INDEX digest_sends_day ON digest_sends (day, span, channel)")
+    _run(db, "CREATE INDEX digest_sends_at ON digest_sends (sent_at)")
+
+
 def names() -> list[str]:
     """The names of this build's migrations, in order: a file's ``_migrations`` must begin with them."""
     return [fn.__name__ for fn in MIGRATIONS]
