@@ -31,7 +31,13 @@ def settings_of(result) -> dict[str, tuple[str | None, str]]:
                                "date_order": ("DMY", "locale"), "decimal": (".", "locale")}),
 ])  # fmt: skip
 def test_defaults_come_from_the_locale(cli, env, expected):
-    assert settings_of(cli.ok("config", "--json", env=env)) == {**expected, "mail.me": (None, "default")}
+    found = settings_of(cli.ok("config", "--json", env=env))
+    assert {key: value for key, value in found.items() if not key.startswith("mail.")} == expected
+    # the mail channel's settings have no locale default
+    assert {key: value for key, value in found.items() if key.startswith("mail.")} == {
+        "mail.me": (None, "default"), "mail.host": (None, "default"), "mail.port": ("587", "default"), "mail.security": ("starttls", "default"),
+        "mail.from": (None, "default"), "mail.to": (None, "default"), "mail.user": (None, "default"),
+        "mail.password_file": (None, "default")}
 
 
 @pytest.mark.parametrize("value, found", [
@@ -94,7 +100,9 @@ def test_a_change_of_setting_is_audited_and_undone(cli):
 
 
 def test_every_setting_is_listed_without_a_database_too():
-    assert [s.key for s in listing(None, {})] == ["region", "currency", "date_order", "decimal", "mail.me"]
+    assert [s.key for s in listing(None, {})] == ["region", "currency", "date_order", "decimal", "mail.me", "mail.host",
+                                                  "mail.port", "mail.security", "mail.from", "mail.to", "mail.user",
+                                                  "mail.password_file"]
 
 
 def test_mail_me_is_a_list_of_addresses_checked_and_lowercased(cli):

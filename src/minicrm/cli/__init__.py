@@ -45,6 +45,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "history": ("activity", "Interactions, newest first."),
     "remind": ("reminders", "Set a follow-up reminder, maybe recurring."),
     "due": ("agenda", "The day's work, most urgent first."),
+    "digest": ("digest", "The day's work as one message, for cron or a systemd timer."),
     "done": ("reminders", "Complete reminders, or clear other items of the morning list."),
     "snooze": ("reminders", "Postpone a reminder, or any item of the morning list."),
     "demo": ("demo", "Fill an empty database with sample data."),

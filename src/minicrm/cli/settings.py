@@ -15,7 +15,7 @@ app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes t
 def config(
     ctx: typer.Context,
     key: Annotated[str | None, typer.Argument(metavar="[KEY]",
-        help="region, currency, date_order, decimal or mail.me")] = None,
+        help="region, currency, date_order, decimal, mail.me, or mail.* of digest (docs/digest.md)")] = None,
     value: Annotated[str | None, typer.Argument(metavar="[VALUE]", help="The new value")] = None,
     unset: Annotated[bool, typer.Option("--unset", help="Remove KEY from the database (the locale's default applies)")] = False,
     fmt: FormatOption = None, as_json: JsonOption = False,

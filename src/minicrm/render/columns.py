@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from minicrm.models import (AuditEntry, Cadence, Change, Consent, Contact, CustomerValue, Deal, DueItem,
+from minicrm.models import (AuditEntry, Cadence, Change, Consent, Contact, CustomerValue, Deal, DigestSent, DueItem,
                             DuplicatePair, HealthCheck, ImportAction, Interaction, MergeResult, Metric, Occasion,
                             PipelineStage, Referral, Reminder, ScorePart, SearchHit, Segment, Setting, StageChange,
                             Weight)
@@ -301,4 +301,11 @@ TABLES[Setting] = (
     Column("Value", lambda s, n: s.value or "", no_wrap=True),
     Column("Source", lambda s, n: s.source, style="dim", no_wrap=True),
     Column("Meaning", lambda s, n: s.description, flex=1, priority=2),
+)
+TABLES[DigestSent] = (
+    Column("Sent", lambda d, n: _when(d.sent_at, n), no_wrap=True),
+    Column("For", lambda d, n: f"{d.day:%a %d %b}" + (" (week)" if d.span == "week" else ""), no_wrap=True),
+    Column("Channel", lambda d, n: d.channel, style="bold", flex=1),
+    Column("Items", lambda d, n: str(d.items), justify="right", no_wrap=True),
+    Column("Format", lambda d, n: d.format, style="dim", no_wrap=True, priority=2),
 )

@@ -153,6 +153,53 @@ def check_addresses(text: str) -> str:
     return ", ".join(dict.fromkeys(found))
 
 
+def _check_host(text: str) -> str:
+    host = text.strip()
+    if not host or any(c.isspace() for c in host) or "/" in host or len(host) > 253:
+        raise InvalidValue(f"{text!r} is not a mail server name", "E.g. smtp.example.com or 127.0.0.1")
+    return host
+
+
+def _check_port(text: str) -> str:
+    port = text.strip()
+    if not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        raise InvalidValue(f"{text!r} is not a port", "Use a number from 1 to 65535, e.g. 587")
+    return str(int(port))
+
+
+def _check_security(text: str) -> str:
+    mode = text.strip().lower()
+    if mode not in ("starttls", "tls", "none"):
+        raise InvalidValue(f"{text!r} is not a mail security mode",
+                           "Use starttls (port 587), tls (port 465) or none (a server on this machine)")  # fmt: skip
+    return mode
+
+
+def _check_address(text: str) -> str:
+    found = check_addresses(text)
+    if "," in found:
+        raise InvalidValue(f"{text!r} is more than one address", "Give the one sender address")
+    return found
+
+
+def _check_text(text: str) -> str:
+    value = text.strip()
+    if not value or any(ord(c) < 32 for c in value):
+        raise InvalidValue(f"{text!r} is not usable here", "Give it on one line, not empty")
+    return value
+
+
+def _check_path(text: str) -> str:
+    value = _check_text(text)
+    if not (value.startswith("/") or value.startswith("~")):
+        raise InvalidValue(f"{text!r} is not an absolute path", "Give the full path, e.g. ~/.config/minicrm/mail-password")
+    return value
+
+
+# The mail channel of ``minicrm digest``. The password is never stored here: it comes from
+# $MINICRM_MAIL_PASSWORD or from the file ``mail.password_file`` names.
+MAIL_PASSWORD_ENV = "MINICRM_MAIL_PASSWORD"
+
 KEYS: dict[str, Key] = {key.name: key for key in (
     Key("region", "country of phone numbers typed without +country (ISO 3166, e.g. GB)", _check_region,
         _region_from, env="MINICRM_REGION"),
@@ -163,6 +210,15 @@ KEYS: dict[str, Key] = {key.name: key for key in (
         default="."),
     Key("mail.me", "your own e-mail addresses, comma-separated: mail import tells sent from received by them",
         check_addresses),
+    Key("mail.host", "the SMTP server digests are mailed through (digest --send mail)", _check_host),
+    Key("mail.port", "its port: 587 (starttls), 465 (tls), 25", _check_port, default="587"),
+    Key("mail.security", "starttls, tls (implicit, port 465) or none (a server on this machine)", _check_security,
+        default="starttls"),
+    Key("mail.from", "the sender address of digests", _check_address),
+    Key("mail.to", "who receives the digest (several: comma-separated)", check_addresses),
+    Key("mail.user", "the login on the SMTP server, if it wants one", _check_text),
+    Key("mail.password_file", f"a file holding the SMTP password (or set ${MAIL_PASSWORD_ENV}); never stored here",
+        _check_path),
 )}  # fmt: skip
 
 
