@@ -124,16 +124,44 @@ class MiniCrmGroup(TyperGroup):
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         self.commands = LazyCommands()  # type: ignore[assignment]
+        # Typer's own --show-completion/--install-completion (add_completion=True) are flags that
+        # guess the shell; these take its name too (`minicrm --show-completion bash`), and run
+        # Typer's completion all the same (cli/completion.py). Typer's options cannot take an
+        # optional value, so parse_args reads them; these two declare them for --help.
+        from typer.core import TyperOption
+
+        for name, text in COMPLETION_OPTIONS.items():
+            self.params.insert(len(self.params) - 1, TyperOption(param_decls=[name], metavar="[SHELL]", help=text,
+                                                                 expose_value=False))  # fmt: skip
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         """The command list of ``minicrm --help`` from COMMANDS, importing none of them."""
         with formatter.section("Commands"):
             formatter.write_dl([(name, summary) for name, (_, summary) in COMMANDS.items()])
 
+    def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
+        """The root's suggestions: its options, or the commands with their summaries from COMMANDS
+        (click would import every command module to read them)."""
+        from typer._click.shell_completion import CompletionItem
+
+        if incomplete.startswith("-"):
+            return super().shell_complete(ctx, incomplete)
+        return [CompletionItem(name, help=summary) for name, (_, summary) in COMMANDS.items()
+                if name.startswith(incomplete)]  # fmt: skip
+
+    def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
+        """A shell asking for suggestions (``_MINICRM_COMPLETE`` set): Typer answers, with bash's quoted."""
+        if os.environ.get(complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()):
+            from minicrm.cli import completion
+
+            completion.register()
+        super()._main_shell_completion(ctx_args, prog_name, complete_var)
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        if not args:  # `minicrm` alone: help, and success (click would exit 2)
+        if not args and not ctx.resilient_parsing:  # `minicrm` alone: help, and success (click would exit 2)
             typer.echo(ctx.get_help())
             ctx.exit(0)
+        _completion_options(ctx, args)
         try:
             return super().parse_args(ctx, args)
         except ClickException as error:  # e.g. an unknown root option
@@ -216,6 +244,48 @@ class State:
         self.db_path = db_path
         self.fmt = fmt
         self.as_json = as_json
+
+
+COMPLETION_OPTIONS = {
+    "--show-completion": "Print the completion script of SHELL (bash, zsh, fish, powershell; default: this one)",
+    "--install-completion": "Install completion for SHELL (default: this one) in its start-up file",
+}
+
+
+def _completion_options(ctx: Any, args: list[str]) -> None:
+    """``--show-completion [SHELL]`` and ``--install-completion [SHELL]`` among the root options."""
+    for at, arg in enumerate(args):
+        if arg in COMMANDS:
+            return
+        name, equals, value = arg.partition("=")
+        if name in COMPLETION_OPTIONS:
+            if not equals:
+                following = args[at + 1] if at + 1 < len(args) else ""
+                value = following if following and not following.startswith("-") and following not in COMMANDS else ""
+            (_show_completion if name == "--show-completion" else _install_completion)(ctx, value)
+
+
+def _show_completion(ctx: Any, value: str) -> None:
+    from minicrm.cli import completion
+
+    try:
+        typer.echo(completion.script(completion.shell_named(value)))
+    except MiniCrmError as error:
+        _fail(ctx, str(error), error.exit_code)
+    raise typer.Exit()
+
+
+def _install_completion(ctx: Any, value: str) -> None:
+    from minicrm.cli import completion
+
+    try:
+        shell, path = completion.install(completion.shell_named(value))
+    except MiniCrmError as error:
+        _fail(ctx, str(error), error.exit_code)
+    except OSError as error:
+        _fail(ctx, f"cannot install the completion script: {error.strerror}: {error.filename}", 1)
+    typer.echo(f"Installed {shell} completion in {path}; it takes effect in a new shell.", err=True)
+    raise typer.Exit()
 
 
 def _version(value: bool) -> None:

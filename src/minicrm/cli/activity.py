@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from minicrm.cli import common
-from minicrm.cli.common import AllOption, ContactArg, FormatOption, JsonOption, Run, YesOption, note
+from minicrm.cli.common import AllOption, CONTACT, ContactArg, FormatOption, JsonOption, Run, YesOption, completes, note
 
 app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
@@ -19,13 +19,13 @@ KIND_HELP = "call, email, meeting, note, order, message, visit, ticket, referral
 def log(
     ctx: typer.Context,
     contact: ContactArg,
-    kind: Annotated[str, typer.Argument(metavar="KIND", help=KIND_HELP)],
+    kind: Annotated[str, typer.Argument(metavar="KIND", help=KIND_HELP, autocompletion=completes("interaction_kinds"))],
     text: Annotated[str | None, typer.Argument(metavar="[TEXT]",
         help="What happened; - reads it from standard input")] = None,
     at: Annotated[str | None, typer.Option("--at", metavar="WHEN", help="When it happened [default: now]")] = None,
     amount: Annotated[str | None, typer.Option("--amount", metavar="N", help="Amount, e.g. for an order: 9.50, or 9,50 when the decimal mark is , (minicrm config decimal)")] = None,
     referred: Annotated[str | None, typer.Option("--referred", metavar="CONTACT",
-        help="For a referral: the contact they introduced")] = None,
+        help="For a referral: the contact they introduced", click_type=CONTACT)] = None,
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Record an interaction; prints it, id first.
@@ -58,8 +58,10 @@ def log(
 @app.command("history")
 def history(
     ctx: typer.Context,
-    contact: Annotated[str | None, typer.Argument(metavar="[CONTACT]", help="Only this contact's")] = None,
-    kind: Annotated[list[str] | None, typer.Option("--kind", "-k", help=f"Only this kind (repeatable): {KIND_HELP}")] = None,
+    contact: Annotated[str | None, typer.Argument(metavar="[CONTACT]", help="Only this contact's",
+        click_type=CONTACT)] = None,
+    kind: Annotated[list[str] | None, typer.Option("--kind", "-k", help=f"Only this kind (repeatable): {KIND_HELP}",
+        autocompletion=completes("interaction_kinds"))] = None,
     since: Annotated[str | None, typer.Option("--since", metavar="WHEN", help="From this day or time on")] = None,
     until: Annotated[str | None, typer.Option("--until", metavar="WHEN", help="Up to this day or time")] = None,
     limit: Annotated[int | None, typer.Option("--limit", "-l", help="At most this many")] = None,
@@ -91,7 +93,7 @@ def history(
 def referrals(
     ctx: typer.Context,
     contact: Annotated[str | None, typer.Argument(metavar="[CONTACT]",
-        help="Only referrals made by or naming this contact")] = None,
+        help="Only referrals made by or naming this contact", click_type=CONTACT)] = None,
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Who referred whom, newest first.
@@ -123,7 +125,8 @@ app.add_typer(interaction_app, name="interaction")
 def interaction_edit(
     ctx: typer.Context,
     interaction_id: Annotated[int, typer.Argument(metavar="ID", help="Interaction id (minicrm history shows it)")],
-    kind: Annotated[str | None, typer.Option("--kind", "-k", help=KIND_HELP)] = None,
+    kind: Annotated[str | None, typer.Option("--kind", "-k", help=KIND_HELP,
+        autocompletion=completes("interaction_kinds"))] = None,
     at: Annotated[str | None, typer.Option("--at", metavar="WHEN", help="When it happened")] = None,
     text: Annotated[str | None, typer.Option("--text", "-t", help="What happened (empty clears it; - reads standard input)")] = None,
     amount: Annotated[str | None, typer.Option("--amount", metavar="N", help="Amount (empty clears it)")] = None,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from minicrm.cli.common import AllOption, FormatOption, JsonOption, Run
+from minicrm.cli.common import AllOption, FormatOption, JsonOption, Run, completes
 
 app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
@@ -18,7 +18,8 @@ def due(
     today: Annotated[bool, typer.Option("--today", help="Only items due today")] = False,
     week: Annotated[bool, typer.Option("--week", help="Everything due in the next 7 days, overdue included")] = False,
     kind: Annotated[list[str] | None, typer.Option("--kind", "-k",
-        help="Only this kind (repeatable): reminder, cadence, deal, reorder or occasion")] = None,
+        help="Only this kind (repeatable): reminder, cadence, deal, reorder or occasion",
+        autocompletion=completes("due_kinds"))] = None,
     segment: Annotated[str | None, typer.Option("--segment", metavar="NAME",
         help="Only contacts in this saved segment")] = None,
     all_: AllOption = False, fmt: FormatOption = None, as_json: JsonOption = False,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from minicrm.cli.common import AllOption, FormatOption, JsonOption, Run, note
+from minicrm.cli.common import AllOption, CONTACT, FormatOption, JsonOption, Run, note
 
 app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
@@ -14,7 +14,8 @@ app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes t
 @app.command("audit")
 def audit(
     ctx: typer.Context,
-    contact: Annotated[str | None, typer.Argument(metavar="[CONTACT]", help="Only changes to this contact")] = None,
+    contact: Annotated[str | None, typer.Argument(metavar="[CONTACT]", help="Only changes to this contact",
+        click_type=CONTACT)] = None,
     limit: Annotated[int | None, typer.Option("--limit", "-l", help="At most this many rows")] = None,
     all_: AllOption = False, fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip

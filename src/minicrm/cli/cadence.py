@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from minicrm.cli.common import FormatOption, JsonOption, Run, note
+from minicrm.cli.common import CONTACT, FormatOption, JsonOption, Run, completes, note
 
 app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
@@ -15,9 +15,10 @@ app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes t
 def cadence(
     ctx: typer.Context,
     contact: Annotated[str | None, typer.Argument(metavar="[CONTACT]",
-        help="An id, an exact email, or a name or part of one")] = None,
+        help="An id, an exact email, or a name or part of one", click_type=CONTACT)] = None,
     period: Annotated[str | None, typer.Argument(metavar="PERIOD", help="30d, 2w, 3m (30 days) or off")] = None,
-    tag: Annotated[str | None, typer.Option("--tag", "-t", help="Set it for everyone with this tag")] = None,
+    tag: Annotated[str | None, typer.Option("--tag", "-t", help="Set it for everyone with this tag",
+        autocompletion=completes("tags"))] = None,
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Keep in touch with a contact or a tag every PERIOD.

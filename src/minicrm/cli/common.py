@@ -8,13 +8,42 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import typer
+from typer._click.shell_completion import CompletionItem
+from typer._click.types import StringParamType
+
+
+def completes(name: str) -> Callable[[typer.Context, str], list]:
+    """Typer's ``autocompletion`` callback for a parameter: ``minicrm.cli.completion.<name>``, imported
+    only when the shell asks (so no command pays for it)."""
+
+    def complete(ctx: typer.Context, incomplete: str) -> list:
+        from minicrm.cli import completion
+
+        return getattr(completion, name)(ctx, incomplete)
+
+    complete.__name__ = f"complete_{name}"
+    return complete
+
+
+class ContactName(StringParamType):
+    """A CONTACT: text, completing to contact names whatever the case and accents typed. (Typer's
+    ``autocompletion`` keeps only suggestions that start with the typed text, case included; a
+    parameter type completes as click does, with no such filter.)"""
+
+    def shell_complete(self, ctx: Any, param: Any, incomplete: str) -> list[CompletionItem]:
+        found = completes("contacts")(ctx, incomplete)
+        return [CompletionItem(value, help=description or None) for value, description in found]
+
+
+CONTACT = ContactName()
 
 FormatOption = Annotated[str | None, typer.Option("--format", "-f", metavar="FORMAT",
     help="table, tsv, csv, json or ndjson [default: table on a terminal, tsv in a pipe]")]  # fmt: skip
 JsonOption = Annotated[bool, typer.Option("--json", help="Shorthand for --format json")]
 AllOption = Annotated[bool, typer.Option("--all", "-a", help="Show every row in a table, not a screenful")]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (required when not on a terminal)")]
-ContactArg = Annotated[str, typer.Argument(metavar="CONTACT", help="An id, an exact email, or a name or part of one")]
+ContactArg = Annotated[str, typer.Argument(metavar="CONTACT", help="An id, an exact email, or a name or part of one",
+                                           click_type=CONTACT)]  # fmt: skip
 
 
 class Run:

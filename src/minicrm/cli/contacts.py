@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from minicrm.cli import common
-from minicrm.cli.common import AllOption, ContactArg, FormatOption, JsonOption, Run, YesOption, note
+from minicrm.cli.common import AllOption, CONTACT, ContactArg, FormatOption, JsonOption, Run, YesOption, completes, note
 
 app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
@@ -16,9 +16,10 @@ Phones = Annotated[list[str] | None, typer.Option("--phone", "-p",
     help="Phone number (repeatable), stored as +<country><number>; without +, the region's country (minicrm config);"
          " one that cannot be placed is kept as typed, with a warning")]  # fmt: skip
 Org = Annotated[str | None, typer.Option("--org", "-o", help="Organisation")]
-Tags = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable)")]
+Tags = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable)",
+        autocompletion=completes("tags"))]
 Stage = Annotated[str | None, typer.Option("--stage", "-s",
-    help="awareness, consideration, purchase, retention or advocacy")]  # fmt: skip
+    help="awareness, consideration, purchase, retention or advocacy", autocompletion=completes("stages"))]  # fmt: skip
 Birthday = Annotated[str | None, typer.Option("--birthday", "-b", help="1990-05-17, or 05-17 without a year")]
 Note = Annotated[str | None, typer.Option("--note", "-n", help="Free text about the contact")]
 Fields = Annotated[list[str] | None, typer.Option("--field", metavar="KEY=VALUE",
@@ -118,7 +119,7 @@ def show(ctx: typer.Context, contact: ContactArg, fmt: FormatOption = None, as_j
 
 
 Contacts = Annotated[list[str], typer.Argument(metavar="CONTACT...",
-    help="Ids, exact emails, or names or parts of one")]  # fmt: skip
+    help="Ids, exact emails, or names or parts of one", click_type=CONTACT)]  # fmt: skip
 
 
 @app.command("edit")
@@ -130,7 +131,8 @@ def edit(
     phone: Phones = None,
     remove_phone: Annotated[list[str] | None, typer.Option("--remove-phone", help="Phone to remove")] = None,
     org: Annotated[str | None, typer.Option("--org", "-o", help="Organisation (\"\" clears it)")] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag to add (repeatable)")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag to add (repeatable)",
+        autocompletion=completes("tags"))] = None,
     remove_tag: Annotated[list[str] | None, typer.Option("--remove-tag", help="Tag to remove (repeatable)")] = None,
     stage: Stage = None,
     birthday: Annotated[str | None, typer.Option("--birthday", "-b", help="Birthday (\"\" clears it)")] = None,
@@ -197,7 +199,7 @@ def rm(
 def stage_(
     ctx: typer.Context, contact: ContactArg,
     stage: Annotated[str, typer.Argument(metavar="STAGE",
-        help="awareness, consideration, purchase, retention or advocacy")],
+        help="awareness, consideration, purchase, retention or advocacy", autocompletion=completes("stages"))],
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Move a contact to a lifecycle stage.

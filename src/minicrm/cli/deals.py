@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from minicrm.cli import common
-from minicrm.cli.common import ContactArg, FormatOption, JsonOption, Run, YesOption, note
+from minicrm.cli.common import CONTACT, ContactArg, FormatOption, JsonOption, Run, YesOption, completes, note
 
 app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
@@ -28,7 +28,8 @@ def deal_add(
     contact: ContactArg,
     title: Annotated[str, typer.Argument(help="What the deal is about")],
     value: Annotated[str | None, typer.Option("--value", metavar="N", help="What it is worth, e.g. 2400")] = None,
-    stage: Annotated[str | None, typer.Option("--stage", "-s", help=f"{DEAL_STAGE_HELP} [default: lead]")] = None,
+    stage: Annotated[str | None, typer.Option("--stage", "-s", help=f"{DEAL_STAGE_HELP} [default: lead]",
+        autocompletion=completes("deal_stages"))] = None,
     close: Annotated[str | None, typer.Option("--close", metavar="WHEN", help="Expected close date")] = None,
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
@@ -49,8 +50,10 @@ def deal_add(
 @deal_app.command("list")
 def deal_list(
     ctx: typer.Context,
-    stage: Annotated[list[str] | None, typer.Option("--stage", "-s", help=f"Only this stage (repeatable): {DEAL_STAGE_HELP}")] = None,
-    contact: Annotated[str | None, typer.Option("--contact", "-c", metavar="CONTACT", help="Only this contact's")] = None,
+    stage: Annotated[list[str] | None, typer.Option("--stage", "-s", help=f"Only this stage (repeatable): {DEAL_STAGE_HELP}",
+        autocompletion=completes("deal_stages"))] = None,
+    contact: Annotated[str | None, typer.Option("--contact", "-c", metavar="CONTACT", help="Only this contact's",
+        click_type=CONTACT)] = None,
     open_: Annotated[bool, typer.Option("--open", help="Only deals not yet won or lost")] = False,
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
@@ -73,7 +76,7 @@ def deal_list(
 def deal_move(
     ctx: typer.Context,
     deal_id: Annotated[int, typer.Argument(metavar="ID", help="Deal id")],
-    stage: Annotated[str, typer.Argument(help=DEAL_STAGE_HELP)],
+    stage: Annotated[str, typer.Argument(help=DEAL_STAGE_HELP, autocompletion=completes("deal_stages"))],
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Move a deal to another stage.
@@ -104,8 +107,10 @@ def deal_edit(
     title: Annotated[str | None, typer.Option("--title", help="What the deal is about")] = None,
     value: Annotated[str | None, typer.Option("--value", metavar="N", help="What it is worth")] = None,
     close: Annotated[str | None, typer.Option("--close", metavar="WHEN", help="Expected close date (empty clears it)")] = None,
-    stage: Annotated[str | None, typer.Option("--stage", "-s", help=DEAL_STAGE_HELP)] = None,
-    contact: Annotated[str | None, typer.Option("--contact", "-c", metavar="CONTACT", help="Whose deal it is")] = None,
+    stage: Annotated[str | None, typer.Option("--stage", "-s", help=DEAL_STAGE_HELP,
+        autocompletion=completes("deal_stages"))] = None,
+    contact: Annotated[str | None, typer.Option("--contact", "-c", metavar="CONTACT", help="Whose deal it is",
+        click_type=CONTACT)] = None,
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Correct a deal; prints it.

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from minicrm.cli.common import FormatOption, JsonOption, Run, YesOption, confirm, note
+from minicrm.cli.common import CONTACT, FormatOption, JsonOption, Run, YesOption, confirm, note
 
 app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
@@ -39,8 +39,10 @@ def dupes(
 @app.command("merge")
 def merge(
     ctx: typer.Context,
-    keep: Annotated[str, typer.Argument(metavar="KEEP", help="The contact to keep (id, email or name)")],
-    other: Annotated[str, typer.Argument(metavar="OTHER", help="The contact merged into KEEP, then deleted")],
+    keep: Annotated[str, typer.Argument(metavar="KEEP", help="The contact to keep (id, email or name)",
+        click_type=CONTACT)],
+    other: Annotated[str, typer.Argument(metavar="OTHER", help="The contact merged into KEEP, then deleted",
+        click_type=CONTACT)],
     yes: YesOption = False,
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip

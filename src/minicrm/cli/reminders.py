@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from minicrm.cli.common import ContactArg, FormatOption, JsonOption, Run, note
+from minicrm.cli.common import ContactArg, FormatOption, JsonOption, Run, completes, note
 
 app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
@@ -41,7 +41,8 @@ def remind(
 def done(
     ctx: typer.Context,
     ids: Annotated[list[str], typer.Argument(metavar="ITEM...",
-        help="Reminder ids, or item_ids that minicrm due prints (cadence:12, reorder:7...)")],
+        help="Reminder ids, or item_ids that minicrm due prints (cadence:12, reorder:7...)",
+        autocompletion=completes("items"))],
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Complete reminders, or clear other items of the morning list.
@@ -72,7 +73,8 @@ def done(
 def snooze(
     ctx: typer.Context,
     reminder_id: Annotated[str, typer.Argument(metavar="ITEM",
-        help="A reminder id, or an item_id that minicrm due prints (cadence:12, deal:3...)")],
+        help="A reminder id, or an item_id that minicrm due prints (cadence:12, deal:3...)",
+        autocompletion=completes("items"))],
     until: Annotated[str, typer.Option("--until", metavar="WHEN", help="New due date: tomorrow, mon 9am, 3d...")],
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
@@ -105,7 +107,8 @@ app.add_typer(reminder_app, name="reminder")
 @reminder_app.command("edit")
 def reminder_edit(
     ctx: typer.Context,
-    reminder_id: Annotated[int, typer.Argument(metavar="ID", help="Reminder id")],
+    reminder_id: Annotated[int, typer.Argument(metavar="ID", help="Reminder id",
+        autocompletion=completes("reminder_ids"))],
     text: Annotated[str | None, typer.Option("--text", "-t", help="What to do")] = None,
     on: Annotated[str | None, typer.Option("--on", metavar="WHEN", help="New date: its rhythm restarts from it")] = None,
     every: Annotated[str | None, typer.Option("--every", metavar="RULE",
@@ -133,7 +136,8 @@ def reminder_edit(
 @reminder_app.command("rm")
 def reminder_rm(
     ctx: typer.Context,
-    ids: Annotated[list[int], typer.Argument(metavar="ID...", help="Reminder ids")],
+    ids: Annotated[list[int], typer.Argument(metavar="ID...", help="Reminder ids",
+        autocompletion=completes("reminder_ids"))],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Accepted for scripts; cancelling never asks")] = False,
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip

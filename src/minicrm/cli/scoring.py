@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from minicrm.cli.common import FormatOption, JsonOption, Run
+from minicrm.cli.common import CONTACT, FormatOption, JsonOption, Run
 
 app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
@@ -14,7 +14,7 @@ app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes t
 @app.command("score")
 def score(
     ctx: typer.Context,
-    contact: Annotated[str | None, typer.Argument(metavar="[CONTACT]", help="Whose score")] = None,
+    contact: Annotated[str | None, typer.Argument(metavar="[CONTACT]", help="Whose score", click_type=CONTACT)] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Show where each point came from")] = False,
     set_: Annotated[list[str] | None, typer.Option("--set", metavar="NAME=WEIGHT",
         help="Change a weight (repeatable): recency=40, tag:vip=10, tag:vip=off")] = None,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from minicrm.cli.common import FormatOption, JsonOption, Run, note
+from minicrm.cli.common import FormatOption, JsonOption, Run, completes, note
 
 app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
@@ -24,8 +24,10 @@ app.add_typer(segment_app, name="segment")
 def segment_save(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="One word: letters, digits, - _ or .")],
-    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable)")] = None,
-    stage: Annotated[str | None, typer.Option("--stage", "-s", help="Lifecycle stage")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable)",
+        autocompletion=completes("tags"))] = None,
+    stage: Annotated[str | None, typer.Option("--stage", "-s", help="Lifecycle stage",
+        autocompletion=completes("stages"))] = None,
     org: Annotated[str | None, typer.Option("--org", "-o", help="Organisation contains this")] = None,
     search: Annotated[str | None, typer.Option("--search", "-q", help="Contains this text")] = None,
     stale: Annotated[int | None, typer.Option("--stale", metavar="DAYS", help="No interaction in DAYS days")] = None,

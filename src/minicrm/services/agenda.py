@@ -356,3 +356,16 @@ def snooze(store: Store, now: datetime, ref: str, until: str) -> Any:
         item = find_item(store, now, kind, number)
         store.agenda.snooze(item.item_id, item.contact_id, when.day, now)
     return find_item(store, now, kind, number)
+
+
+def complete_items(store: Store, now: datetime, typed: str, limit: int = 50) -> list[tuple[str, str]]:
+    """(item, "text — contact") of what ``done`` and ``snooze`` take, for shell completion: open
+    reminders by id, and the other items of this week's morning list by ``item_id``."""
+    from minicrm.services import reminders
+
+    typed = str(typed).strip().lower()
+    found = reminders.complete_ids(store, typed, limit) if typed.isdigit() or not typed else []
+    if len(found) < limit and not typed.isdigit():
+        found += [(i.item_id, f"{i.text} — {i.contact_name}") for i in due_items(store, now, week=True)
+                  if i.kind != "reminder" and i.item_id.startswith(typed)][: limit - len(found)]  # fmt: skip
+    return found

@@ -302,3 +302,22 @@ def show(store: Store, now: datetime, contact: Contact, recent: int = 10) -> Con
                                key=lambda o: (o.next_on, o.id))),  # fmt: skip
         interactions_more=max(0, total - len(latest)),
     )
+
+
+# ------------------------------------------------------------------ shell completion (reads only)
+
+COMPLETIONS = 50  # at most this many suggestions: a shell shows no more usefully
+
+
+def complete_names(store: Store, typed: str) -> list[tuple[str, str]]:
+    """(value, description) of the contacts whose name begins with ``typed`` (no case, no accents),
+    for shell completion: the name, or the id where several contacts share the name."""
+    found = store.contacts.names_starting(fold(str(typed).strip()), COMPLETIONS)
+    names = [name for _, name, _ in found]
+    return [(name, email or "") if names.count(name) == 1 else (str(cid), f"{name} {email or ''}".strip())
+            for cid, name, email in found]  # fmt: skip
+
+
+def complete_tags(store: Store, typed: str) -> list[str]:
+    """Tags in use beginning with ``typed``."""
+    return store.contacts.tags_starting(str(typed).strip().lower(), COMPLETIONS)

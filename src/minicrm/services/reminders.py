@@ -136,3 +136,16 @@ def cancel(store: Store, now: datetime, ids: Iterable[int]) -> list[Reminder]:
             store.reminders.cancel(reminder.id, now)
     updated = store.reminders.get_many([r.id for r in reminders], today=now.date())
     return [updated[r.id] for r in reminders]
+
+
+def complete_ids(store: Store, typed: str, limit: int = 50) -> list[tuple[str, str]]:
+    """(id, "text — contact, due day") of open reminders whose id begins with ``typed``, soonest first,
+    for shell completion."""
+    typed = str(typed).strip()
+    found = []
+    for r in store.reminders.open():
+        if str(r.id).startswith(typed):
+            found.append((str(r.id), f"{r.text} — {r.contact_name}, {r.due_on:%a %d %b}"))
+            if len(found) == limit:
+                break
+    return found
