@@ -184,3 +184,62 @@ def test_impossible_paths_for_backup_and_restore(cli, tmp_path):
     for path in ("€" * 2000, "/dev/null/x.db", str(tmp_path / ("a" * 300)), str(tmp_path / "\x1b]0;x\x07.db")):
         assert run(cli, "backup", path).exit_code == 1
         assert run(cli, "restore", "--yes", path).exit_code == 1
+
+
+# ------------------------------------------------------------------ hostile files
+
+
+def names(cli) -> list[str]:
+    return sorted(c["name"] for c in cli.ok("list", "--json").json())
+
+
+def test_ndjson_lines_that_are_not_objects_are_rejected_one_by_one(cli, isolated, tmp_path):
+    source = tmp_path / "in.ndjson"
+    odd = ["null", "5", "[1, 2]", '"just text"', "true"]
+    source.write_text('{"name": "Bob"}\n' + "\n".join(odd) + '\n{"name": "Cleo"}\n')
+    strict = cli("import", source, "--strict")  # each line told, then one Error line
+    assert strict.exit_code == 1 and strict.stderr.count("Error:") == 1 and "Traceback" not in strict.stderr
+    assert "line 2: not a JSON object but null" in strict.stderr and names(cli) == []
+    skipped = run(cli, "import", source, "--strict", "--skip-invalid")
+    assert skipped.exit_code == 0, skipped.stderr
+    assert names(cli) == ["Bob", "Cleo"]
+    assert (tmp_path / "in.ndjson.rejects.ndjson").read_text().splitlines() == odd  # kept as they were
+    for line, kind in enumerate(["null", "a number", "a list", "a text", "true"], start=2):
+        assert f"line {line}: not a JSON object but {kind}" in skipped.stderr
+    assert_intact(isolated)
+
+
+def test_json_nested_beyond_a_sane_depth_is_refused_per_record(cli, isolated, tmp_path):
+    brackets = tmp_path / "brackets.json"
+    brackets.write_text("[" * 100_000 + "]" * 100_000)
+    refused = run(cli, "import", brackets)
+    assert refused.exit_code == 1 and "deeper than 32 levels" in refused.stderr
+    assert refused.stderr.count("\n") == 1
+    deep = tmp_path / "deep.ndjson"
+    deep.write_text('{"name": "Ann"}\n{"name": "Bob", "fields": ' + "[" * 100_000 + "]" * 100_000 + "}\n"
+                    '{"name": "Cleo", "fields": {"x": ' + "[" * 40 + "]" * 40 + "}}\n")  # fmt: skip
+    result = run(cli, "import", deep)
+    assert result.exit_code == 0 and names(cli) == ["Ann"]
+    assert "line 2: the line nests lists or objects deeper than 32 levels" in result.stderr
+    assert "line 3: the line nests" in result.stderr
+    array = tmp_path / "array.json"
+    array.write_text('[{"name": "Dan"}, {"name": "Eve", "fields": {"x": ' + "[" * 40 + "]" * 40 + "}}, null]")
+    result = run(cli, "import", array)
+    assert result.exit_code == 0 and names(cli) == ["Ann", "Dan"]
+    assert "record 2: the record nests" in result.stderr and "record 3: not a JSON object but null" in result.stderr
+    assert_intact(isolated)
+
+
+def test_a_vcard_that_nests_cards_is_refused_whole(cli, isolated, tmp_path):
+    inner = "BEGIN:VCARD\nVERSION:2.1\nFN:Inner Agent\nEND:VCARD\n"
+    outer = "BEGIN:VCARD\nVERSION:2.1\nFN:Outer\nAGENT:\n" + inner + "EMAIL:outer@example.com\nEND:VCARD\n"
+    source = tmp_path / "agent.vcf"
+    source.write_text(outer + "BEGIN:VCARD\nVERSION:3.0\nFN:Plain\nEND:VCARD\n"
+                      + "BEGIN:VCARD\nFN:x\n" * 5000 + "END:VCARD\n" * 5000)  # fmt: skip
+    result = run(cli, "import", source)
+    assert result.exit_code == 0, result.stderr
+    assert names(cli) == ["Plain"]  # neither the inner card's name on the outer's email, nor a half card
+    assert "line 1: the card holds another card (BEGIN:VCARD on line 5" in result.stderr
+    assert "line 15: the card holds another card (BEGIN:VCARD on line 17" in result.stderr
+    assert (tmp_path / "agent.vcf.rejects.vcf").read_text().startswith(outer)
+    assert_intact(isolated)

@@ -282,7 +282,7 @@ def test_interactions_need_a_known_contact(cli, tmp_path, isolated):
     assert result.exit_code == 1
     assert result.stderr.splitlines()[:3] == [
         "line 1: no contact has the uid nope. Import the contact first (export all keeps the order)",
-        "line 2: not valid JSON (Expecting value: line 1 column 1 (char 0))", "line 4: not a JSON object"]
+        "line 2: not valid JSON (Expecting value: line 1 column 1 (char 0))", "line 4: not a JSON object but a list"]
 
 
 # ------------------------------------------------------------------ hostile input
@@ -422,7 +422,7 @@ def test_readers_take_a_stream():
     assert line == 4 and ragged["fields"] == {"column_5": "extra"} and ragged["_warnings"][0][0] == 4
     ndjson = list(interchange.read(io.StringIO('{"name": "Bob"}\n\n[1]\n'), "ndjson"))
     assert [(n, r if isinstance(r, dict) else str(r)) for n, r, _ in ndjson] == [(1, {"name": "Bob"}),
-                                                                                 (3, "not a JSON object")]
+                                                                                 (3, "not a JSON object but a list")]
     vcard = "BEGIN:VCARD\nVERSION:3.0\nFN:Cleo Park\nEMAIL:cleo@example.com\nEND:VCARD\n"
     [(line, raw, text)] = interchange.read(io.StringIO(vcard), "vcf")
     assert (line, raw["name"], raw["emails"], text) == (1, "Cleo Park", ["cleo@example.com"], vcard)

@@ -97,7 +97,9 @@ class Importer:
         self._note(line, "reject", kind, None, "", reason)
 
     def feed(self, line: int, raw: Any, source: Any = None) -> None:
-        source = raw if source is None else source
+        """One record a reader gave: ``raw`` (or a ``RowError``), and ``source``, what the file held
+        (None for a JSON ``null``, whose reject is written as ``null``)."""
+        source = raw if source is None and isinstance(raw, dict) else source
         if isinstance(raw, Notice):
             self.report.warn(line, str(raw))
             return

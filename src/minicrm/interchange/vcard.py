@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any, NamedTuple
 
-from minicrm.interchange.records import FALLBACK, SURROGATE, Notice, tag_slug
+from minicrm.interchange.records import FALLBACK, SURROGATE, Notice, RowError, tag_slug
 from minicrm.interchange.vcard_write import structured_name
 
 # vCard properties kept as custom fields, under these names
@@ -343,13 +343,15 @@ def read_vcf(stream: IO[str], codec: str = "utf-8") -> Iterator[tuple[int, Any, 
     text outside any card is a ``Notice``.
     """
     block: list[tuple[int, str]] = []
-    start = 0
+    start = nested = 0
     depth = 0
     for number, line in enumerate(stream, start=1):
         upper = line.strip().upper()
         if upper == "BEGIN:VCARD":
             if depth == 0:
-                block, start = [], number
+                block, start, nested = [], number, 0
+            elif not nested:
+                nested = number
             depth += 1
         if depth:
             block.append((number, line))
@@ -359,9 +361,17 @@ def read_vcf(stream: IO[str], codec: str = "utf-8") -> Iterator[tuple[int, Any, 
         if upper == "END:VCARD" and depth:
             depth -= 1
             if depth == 0:
-                yield (start, *_card(block, codec))
+                yield (start, *(_nested(block, nested) if nested else _card(block, codec)))
     if depth:
-        yield (start, *_card(block, codec, ended=False))
+        yield (start, *(_nested(block, nested) if nested else _card(block, codec, ended=False)))
+
+
+def _nested(block: list[tuple[int, str]], inner: int) -> tuple[RowError, str]:
+    """A card with another card inside it (a vCard 2.1 AGENT, or a broken file): refused whole,
+    as its properties cannot be told apart from the inner card's."""
+    error = RowError(f"the card holds another card (BEGIN:VCARD on line {inner}, e.g. an AGENT); "
+                     "minicrm cannot import nested cards: save the inner card as a card of its own")  # fmt: skip
+    return error, "".join(line for _, line in block)
 
 
 def _card(block: list[tuple[int, str]], codec: str, ended: bool = True) -> tuple[Any, str]:
