@@ -243,3 +243,58 @@ def test_a_vcard_that_nests_cards_is_refused_whole(cli, isolated, tmp_path):
     assert "line 15: the card holds another card (BEGIN:VCARD on line 17" in result.stderr
     assert (tmp_path / "agent.vcf.rejects.vcf").read_text().startswith(outer)
     assert_intact(isolated)
+
+
+# ------------------------------------------------------------------ bytes that are not UTF-8
+
+
+def test_arguments_that_are_not_utf8_are_named_and_change_nothing(cli, isolated):
+    run(cli, "add", "Ann")
+    bad = "\udcff\udcfe bad"  # what Python makes of the bytes ff fe in an argument
+    for args, number in ((("add", bad), 2), (("list", "--search", bad), 3), (("log", "ann", "note", bad), 4),
+                         (("edit", "ann", "--org", bad), 4), (("search", bad), 2)):  # fmt: skip
+        result = run(cli, *args)
+        assert result.exit_code == 2, (args, result.stderr)
+        assert result.stderr == (f"Error: argument {number} ('\\xff\\xfe bad') is not valid UTF-8 text. Type it in "
+                                 "UTF-8 (check that your terminal and LANG use UTF-8), or convert it with iconv\n")
+    assert names(cli) == ["Ann"] and cli.ok("history").stdout == ""
+    assert_intact(isolated)
+
+
+def test_a_real_process_names_the_argument_and_keeps_file_names_as_bytes(tmp_path):
+    """Through the real console script: argv bytes, a file name in Latin-1, and stdin that is not UTF-8."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    minicrm = Path(sys.executable).parent / "minicrm"
+    env = {**os.environ, "MINICRM_DB": str(tmp_path / "crm.db"), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+    env.pop("MINICRM_DEBUG", None)
+    bad = subprocess.run([minicrm, "add", b"Bj\xf6rn"], env=env, capture_output=True)
+    assert bad.returncode == 2 and bad.stdout == b""
+    assert bad.stderr.decode().startswith("Error: argument 2 ('Bj\\xf6rn') is not valid UTF-8 text.")
+    latin1 = tmp_path / os.fsdecode(b"kunden-m\xfcller.csv")  # a file name in Latin-1 is a fine file name
+    latin1.write_text("name\nZo\u00eb\n")
+    imported = subprocess.run([minicrm, "import", os.fsencode(latin1)], env=env, capture_output=True)
+    assert imported.returncode == 0, imported.stderr
+    piped = subprocess.run([minicrm, "log", "zoe", "note", "-"], input=b"ok\nStra\xdfe\n", env=env,
+                           capture_output=True)  # fmt: skip
+    assert piped.returncode == 1 and b"Traceback" not in piped.stderr
+    assert piped.stderr.decode() == ("Error: standard input (the text) is not valid UTF-8: line 2 holds the byte 0xdf. "
+                                     "Convert it first, e.g. iconv -f cp1252 -t utf-8\n")
+    listed = subprocess.run([minicrm, "history"], env=env, capture_output=True)
+    assert listed.returncode == 0 and listed.stdout == b""
+
+
+def test_a_progress_bar_shows_a_hostile_file_name_as_text(cli, isolated, tmp_path):
+    name = "\x1b]52;c;ZXZpbA==\x07[bold red]x\x1b]0;title\x07\nnext.csv"  # OSC 52: write the clipboard
+    source = tmp_path / name
+    with source.open("w") as out:
+        out.write("name,note\n")
+        for n in range(20_000):
+            out.write(f"Person {n},{'x' * 60}\n")
+    result = cli("import", source, tty=True, env={"TERM": "xterm-256color"})
+    assert result.exit_code == 0, result.stderr
+    assert "Importing \ufffd]52;c;ZXZpbA==\ufffd[bold red]x\ufffd]0;title\ufffd next.csv" in result.stderr
+    assert "\x1b]" not in result.stderr and "\x07" not in result.stderr

@@ -162,6 +162,7 @@ class MiniCrmGroup(TyperGroup):
             typer.echo(ctx.get_help())
             ctx.exit(0)
         _completion_options(ctx, args)
+        ctx.meta["minicrm.args"] = list(args)  # to name an argument that is not valid UTF-8
         try:
             return super().parse_args(ctx, args)
         except ClickException as error:  # e.g. an unknown root option
@@ -195,6 +196,8 @@ class MiniCrmGroup(TyperGroup):
             raise
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except UnicodeError as error:  # bytes that are not UTF-8 reached a text (a name, a search)
+            _fail(ctx, not_utf8(ctx.meta.get("minicrm.args", []), error), 2)
         except Exception as error:  # a bug: say so plainly, no traceback
             if _debug():
                 raise
@@ -202,16 +205,28 @@ class MiniCrmGroup(TyperGroup):
                   "Please report it; MINICRM_DEBUG=1 shows the details", 1)  # fmt: skip
 
 
+def not_utf8(args: list[str], error: UnicodeError) -> str:
+    """What to say when bytes that are not UTF-8 reached a text: which argument holds them
+    (a file name may hold any bytes; a name, a note or a search may not)."""
+    for number, arg in enumerate(args, start=1):
+        if _SURROGATE.search(arg):
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            return (f"argument {number} ('{shown}') is not valid UTF-8 text. Type it in UTF-8 "
+                    "(check that your terminal and LANG use UTF-8), or convert it with iconv")  # fmt: skip
+    return f"a text is not valid UTF-8 ({error.reason}). Give it in UTF-8, e.g. convert it with iconv"
+
+
 def _debug() -> bool:
     return os.environ.get("MINICRM_DEBUG", "") not in ("", "0")
 
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # controls, and lone surrogates (bytes not UTF-8)
+_SURROGATE = re.compile("[\udc80-\udcff]")  # an argument's bytes that were not UTF-8
 
 
 def safe(message: str, limit: int = 500) -> str:
     """An error message fit for a terminal: one line, no control characters (so no escape
-    sequences from what the user typed), and not a megabyte long."""
+    sequences from what the user typed) nor undecodable bytes, and not a megabyte long."""
     message = _UNSAFE.sub("\ufffd", str(message))
     if len(message) > limit:
         message = message[: limit - 120] + " … " + message[-100:]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -45,7 +44,7 @@ def log(
     found = contacts.resolve(run.store, contact)
     other = contacts.resolve(run.store, referred) if referred else None
     if text == "-":
-        text = sys.stdin.read()
+        text = common.read_stdin("the text")
     decimal = common.setting(run, "decimal") if amount else "."
     logged = activity.log(run.store, run.now, found, kind, text, at=at, amount=amount, referred=other,
                           decimal=decimal)  # fmt: skip
@@ -147,7 +146,7 @@ def interaction_edit(
 
     run = Run(ctx, fmt, as_json)
     if text == "-":
-        text = sys.stdin.read()
+        text = common.read_stdin("the text")
     before = activity.get(run.store, interaction_id)
     stage = contacts.resolve(run.store, str(before.contact_id)).stage
     decimal = common.setting(run, "decimal") if amount else "."

@@ -168,6 +168,20 @@ def os_user() -> str | None:
         return None
 
 
+def read_stdin(what: str) -> str:
+    """Standard input as text (``-`` given for ``what``): UTF-8, or one line saying where it is not."""
+    from minicrm.errors import InvalidValue
+
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8", "surrogateescape")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise InvalidValue(f"standard input ({what}) is not valid UTF-8: line {line} holds the byte "
+                           f"0x{data[error.start]:02x}",
+                           "Convert it first, e.g. iconv -f cp1252 -t utf-8") from None  # fmt: skip
+
+
 def stdin_is_terminal() -> bool:
     """Whether a person can answer a question (never true in a script or a pipe)."""
     return sys.stdin.isatty()

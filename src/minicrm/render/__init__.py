@@ -21,7 +21,8 @@ from minicrm.errors import UsageError
 from minicrm.models import ContactDetail, json_safe, plain, record_dict
 
 FORMATS = ("table", "tsv", "csv", "json", "ndjson")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# and lone surrogates: the bytes of a file name or argument that were not UTF-8
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def is_terminal(stream: IO[str]) -> bool:
@@ -46,7 +47,7 @@ def decide_format(requested: str | None, as_json: bool = False, stream: IO[str] 
 
 
 _CONTROL_CHARS = [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]
-_SCRUB = {code: "\ufffd" for code in _CONTROL_CHARS}
+_SCRUB = {code: "\ufffd" for code in (*_CONTROL_CHARS, *range(0xD800, 0xE000))}
 _TSV_CELL = {**_SCRUB, ord("\\"): "\\\\", ord("\t"): "\\t", ord("\n"): "\\n", ord("\r"): "\\r"}
 _TSV_SPECIAL = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
 _TSV_SPECIAL_BUT_TAB = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\\]")
@@ -72,7 +73,7 @@ def flat(value: Any) -> str:
 
 
 def scrub(text: str) -> str:
-    """Control characters (escape sequences included) become U+FFFD."""
+    """Control characters (escape sequences included) and lone surrogates become U+FFFD."""
     return text.translate(_SCRUB) if _CONTROL.search(text) else text
 
 

@@ -187,12 +187,13 @@ def write_record_table(record: Any, now: datetime, out: IO[str]) -> None:
 
 
 def track(items: Iterable[Any], total: int, position: Callable[[], int], label: str) -> Iterator[Any]:
-    """``items``, with a progress bar on standard error (for a terminal; ``position()`` of ``total``)."""
+    """``items``, with a progress bar on standard error (for a terminal; ``position()`` of ``total``).
+    ``label`` is shown as text on one line: no markup, control characters scrubbed."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                  console=console(sys.stderr), transient=True) as progress:  # fmt: skip
-        task = progress.add_task(label, total=total)
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(), DownloadColumn(),
+                  TimeRemainingColumn(), console=console(sys.stderr), transient=True) as progress:  # fmt: skip
+        task = progress.add_task(scrub(" ".join(label.split())), total=total)
         for count, item in enumerate(items):
             if count % 500 == 0:
                 progress.update(task, completed=position())
