@@ -156,6 +156,22 @@ def test_other_files_are_refused(cli, tmp_path):
     assert result.exit_code == 1 and "is a folder" in result.stderr
 
 
+def test_special_files_as_the_database_are_named_and_left_alone(cli, tmp_path):
+    """A FIFO would block or fail as a "disk I/O error", and a device would get a -journal beside it."""
+    fifo = tmp_path / "pipe.db"
+    os.mkfifo(fifo)
+    link = tmp_path / "null.db"
+    link.symlink_to(os.devnull)
+    for path, kind in ((fifo, "a named pipe (FIFO)"), (os.devnull, "a character device"), (link, "a character device"),
+                       (tmp_path, "a folder")):  # fmt: skip
+        for command in (("list",), ("add", "Ann"), ("due",)):
+            result = cli("--db", str(path), *command)
+            assert result.exit_code == 1
+            assert result.stderr == f"Error: {path} is {kind}, not a database file. Give --db the path of a file\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null.db", "pipe.db"]  # no -journal, no -wal
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
 def test_read_only_database_reads_but_refuses_writes(cli, isolated):
     cli.ok("add", "Ann")

@@ -136,6 +136,21 @@ def is_server_url(target: Path | str) -> bool:
     return isinstance(target, str) and target.lower().startswith(SERVER_SCHEMES)
 
 
+def file_kind(path: Path) -> str | None:
+    """What is at ``path`` (links followed): ``"file"``, another kind in words, or None when nothing is."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):  # missing, or a name the system refuses: creating it will say why
+        return None
+    if stat.S_ISREG(mode):
+        return "file"
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))  # fmt: skip
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
 def open_store(path: Path | str, now: datetime) -> Store:
     """Open (creating and migrating as needed) the database at ``path``: a SQLite file, or a
     ``postgresql://`` URL (the PostgreSQL modules, and psycopg, are imported only then)."""
@@ -144,10 +159,11 @@ def open_store(path: Path | str, now: datetime) -> Store:
 
         return open_server(str(path), now)
     path = Path(path).expanduser()
-    if path.is_dir():
-        raise StoreError(f"{path} is a folder, not a database file", "Give --db a file path")
+    kind = file_kind(path)
+    if kind not in ("file", None):
+        raise StoreError(f"{path} is {kind}, not a database file", "Give --db the path of a file")
     try:
-        if not path.exists():
+        if kind is None:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     except OSError as error:
