@@ -1,3 +1,3 @@
-from minicrm.cli import main
+from minicrm.entry import main
 
 main()

@@ -194,7 +194,10 @@ class MiniCrmGroup(TyperGroup):
         except ClickException as error:
             error.message = safe(error.message)  # click echoes what was typed: no escapes from it
             raise
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except KeyboardInterrupt:  # Ctrl-C: a write under way was rolled back
+            typer.echo("Interrupted.", err=True)
+            ctx.exit(130)
+        except (typer.Exit, typer.Abort):
             raise
         except UnicodeError as error:  # bytes that are not UTF-8 reached a text (a name, a search)
             _fail(ctx, not_utf8(ctx.meta.get("minicrm.args", []), error), 2)
@@ -325,5 +328,5 @@ def root(
 
 
 def main() -> None:
-    """The ``minicrm`` console script."""
+    """The app; the console script is ``minicrm.entry.main``, which handles Ctrl-C during imports too."""
     app(prog_name="minicrm")
