@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 MINICRM = Path(sys.executable).parent / "minicrm"
@@ -314,3 +315,32 @@ def test_two_processes_editing_tags_at_once_lose_none(cli, isolated):
         assert process.returncode == 0 and out.strip() == "ok", err
     tags = set(cli.ok("show", "ann", "--json").json()["tags"])
     assert tags == {f"{who}{n}" for who in "ab" for n in range(50)}
+
+
+def test_two_processes_completing_one_reminder_complete_it_once(cli, isolated):
+    """Both `minicrm done` processes are started while this test holds the write lock, so both have
+    opened the database and wait at once; when it is released, one completes the reminder and the
+    other is told it is already done. Reading the status before the lock would complete it twice."""
+    cli.ok("add", "Ann")
+    env = environment(isolated)
+    env.pop("MINICRM_DEBUG", None)
+    for round_ in range(3):
+        reminder = cli.id("remind", "ann", f"Call back {round_}", "--on", "tomorrow")
+        holder = sqlite3.connect(isolated, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            racers = [subprocess.Popen([MINICRM, "done", str(reminder)], env=env, text=True,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]  # fmt: skip
+            time.sleep(3)  # they start, open the file and queue for the lock (busy timeout: 10 s)
+        finally:
+            holder.execute("COMMIT")
+            holder.close()
+        results = [(p.wait(timeout=60), p.stdout.read(), p.stderr.read()) for p in racers]
+        won = [r for r in results if r[0] == 0]
+        lost = [r for r in results if r[0] != 0]
+        assert len(won) == 1 and won[0][1].startswith(f"{reminder}\t"), results
+        assert [r[:3] for r in lost] == [(1, "", f"Error: reminder {reminder} is already done. See: minicrm due\n")] * 2
+        conn = sqlite3.connect(isolated)
+        done = conn.execute("SELECT count(*) FROM reminder_completions WHERE reminder_id = ?", (reminder,)).fetchone()
+        conn.close()
+        assert done == (1,)
