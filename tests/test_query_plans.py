@@ -79,3 +79,18 @@ def test_the_due_query_uses_the_open_reminders_index(busy_store, now):
     plans = plans_of(busy_store, lambda: agenda.due_items(busy_store, now, kinds=["reminder"]))
     steps = [step for steps in plans.values() for step in steps]
     assert any("reminders_open_due" in step for step in steps), steps
+
+
+def test_forget_finds_a_person_in_the_audit_trail_through_an_index(store, now):
+    """The audit trail grows with every change; forget reads the images of contact rows, emails and
+    phones by the index on (tbl, contact_id), never the whole trail."""
+    from minicrm.services import privacy
+
+    for n in range(30):
+        contact = contacts.add(store, now, f"Person {n}", emails=[f"p{n}@x.example"])
+        activity.log(store, now, contact, "call", "hi")
+    ann = contacts.resolve(store, "person 7")
+    plans = plans_of(store, lambda: privacy.forget(store, now, ann))
+    audit_steps = [step for steps in plans.values() for step in steps if re.search(r"\baudit\b", step)]
+    assert audit_steps and not [step for step in audit_steps if step.startswith("SCAN audit")], audit_steps
+    assert any("audit_table" in step for step in audit_steps), audit_steps
