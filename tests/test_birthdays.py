@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minicrm.dates import parse_birthday
+from minicrm.recurrence import parse_birthday
 from minicrm.errors import DateParseError, InvalidValue
 
 TODAY = date(2026, 11, 18)

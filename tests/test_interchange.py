@@ -204,8 +204,8 @@ def test_by_default_every_person_arrives_and_doubts_are_warnings(cli, tmp_path):
     assert result.stderr.splitlines() == [
         "Warning: line 3: the email 'not-an-email' is kept as typed in the field email: "
         "not an email address (An email address must have an @-sign)",
-        f"Warning: line 5: the birthday '31 Feb' is kept as typed in the field birthday: "
-        f"cannot read the birthday '31 Feb'",
+        "Warning: line 5: the birthday '31 Feb' is kept as typed in the field birthday: "
+        "cannot read the birthday '31 Feb'",
         "Warning: line 6: 4 cells but the header has 3 columns; the cells past the header are kept as column_4 "
         "(an email address there is read as one)",
         "Imported: contacts: 4 created; 3 warnings.",

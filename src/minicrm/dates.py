@@ -1,10 +1,11 @@
-"""Dates as people type them, recurrence rules, and the one clock read.
+"""Dates as people type them, describing dates for people, and the one clock read.
 
 Every "today" in minicrm is the user's local calendar day (``TZ`` is honoured).
 Reminder dates are wall-clock dates, like an alarm clock: "tomorrow 9am" stays
 9am wherever the user is. Interactions are instants, stored in UTC.
 
-The full phrase table is in docs/dates.md; keep the two in step.
+The full phrase table is in docs/dates.md; keep the two in step. Repeating dates (RULE,
+birthdays and other yearly dates) are in ``recurrence``.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ _IN_RE = re.compile(r"^in\s+(?P<n>\d+|an?|one)\s+(?P<unit>[a-z]+)$")
 _AGO_RE = re.compile(r"^(?P<n>\d+|an?|one)\s+(?P<unit>[a-z]+)\s+ago$")
 _ORDINAL_RE = re.compile(r"^(?:the\s+)?(?P<day>\d{1,2})(?:st|nd|rd|th)$")
 _DOTTED_RE = re.compile(r"^(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?:(?P<y>\d{4})|(?P<yy>\d{2}))?$")
-_RULE_RE = re.compile(r"^every\s+(?:(?P<n>\d+|other)\s+)?(?P<unit>[a-z]+)$")
 
 
 def now() -> datetime:
@@ -140,7 +140,8 @@ def _parse_time(text: str) -> time:
     return time(hour, minute)
 
 
-def _shift(day: date, unit: str, n: int) -> date:
+def shift(day: date, unit: str, n: int) -> date:
+    """``day`` moved by ``n`` calendar ``unit``s (days, weeks, months, years), clamped to the month's end."""
     from dateutil.relativedelta import relativedelta
 
     try:
@@ -176,7 +177,7 @@ def _relative(phrase: str, current: datetime, prefer: str) -> When | None:
     if phrase in ("eow", "end of week"):
         return When(today + timedelta(days=6 - today.weekday()))
     if phrase in ("eom", "end of month"):
-        return When(_shift(today.replace(day=1), "months", 1) - timedelta(days=1))
+        return When(shift(today.replace(day=1), "months", 1) - timedelta(days=1))
     if phrase in ("eoy", "end of year"):
         return When(date(today.year, 12, 31))
     if m := re.fullmatch(r"(?P<edge>start|beginning|end) of (?:the )?(?:(?P<which>this|next|last) )?"
@@ -191,7 +192,7 @@ def _relative(phrase: str, current: datetime, prefer: str) -> When | None:
         base = _relative(m.group("base"), current, prefer) if unit in ("days", "weeks", "months", "years") else None
         if base is not None:
             n = _count(m.group("n")) * (-1 if m.group("sign") == "-" else 1)
-            return When(_shift(base.day, unit, n), base.time)
+            return When(shift(base.day, unit, n), base.time)
     if phrase in ("day after tomorrow", "the day after tomorrow", "overmorrow"):
         return When(today + timedelta(days=2))
     if phrase in ("day before yesterday", "the day before yesterday"):
@@ -206,7 +207,7 @@ def _relative(phrase: str, current: datetime, prefer: str) -> When | None:
             for n, unit in parts:
                 if UNITS[unit] in ("hours", "minutes"):
                     break
-                day = _shift(day, UNITS[unit], sign * _count(n))
+                day = shift(day, UNITS[unit], sign * _count(n))
             else:
                 return When(day)
 
@@ -226,7 +227,7 @@ def _relative(phrase: str, current: datetime, prefer: str) -> When | None:
             except OverflowError:
                 raise DateParseError("that date is out of range", "Use a nearer time") from None
             return When(moment.date(), moment.time().replace(second=0, microsecond=0, tzinfo=None))
-        return When(_shift(today, unit, sign * n))
+        return When(shift(today, unit, sign * n))
 
     words = phrase.split()
     if len(words) == 2 and words[0] in ("next", "this", "last", "coming", "previous"):
@@ -236,7 +237,7 @@ def _relative(phrase: str, current: datetime, prefer: str) -> When | None:
             return When(_weekday(today, WEEKDAYS[word], direction, today_counts=False))
         unit = UNITS.get(word)
         if unit in ("days", "weeks", "months", "years") and qualifier in ("next", "last"):
-            return When(_shift(today, unit, 1 if direction == "future" else -1))
+            return When(shift(today, unit, 1 if direction == "future" else -1))
         return None
     if phrase in WEEKDAYS:
         return When(_weekday(today, WEEKDAYS[phrase], prefer))
@@ -260,8 +261,8 @@ def _edge(current: datetime, edge: str, which: str, unit: str) -> When:
         first = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
     else:
         first = date(today.year, 1, 1)
-    first = _shift(first, "months", step * months)
-    return When(first if edge != "end" else _shift(first, "months", months) - timedelta(days=1))
+    first = shift(first, "months", step * months)
+    return When(first if edge != "end" else shift(first, "months", months) - timedelta(days=1))
 
 
 def _nth(today: date, n: int, prefer: str) -> date:
@@ -271,7 +272,7 @@ def _nth(today: date, n: int, prefer: str) -> date:
     step = -1 if prefer == "past" else 1
     first = today.replace(day=1)
     for k in range(0, 13 * step, step):
-        month = _shift(first, "months", k)
+        month = shift(first, "months", k)
         try:
             day = month.replace(day=n)
         except ValueError:
@@ -373,111 +374,6 @@ def _read(phrase: str, current: datetime, prefer: str) -> When:
     if found is not None:
         return found
     return _absolute(phrase, current, prefer)
-
-
-# ---------------------------------------------------------------- recurrence
-
-_FREQ_WORDS = {
-    "daily": ("days", 1), "weekly": ("weeks", 1), "fortnightly": ("weeks", 2),
-    "biweekly": ("weeks", 2), "monthly": ("months", 1), "quarterly": ("months", 3),
-    "yearly": ("years", 1), "annually": ("years", 1),
-}  # fmt: skip
-_CANONICAL = {("days", 1): "daily", ("weeks", 1): "weekly", ("months", 1): "monthly", ("years", 1): "yearly"}
-
-
-class Rule(NamedTuple):
-    unit: str  # days | weeks | months | years
-    interval: int
-
-    def __str__(self) -> str:
-        return _CANONICAL.get((self.unit, self.interval), f"every {self.interval} {self.unit}")
-
-
-def parse_rule(text: str) -> Rule:
-    """Read a RULE: daily, weekly, monthly, yearly, every 2 weeks, every 3 months..."""
-    phrase = " ".join(str(text).lower().split())
-    if phrase in _FREQ_WORDS:
-        return Rule(*_FREQ_WORDS[phrase])
-    m = _RULE_RE.match(phrase)
-    if m:
-        unit = UNITS.get(m.group("unit"))
-        n = m.group("n")
-        interval = 2 if n == "other" else int(n) if n else 1
-        if unit in ("days", "weeks", "months", "years") and 1 <= interval <= 1000:
-            return Rule(unit, interval)
-    raise DateParseError(
-        f"cannot read the rule {text!r}", "Use daily, weekly, monthly, yearly, or every 2 weeks"
-    )
-
-
-def occurrence(anchor: date, rule: Rule, k: int) -> date:
-    """The k-th occurrence of ``rule`` counted from ``anchor`` (k=0 is the anchor).
-
-    Counting from the anchor, not from the previous occurrence, is what keeps a
-    monthly reminder from 31 January on the 31st after landing on 28 February,
-    and a yearly one from 29 February on the 29th in leap years.
-    """
-    return _shift(anchor, rule.unit, rule.interval * k)
-
-
-_LONGEST_DAYS = {"days": 1, "weeks": 7, "months": 31, "years": 366}
-
-
-def next_occurrence(anchor: date, rule: Rule, after: date) -> date:
-    """The first occurrence of ``rule`` from ``anchor`` strictly after ``after``."""
-    # Start from an index that cannot overshoot (units at their longest), then walk.
-    step = _LONGEST_DAYS[rule.unit] * rule.interval
-    k = max(0, (after - anchor).days // step - 2)
-    while (day := occurrence(anchor, rule, k)) <= after:
-        k += 1
-    return day
-
-
-# ---------------------------------------------------------------- birthdays
-
-
-# CardBook (Thunderbird) writes a birthday without a year as the year 1604.
-NO_YEAR = 1604
-
-
-def parse_birthday(text: str, today: date | None = None) -> str:
-    """A birthday with or without a year: ``1990-05-17`` or ``--05-17`` (as vCard stores it).
-
-    Any year from 1 to ``today``'s: ``1815-12-10``, ``18151210``, ``10.12.1815`` (dotted:
-    day first). Without a year: ``05-17``, ``--05-17``, ``--0517``, and CardBook's year 1604
-    (``1604-05-17``, ``16040517``). ``today`` (when given) refuses a birthday after it.
-    """
-    phrase = " ".join(str(text).lower().replace(",", " ").split())
-    hint = "Use 1990-05-17, or 05-17 when the year is unknown"
-    numeric = (re.fullmatch(r"(?:--)?(\d{1,2})-(\d{1,2})", phrase) or re.fullmatch(r"--(\d{2})(\d{2})", phrase))
-    iso = (re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", phrase) or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", phrase))
-    dotted = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", phrase)
-    try:
-        if numeric:
-            day = date(2000, int(numeric.group(1)), int(numeric.group(2)))  # a leap year admits 02-29
-            return f"--{day:%m-%d}"
-        if iso or dotted:
-            year, month, day_ = (map(int, iso.groups()) if iso else map(int, reversed(dotted.groups())))
-            if year == NO_YEAR:
-                return f"--{date(2000, month, day_):%m-%d}"
-            a = datetime(year, month, day_)
-            b = a
-        else:
-            if not re.search(r"\d", phrase) or phrase.isdigit() or len(phrase) > 64:
-                raise ValueError
-            from dateutil import parser
-
-            a = parser.parse(phrase, default=datetime(2000, 1, 1))
-            b = parser.parse(phrase, default=datetime(1904, 2, 2))
-    except (ValueError, OverflowError, TypeError, ArithmeticError):
-        raise DateParseError(f"cannot read the birthday {text!r}", hint) from None
-    if (a.month, a.day) != (b.month, b.day):
-        raise DateParseError(f"the birthday {text!r} has no day and month", hint)
-    if a.year != b.year or a.year == NO_YEAR:
-        return f"--{a:%m-%d}"
-    if today is not None and a.date() > today:
-        raise InvalidValue(f"the birthday {a.date()} is not in the past", hint)
-    return a.date().isoformat()
 
 
 # ---------------------------------------------------------------- descriptions

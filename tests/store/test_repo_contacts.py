@@ -78,8 +78,8 @@ def test_bulk_add_indexes_and_takes_the_tags_cadence(store, add_contact, now):
 def test_duplicates_and_moving_records(store, add_contact, now):
     a = add_contact("Ann", emails=["same@x.example"], org="Acme")
     b = add_contact("Ann L", emails=["same@x.example"], org=" acme ")
-    assert list(store.contacts.shared_values()) == [("email", "same@x.example", [a, b])]
-    assert list(store.contacts.sharing_an_org()) == [("acme", [(a, "Ann"), (b, "Ann L")])]
+    assert list(store.duplicates.shared_values()) == [("email", "same@x.example", [a, b])]
+    assert list(store.duplicates.sharing_an_org()) == [("acme", [(a, "Ann"), (b, "Ann L")])]
     with store.write():
         store.activity.add(contact_id=b, kind="call", at=now, text=None, amount=None, created=now)
         assert store.contacts.move_records(b, a) == {"interactions": 1, "reminders": 0, "stage_changes": 0}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 
-from minicrm import dates
+from minicrm import recurrence
 from minicrm.models import Reminder
 
 _FREQ = {"days": "DAILY", "weeks": "WEEKLY", "months": "MONTHLY", "years": "YEARLY"}
@@ -51,7 +51,7 @@ def ics_text(reminders: Iterable[Reminder], now: datetime) -> str:
             event.add("dtstart", reminder.due_on)
             event.add("dtend", reminder.due_on + timedelta(days=1))
         if reminder.rule:
-            rule = dates.parse_rule(reminder.rule)
+            rule = recurrence.parse_rule(reminder.rule)
             event.add("rrule", {"freq": _FREQ[rule.unit], "interval": rule.interval})
         event.add("categories", ["minicrm"])
         event.add("transp", "TRANSPARENT")  # a reminder does not make you busy

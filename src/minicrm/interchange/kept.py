@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from minicrm import dates
+from minicrm import recurrence
 from minicrm.errors import InvalidValue, MiniCrmError
 from minicrm.interchange.readers import field_key
 from minicrm.interchange.records import ImportReport
@@ -133,7 +133,7 @@ class Kept:
     def birthday(self, birthday: str | None) -> str | None:
 
         try:
-            return dates.parse_birthday(birthday) if birthday else None
+            return recurrence.parse_birthday(birthday) if birthday else None
         except MiniCrmError as error:
             self._keep("birthday", birthday or "", self.origin.get("birthday"), self._why(error))
             return None

@@ -22,8 +22,9 @@ from minicrm import dates
 from minicrm.errors import Conflict, InvalidValue, NotFound, UsageError
 from minicrm.models import DUE_KINDS, DueItem
 from minicrm.money import money
+from minicrm.recurrence import on_year
 from minicrm.services.customers import cents
-from minicrm.services.occasions import LAST_YEAR_AFTER, LAST_YEAR_BEFORE, current, on_year
+from minicrm.services.occasions import LAST_YEAR_AFTER, LAST_YEAR_BEFORE, current
 from minicrm.services.values import choose
 from minicrm.store import Store
 

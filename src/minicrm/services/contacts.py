@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 
-from minicrm import dates
+from minicrm import dates, recurrence
 from minicrm.errors import Ambiguous, Conflict, InvalidValue, NotFound
 from minicrm.models import STAGES, Contact, ContactDetail, fold
 from minicrm.services import privacy
@@ -74,7 +74,7 @@ def validate(name: str, *, emails: Sequence[str] = (), phones: Sequence[str] = (
         name=clean_line(name, "name"),
         org=clean_line(org, "organisation", required=False) if org is not None else None,
         stage=choose(stage, STAGES, "stage") if stage else STAGES[0],
-        birthday=dates.parse_birthday(birthday, today) if birthday else None,
+        birthday=recurrence.parse_birthday(birthday, today) if birthday else None,
         note=clean_block(note, "note"),
         fields={k: v for k, v in (fields or {}).items() if v is not None},
         emails=unique(normalise_email(e) for e in emails),
@@ -142,7 +142,7 @@ def edit(store: Store, now: datetime, contact: Contact, *, name: str | None = No
     if org is not None:
         columns["org"] = clean_line(org, "organisation", required=False)
     if birthday is not None:
-        columns["birthday"] = dates.parse_birthday(birthday, now.date()) if birthday.strip() else None
+        columns["birthday"] = recurrence.parse_birthday(birthday, now.date()) if birthday.strip() else None
     if note is not None:
         columns["note"] = clean_block(note, "note")
     field_changes = parse_fields(fields) if fields else {}

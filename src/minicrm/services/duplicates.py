@@ -25,12 +25,12 @@ def find(store: Store, *, threshold: int = NAME_SIMILARITY) -> list[DuplicatePai
         raise InvalidValue(f"--threshold {threshold} is not between 1 and 100", "E.g. --threshold 85")
     reasons: dict[tuple[int, int], list[str]] = {}
     scores: dict[tuple[int, int], int] = {}
-    for kind, value, ids in store.contacts.shared_values():
+    for kind, value, ids in store.duplicates.shared_values():
         for n, a in enumerate(ids):
             for b in ids[n + 1:]:
                 reasons.setdefault((a, b), []).append(f"same {kind} {value}")
                 scores[(a, b)] = 100
-    groups = list(store.contacts.sharing_an_org())
+    groups = list(store.duplicates.sharing_an_org())
     if groups:
         from rapidfuzz import fuzz, utils
 
@@ -64,7 +64,7 @@ def _close_given_names(store: Store, reasons: dict, scores: dict) -> None:
     """Pairs with the same surname (last word) and close given names (first word), unless their
     organisations differ (one without is fine)."""
     by_surname: dict[str, list[tuple[int, str, str, str | None]]] = {}
-    for contact_id, folded, org in store.contacts.folded_names():
+    for contact_id, folded, org in store.duplicates.folded_names():
         words = folded.replace(",", " ").split()
         if len(words) >= 2 and len(words[0]) >= 2:
             by_surname.setdefault(words[-1], []).append((contact_id, words[0], " ".join(words),

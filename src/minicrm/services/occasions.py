@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from minicrm import dates
+from minicrm import recurrence
 from minicrm.errors import InvalidValue, NotFound
-from minicrm.models import Contact, Occasion, next_yearly, on_year  # noqa: F401  (on_year re-exported)
+from minicrm.models import Contact, Occasion
+from minicrm.recurrence import next_yearly
 from minicrm.services.cadence import parse as parse_period
 from minicrm.services.values import clean_line
 from minicrm.store import Store
@@ -43,7 +44,7 @@ def add(store: Store, now: datetime, contact: Contact, when: str, *, label: str 
             raise InvalidValue(f"{contact.name} has no birthday on file", f"Add one: minicrm edit {contact.id} --birthday 05-17")
         stored = contact.birthday
     else:
-        stored = dates.parse_birthday(when)
+        stored = recurrence.parse_birthday(when)
     lead_days = parse_period(lead) if str(lead).strip() not in ("0", "0d") else 0
     if lead_days is None or lead_days > MAX_LEAD:
         raise InvalidValue(f"the lead time {lead!r} is not between 0 and {MAX_LEAD} days", "E.g. --lead 14d")

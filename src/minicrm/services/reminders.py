@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time
 
-from minicrm import dates
+from minicrm import dates, recurrence
 from minicrm.errors import Conflict, InvalidValue, NotFound
 from minicrm.models import Contact, Reminder
 from minicrm.services.values import MAX_ID, choose, clean_line, unique
@@ -33,7 +33,7 @@ def validate(now: datetime, text: str | None, on: str | date, *, due_time: time 
     else:
         when = dates.parse_when(on, now, prefer="future")
         due_on, due_time = when.day, when.time
-    rule = str(dates.parse_rule(every)) if every else None
+    rule = str(recurrence.parse_rule(every)) if every else None
     return dict(text=clean_text, due_on=due_on, due_time=due_time, rule=rule,
                 status=choose(status, STATUSES, "reminder status"))  # fmt: skip
 
@@ -69,7 +69,7 @@ def complete(store: Store, now: datetime, ids: Iterable[int]) -> list[Reminder]:
             anchor, scheduled = store.reminders.schedule(reminder.id)
             store.reminders.add_completion(reminder.id, scheduled, now)
             if reminder.rule:
-                following = dates.next_occurrence(anchor, dates.parse_rule(reminder.rule), max(scheduled, today))
+                following = recurrence.next_occurrence(anchor, recurrence.parse_rule(reminder.rule), max(scheduled, today))
                 store.reminders.update(reminder.id, now, due_on=following, scheduled_on=following, snoozed=False)
             else:
                 store.reminders.update(reminder.id, now, status="done", done_at=now)
@@ -102,7 +102,7 @@ def edit(store: Store, now: datetime, reminder_id: int, *, text: str | None = No
         raise InvalidValue("nothing to change", "Give --text, --on, --every or --no-repeat")
     clean_text = clean_line(text, "reminder text", limit=1000) if text is not None else None
     when = dates.parse_when(on, now, prefer="future") if on is not None else None
-    rule = str(dates.parse_rule(every)) if every is not None else None
+    rule = str(recurrence.parse_rule(every)) if every is not None else None
     with store.write():
         (reminder,) = _found(store, [reminder_id])
         if reminder.status != "open":

@@ -40,6 +40,11 @@ class Store(Session):
         return Contacts(self)
 
     @cached_property
+    def duplicates(self) -> api.DuplicatesRepository:
+        from minicrm.store.duplicates import Duplicates
+        return Duplicates(self)
+
+    @cached_property
     def search(self) -> api.SearchRepository:
         from minicrm.store.search import Search
         return Search(self)

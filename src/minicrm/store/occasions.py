@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from minicrm.models import Occasion, next_yearly
+from minicrm.models import Occasion
+from minicrm.recurrence import next_yearly
 from minicrm.store import rows as to
 from minicrm.store.rows import to_utc_text
 from minicrm.store.session import Repository, new_uid
