@@ -5,7 +5,7 @@ before sending, so a day's digest goes out once per channel. No derived columns.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from minicrm.models import DigestSent
 from minicrm.store.rows import from_utc_text, to_utc_text
