@@ -38,6 +38,11 @@ def test_only_render_imports_rich():
     assert {m for m in modules_importing("rich") if not m.startswith("render/")} == set()
 
 
+def test_only_the_mcp_command_imports_mcp():
+    """The MCP SDK costs seconds and 65 MB to import: only `minicrm mcp` may pay for it."""
+    assert modules_importing("mcp") == {"cli/mcp.py"}
+
+
 def test_only_migrations_import_sqlite_utils():
     assert modules_importing("sqlite_utils") == {"store/migrations.py"}
 
@@ -135,7 +140,8 @@ def test_piped_due_does_not_load_heavy_modules(tmp_path):
         " 'minicrm.services.privacy', 'minicrm.services.audit', 'minicrm.interchange', 'minicrm.store.audit',"
         " 'minicrm.store.files', 'minicrm.store.privacy', 'minicrm.store.search', 'minicrm.store.segments',"
         " 'minicrm.store.scoring', 'minicrm.render.columns', 'minicrm.render.tables', 'psycopg',"
-        " 'minicrm.store.pg', 'minicrm.cli.mail', 'email.parser', 'mailbox', 'html.parser') if m in sys.modules]\n"
+        " 'minicrm.store.pg', 'minicrm.cli.mail', 'email.parser', 'mailbox', 'html.parser', 'mcp', 'minicrm.cli.mcp',"
+        " 'minicrm.cli.completion', 'minicrm.cli.digest', 'minicrm.delivery', 'smtplib') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
     env = {"PATH": "/usr/bin:/bin", "TTY_COMPATIBLE": "0", "MINICRM_NOW": "2026-11-18T09:30"}

@@ -76,6 +76,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reminder": ("reminders", "Reminders: change, stop repeating, or cancel."),
     "redo": ("audit", "Re-apply what the last undo reverted."),
     "config": ("settings", "Show or change the business's settings."),
+    "mcp": ("mcp", "Serve minicrm to AI agents: an MCP server on stdio."),
 }
 
 
