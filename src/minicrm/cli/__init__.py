@@ -50,6 +50,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "snooze": ("reminders", "Postpone a reminder, or any item of the morning list."),
     "demo": ("demo", "Fill an empty database with sample data."),
     "mail": ("mail", "Mail: log e-mails with known contacts, once each."),
+    "calendar": ("mail", "Calendar: log meetings with known contacts, once each."),
     "export": ("interchange", "Export records for backup or another tool."),
     "import": ("interchange", "Import contacts, interactions and reminders."),
     "search": ("search", "Search contacts and interaction texts."),

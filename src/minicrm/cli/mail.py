@@ -1,8 +1,9 @@
-"""Mail commands: mail import.
+"""Mail and calendar commands: mail import, calendar import.
 
 They check the sources, open the store and the --report file, and say what happened;
-reading messages and logging them are ``minicrm.interchange``'s (``mail``, ``touches``).
-The email and mailbox modules are imported only inside the commands.
+reading messages and events and logging them are ``minicrm.interchange``'s (``mail``,
+``meetings``, ``touches``). The email, mailbox and icalendar modules are imported only here,
+inside the commands.
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ mail_app = typer.Typer(
     no_args_is_help=True, rich_markup_mode=None,
 )  # fmt: skip
 app.add_typer(mail_app, name="mail")
+
+calendar_app = typer.Typer(
+    help="Calendar: log meetings with known contacts, once each.\n\n\b\nExample:\n"
+    "  minicrm calendar import ~/calendar.ics --remind",
+    no_args_is_help=True, rich_markup_mode=None,
+)  # fmt: skip
+app.add_typer(calendar_app, name="calendar")
 
 DryRunOption = Annotated[bool, typer.Option("--dry-run", "-n", help="Count and report what would happen; change nothing")]
 ReportOption = Annotated[str | None, typer.Option("--report", metavar="FILE",
@@ -98,6 +106,39 @@ def mail_import(
     _tell(tally, dry_run, touches.MAIL_OUTCOMES)
     if not mine and tally.counts["logged"]:
         note("Tip: give --me ADDRESS (or minicrm config mail.me ADDRESS) to tell sent mail from received.")
+
+
+@calendar_app.command("import")
+def calendar_import(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(metavar="FILE.ics", help="An iCalendar file")],
+    remind: Annotated[bool, typer.Option("--remind",
+        help="Make future events with known contacts reminders on their day and time")] = False,
+    dry_run: DryRunOption = False,
+    report: ReportOption = None,
+) -> None:  # fmt: skip
+    """Log meetings with known contacts as interactions, once each.
+
+    Every event whose organiser or attendees include a contact's address is
+    logged as a meeting for that contact, at its start; a repeating event once
+    for each occurrence held. Importing the same calendar again logs nothing
+    new (events are known by UID and RECURRENCE-ID). Future events are counted,
+    or become reminders with --remind.
+
+    \b
+    Example:
+      minicrm calendar import ~/calendar.ics
+      minicrm calendar import work.ics --remind --report out.tsv
+    """
+    from minicrm.interchange import meetings, touches
+
+    events = meetings.read(file)
+    run = Run(ctx)
+    store = run.store
+    with _report(report, store.path) as out:
+        tally = touches.log_events(store, run.now, meetings.scan(events, run.now, file), touches.Tally(out, "event"),
+                                   remind=remind, dry_run=dry_run)  # fmt: skip
+    _tell(tally, dry_run, touches.EVENT_OUTCOMES)
 
 
 def _tell(tally, dry_run: bool, always: tuple[str, ...]) -> None:  # noqa: ANN001

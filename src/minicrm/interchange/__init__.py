@@ -7,12 +7,12 @@
 - ``importer``: checks each record with the commands' own rules and writes in bulk, in one transaction;
   ``kept``: doubtful values kept as typed, with their warnings;
 - ``rejects``: the reject files; ``export``: records streamed in the shape import reads back.
-- ``mail``: messages (mbox, Maildir, .eml) read for ``mail import``; ``touches``: each logged once per
-  known contact, every message counted.
+- ``mail``, ``meetings``: messages (mbox, Maildir, .eml) and calendar events read for ``mail import``
+  and ``calendar import``; ``touches``: each logged once per known contact, every item counted.
 
 The CLI opens files, standard input and output, and hands streams over; nothing
 here prints, reads the clock or the environment. vobject, nameparser and icalendar are
-imported inside the functions that use them; ``mail`` and ``touches`` only by their commands.
+imported inside the functions that use them; ``mail``, ``meetings`` and ``touches`` only by their commands.
 """
 
 from minicrm.interchange.export import (EXPORT_KINDS, RECORD_TYPES, export_dict, export_records, export_rows,

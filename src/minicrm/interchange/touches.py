@@ -1,13 +1,15 @@
-"""Touches found in files: e-mails with known contacts, logged once each, every item counted.
+"""Touches found in files: e-mails and meetings with known contacts, logged once each, every item counted.
 
-``log_mail`` takes what ``mail`` reads and logs an ``email`` interaction for each known
-contact a message names, through ``Toucher``, in one transaction. ``Tally`` puts every item
+``log_mail`` and ``log_events`` take what ``mail`` and ``meetings`` read and log an ``email``
+or ``meeting`` interaction for each known contact an item names, through ``Toucher``, in one
+transaction (``--remind`` makes future events reminders instead). ``Tally`` puts every item
 scanned under exactly one outcome (``OUTCOMES``), so the counts always sum to the items
 scanned, and writes the ``--report`` line of each.
 
 Once each: the uid of every interaction logged here is derived (a UUID v5) from the item's
-key (its Message-ID, else a hash of its identifying headers) and the contact's address in
-it. Importing the same mailbox again finds each interaction already there ("already logged"); an export and import into another database
+key (its Message-ID, else a hash of its identifying headers; an event's UID and
+RECURRENCE-ID) and the contact's address in it. Importing the same mailbox again finds each
+interaction already there ("already logged"); an export and import into another database
 keeps the uids, and so the promise; removing an interaction (or undoing the import) lets the
 next import log it again. One message is one interaction per contact it names: a thread is
 not merged.
@@ -28,16 +30,19 @@ from typing import IO, Any
 
 from minicrm.errors import MiniCrmError
 from minicrm.interchange.mail import Mail, Unreadable
-from minicrm.services import activity, contacts, privacy
+from minicrm.interchange.meetings import Event
+from minicrm.services import activity, contacts, privacy, reminders
 from minicrm.store import Store
 
 # A fixed namespace: the same item and address give the same uid in every database.
 NAMESPACE = uuid.UUID("5f0c6d2e-8a53-4d1b-9c07-6b7f3e1a2c44")
 BATCH = 2000
 
-OUTCOMES = ("logged", "already logged", "before --since", "no known contact", "bulk", "unreadable")
+OUTCOMES = ("logged", "already logged", "reminded", "before --since", "future", "no known contact", "bulk",
+            "cancelled", "unreadable")  # fmt: skip
 # Always named in a summary (the others only when they occurred).
 MAIL_OUTCOMES = ("logged", "already logged", "no known contact", "bulk", "unreadable")
+EVENT_OUTCOMES = ("logged", "already logged", "no known contact", "unreadable")
 
 
 def derived_uid(key: str, address: str) -> str:
@@ -60,6 +65,7 @@ class Tally:
         self.reasons: Counter[str] = Counter()  # why items were unreadable
         self.scanned = 0
         self.interactions = 0  # interactions logged (one per contact an item names)
+        self.reminders = 0
         self.created: list[str] = []  # contacts made with --create-contacts
         if report is not None:
             report.write(self.HEADER)
@@ -86,6 +92,8 @@ class Tally:
             text = f"{n} {outcome}"
             if outcome == "logged" and self.interactions != n:
                 text += f" ({self.interactions} interactions)"
+            if outcome == "reminded" and self.reminders != n:
+                text += f" ({self.reminders} reminders)"
             if outcome == "unreadable" and self.reasons:
                 text += " (" + "; ".join(f"{v} {k}" for k, v in self.reasons.most_common()) + ")"
             parts.append(text)
@@ -161,6 +169,22 @@ class Toucher:
             self.flush()
         return logged
 
+    def remind(self, key: str, on: datetime, all_day: bool, text: str, found: dict[int, list[str]]) -> int:
+        """A reminder on the day (and time) of a future event, for each contact that has none for it yet."""
+        local = on.astimezone()
+        clock = None if all_day else local.time().replace(second=0, microsecond=0, tzinfo=None)
+        values = reminders.validate(self.now, text[:1000], local.date(), due_time=clock)
+        made = 0
+        for contact_id, addresses in found.items():
+            uids = [derived_uid(key, address) for address in addresses]
+            if any(self.store.uid_exists("reminders", uid) for uid in uids):
+                continue
+            self.store.reminders.add(contact_id=contact_id, text=values["text"], due_on=values["due_on"],
+                                     due_time=values["due_time"], rule=None, created=self.now, uid=uids[0])  # fmt: skip
+            made += 1
+        self.tally.reminders += made
+        return made
+
     def flush(self) -> None:
         if not self.rows:
             return
@@ -235,3 +259,30 @@ def log_mail(store: Store, now: datetime, messages: Iterator[tuple[str, Any]], t
         return "logged" if logged else "already logged", "contacts " + ", ".join(str(i) for i in found)
 
     return _run(store, tally, messages, toucher, dry_run, one)
+
+
+def log_events(store: Store, now: datetime, events: Iterator[tuple[str, Any]], tally: Tally, *,
+               remind: bool = False, dry_run: bool = False) -> Tally:  # fmt: skip
+    """Log the ``(where, Event | Unreadable)`` of ``meetings.scan`` as ``meeting`` interactions at their
+    start; a future event is counted as ``future``, or with ``remind`` becomes a reminder."""
+    toucher = Toucher(store, now, "meeting", tally)
+
+    def one(item: Event) -> tuple[str, str]:
+        if item.cancelled:
+            return "cancelled", ""
+        found = toucher.contacts_of(address for _, address in item.people)
+        if not found:
+            return "no known contact", ", ".join(dict.fromkeys(a for _, a in item.people))
+        detail = "contacts " + ", ".join(str(i) for i in found)
+        text = item.subject or "(no title)"
+        if item.at > now:
+            if not remind:
+                return "future", "not held yet; --remind makes it a reminder"
+            made = toucher.remind(item.key, item.at, item.all_day, f"Meeting: {text}", found)
+            return ("reminded", detail) if made else ("already logged", "reminder already set; " + detail)
+        if item.excerpt:
+            text += "\n\n" + item.excerpt
+        logged = toucher.log(item.key, item.at, text, found)
+        return "logged" if logged else "already logged", detail
+
+    return _run(store, tally, events, toucher, dry_run, one)
