@@ -139,17 +139,17 @@ def test_every_table_with_amounts_shows_the_currency_in_force(cli):
     assert "revenue 1,254.50 CHF" in screens[("report",)] and "1,234.50 CHF" in screens[("report",)]
 
 
-def test_the_pipe_carries_the_currency_as_the_last_column(cli):
+def test_the_pipe_carries_the_currency_after_the_amount(cli):
     cli.ok("add", "Ann Lee")
     cli.ok("log", "ann", "order", "--amount", "3")
     row = cli.ok("history").rows()[0]
-    assert (row[7], row[-1]) == ("3.0", "")  # nothing set anywhere: no currency, and none invented
+    assert (row[7], row[9]) == ("3.0", "")  # nothing set anywhere: no currency, and none invented
     screen = "\n".join(cli.ok("history", tty=True).screen())
     assert "3.00" in screen and not re.search(r"3\.00 [A-Z]{3}", screen)
-    assert cli.ok("history", env={"LANG": "de_DE.UTF-8"}).rows()[0][-1] == "EUR"  # the locale's
+    assert cli.ok("history", env={"LANG": "de_DE.UTF-8"}).rows()[0][9] == "EUR"  # the locale's
     cli.ok("config", "currency", "GBP")
     row = cli.ok("history", env={"LANG": "de_DE.UTF-8"}).rows()[0]
-    assert (row[7], row[-1]) == ("3.0", "GBP")  # the database's setting beats the locale
+    assert (row[7], row[9]) == ("3.0", "GBP")  # the database's setting beats the locale
     assert ["revenue", "currency", "GBP"] in cli.ok("report").rows()
 
 
@@ -168,7 +168,7 @@ def test_an_export_names_the_currency_of_its_amounts_and_imports_back(cli, tmp_p
     exported = [json.loads(line) for line in cli.ok("export", "interactions", "--to", "ndjson").stdout.splitlines()]
     assert [(r["amount"], r["currency"]) for r in exported] == [(3.5, "EUR")]
     header, row = cli.ok("export", "interactions", "--to", "csv").stdout.splitlines()
-    assert header.endswith(",currency") and row.endswith(",EUR")
+    assert header.endswith(",currency,lines") and row.endswith(",EUR,")  # then the lines: none here
     backup = tmp_path / "all.ndjson"
     cli.ok("export", "all", "--to", "ndjson", "-o", backup)
     cli.ok("import", backup, env={"MINICRM_DB": str(tmp_path / "copy.db")})

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 CONTACT = ["id", "uid", "name", "emails", "phones", "org", "stage", "tags", "birthday", "note", "fields",
            "last_contact_at", "created_at", "updated_at", "unverified_phones"]  # fmt: skip
-INTERACTION = ["id", "uid", "contact_id", "contact_name", "kind", "at", "text", "amount", "created_at", "currency"]
+INTERACTION = ["id", "uid", "contact_id", "contact_name", "kind", "at", "text", "amount", "created_at", "currency",
+               "lines"]  # fmt: skip
+ORDER_LINE = ["product_id", "product", "quantity", "unit", "unit_price", "amount"]
+PRODUCT = ["id", "uid", "name", "price", "unit", "sku", "tags", "archived_at", "created_at", "updated_at", "currency"]
 REMINDER = ["id", "uid", "contact_id", "contact_name", "contact_email", "contact_phone", "text", "due_on",
             "due_time", "rule", "status", "state", "days_late", "snoozed", "done_at", "created_at", "updated_at"]  # fmt: skip
 DUE_ITEM = REMINDER + ["kind", "item_id", "reason", "urgency"]  # a reminder's keys first: scripts for reminders keep working
@@ -75,6 +78,23 @@ def test_every_record_with_amounts_names_their_currency(cli):
     assert shown["value"]["currency"] == "EUR" and [d["currency"] for d in shown["deals"]] == ["EUR"]
     assert [i["currency"] for i in shown["interactions"]] == [None, "EUR"]  # newest first: the call, the order
     assert [i["currency"] for i in cli.ok("history", "--json").json()] == [None, "EUR"]
+
+
+def test_orders_carry_their_lines(cli):
+    cli.ok("add", "Ann")
+    assert list(cli.ok("product", "add", "Seeded loaf", "--price", "4.50", "--tag", "bread", "--json").json()) == PRODUCT
+    assert list(cli.ok("product", "edit", "seeded", "--price", "4.80", "--json").json()) == PRODUCT
+    assert [list(p) for p in cli.ok("product", "list", "--json").json()] == [PRODUCT]
+    logged = cli.ok("log", "ann", "order", "--item", "Seeded loaf x2", "--json").json()
+    assert list(logged) == INTERACTION and [list(line) for line in logged["lines"]] == [ORDER_LINE]
+    assert logged["lines"] == [{"product_id": 1, "product": "Seeded loaf", "quantity": 2, "unit": None,
+                                "unit_price": 4.8, "amount": 9.6}]  # fmt: skip
+    assert [list(line) for line in cli.ok("history", "--json").json()[0]["lines"]] == [ORDER_LINE]
+    assert [list(line) for line in cli.ok("show", "ann", "--json").json()["interactions"][0]["lines"]] == [ORDER_LINE]
+    assert cli.ok("log", "ann", "call", "--json").json()["lines"] == []
+    cli.ok("config", "currency", "EUR")
+    assert cli.ok("product", "list", "--json").json()[0]["currency"] == "EUR"
+    assert cli.ok("history", "--json").json()[1]["currency"] == "EUR"
 
 
 def test_value_types(cli):

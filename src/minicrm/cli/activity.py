@@ -25,15 +25,21 @@ def log(
     amount: Annotated[str | None, typer.Option("--amount", metavar="N", help="Amount, e.g. for an order: 9.50, or 9,50 when the decimal mark is , (minicrm config decimal)")] = None,
     referred: Annotated[str | None, typer.Option("--referred", metavar="CONTACT",
         help="For a referral: the contact they introduced", click_type=CONTACT)] = None,
+    item: Annotated[list[str] | None, typer.Option("--item", "-i", metavar='"PRODUCT [xQTY] [@ PRICE]"',
+        help="For an order or a refund: a line (repeatable); the amount is their sum unless --amount")] = None,
+    new_products: Annotated[bool, typer.Option("--new-products",
+        help="Create the products of --item that do not exist yet (at the @ PRICE given, else 0)")] = False,
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Record an interaction; prints it, id first.
 
     Orders and referrals move the contact along the lifecycle (see docs/insight.md).
+    An order's lines are products (see minicrm product), priced on the order's day.
 
     \b
     Example:
       minicrm log ann call "Asked about a wedding cake"
+      minicrm log ann order --item "Seeded loaf x2" --item "Rye 1kg"
       minicrm log ann order "Sourdough x2" --amount 9.50 --at "yesterday 4pm"
       minicrm log priya referral "Introduced Jonas" --referred jonas
       mail-body | minicrm log bob@acme.test email -
@@ -45,9 +51,16 @@ def log(
     other = contacts.resolve(run.store, referred) if referred else None
     if text == "-":
         text = common.read_stdin("the text")
-    decimal = common.setting(run, "decimal") if amount else "."
+    decimal = common.setting(run, "decimal") if amount or item else "."
     logged = activity.log(run.store, run.now, found, kind, text, at=at, amount=amount, referred=other,
-                          decimal=decimal)  # fmt: skip
+                          decimal=decimal, items=item or (), new_products=new_products)  # fmt: skip
+    if new_products and logged.lines:
+        from minicrm.money import money
+        from minicrm.services import products
+
+        for product in products.added_at(run.store, run.now, [line.product_id for line in logged.lines]):
+            note(f"Added the product {product.name} (#{product.id}) at {money(product.price, run.currency)}; "
+                 f"change its price with: minicrm product edit {product.id} --price N")
     stage = contacts.resolve(run.store, str(found.id)).stage
     if stage != found.stage:
         note(f"{found.name} moved from {found.stage} to {stage}.")

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 KINDS = ("call", "email", "meeting", "note", "order", "message", "visit", "ticket", "referral", "refund")
@@ -19,6 +19,7 @@ class Interaction(NamedTuple):
     amount: Decimal | None = None
     created_at: datetime | None = None
     currency: str | None = None  # of ``amount`` (the ``currency`` setting, see ``money.priced``); None without one
+    lines: tuple[Any, ...] = ()  # OrderLine (models.products): what an order (or a refund) was made of
 
 
 class Referral(NamedTuple):

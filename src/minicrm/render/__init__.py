@@ -65,6 +65,8 @@ def flat(value: Any) -> str:
     if kind is int:
         return str(value)
     if kind is tuple or kind is list:
+        if value and hasattr(value[0], "_fields"):  # records (an order's lines): a JSON array
+            return json.dumps(plain(value), ensure_ascii=False, separators=(",", ":"))
         return ",".join(flat(v) for v in value)
     if kind is dict:
         return json.dumps(plain(value), ensure_ascii=False, separators=(",", ":"))

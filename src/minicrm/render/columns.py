@@ -15,7 +15,7 @@ from typing import Any
 
 from minicrm.models import (AuditEntry, Cadence, Change, Consent, Contact, CustomerValue, Deal, DigestSent, DueItem,
                             DuplicatePair, HealthCheck, ImportAction, Interaction, MergeResult, Metric, Occasion,
-                            PipelineStage, Referral, Reminder, ScorePart, SearchHit, Segment, Setting, StageChange,
+                            PipelineStage, Product, Referral, Reminder, ScorePart, SearchHit, Segment, Setting, StageChange,
                             Weight)
 from minicrm.money import money
 from minicrm.render import scrub
@@ -54,6 +54,24 @@ def _when(moment: datetime | None, now: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M}"
 
 
+def lines_text(lines: tuple) -> str:
+    """An order's lines as people say them: ``2 × Seeded loaf, 0.5 kg Rye``."""
+    shown = []
+    for line in lines:
+        quantity = f"{line.quantity.normalize():f}"
+        shown.append(f"{quantity} {line.unit} {line.product}" if line.unit and line.unit != "piece"
+                     else f"{quantity} × {line.product}")  # fmt: skip
+    return ", ".join(shown)
+
+
+def _said(interaction: Interaction) -> str | None:
+    """An interaction's text, after its lines when it has some."""
+    if not interaction.lines:
+        return interaction.text
+    listed = lines_text(interaction.lines)
+    return f"{listed} · {interaction.text}" if interaction.text else listed
+
+
 def ago(contact: Contact, now: datetime) -> str:
     from minicrm.dates import describe_ago
 
@@ -90,7 +108,7 @@ INTERACTION_COLUMNS = (
     Column("Contact", lambda i, n: i.contact_name, style="bold", flex=1, min_width=16),
     Column("Kind", lambda i, n: i.kind, style="magenta", no_wrap=True),
     Column("Amount", lambda i, n: money(i.amount, i.currency), justify="right", no_wrap=True),  # money is the last to drop
-    Column("Text", lambda i, n: i.text, flex=3),
+    Column("Text", lambda i, n: _said(i), flex=3),
 )
 REMINDER_COLUMNS = (
     Column("ID", lambda r, n: str(r.id), style="dim", justify="right", no_wrap=True),
@@ -113,6 +131,15 @@ TABLES: dict[type, tuple[Column, ...]] = {
     Reminder: REMINDER_COLUMNS,
     StageChange: STAGE_COLUMNS,
 }
+TABLES[Product] = (
+    Column("ID", lambda p, n: str(p.id), style="dim", justify="right", no_wrap=True),
+    Column("Product", lambda p, n: p.name, style="bold", flex=3, min_width=16),
+    Column("Price", lambda p, n: money(p.price, p.currency), justify="right", no_wrap=True),
+    Column("Unit", lambda p, n: p.unit, no_wrap=True),
+    Column("SKU", lambda p, n: p.sku, flex=1, priority=2),
+    Column("Tags", lambda p, n: ", ".join(p.tags), style="cyan", flex=2),
+    Column("Archived", lambda p, n: _when(p.archived_at, n), style="dim", flex=1, priority=2),
+)
 TABLES[Referral] = (
     Column("ID", lambda r, n: str(r.id), style="dim", justify="right", no_wrap=True),
     Column("When", lambda r, n: _when(r.at, n), no_wrap=True),

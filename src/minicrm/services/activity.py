@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from decimal import Decimal
 
 from minicrm import dates
 from minicrm.errors import InvalidValue, NotFound
@@ -36,14 +37,15 @@ ORDER_STAGES = {1: "purchase", 2: "retention"}  # n-th order -> stage
 
 def validate(now: datetime, kind: str, text: str | None = None, *, at: str | datetime | None = None,
              amount: str | None = None, contact: Contact | None = None,
-             referred: Contact | None = None, decimal: str = ".") -> dict:  # fmt: skip
+             referred: Contact | None = None, decimal: str = ".", lines: bool = False) -> dict:  # fmt: skip
     """An interaction's values checked and normalised: the rules ``log`` and ``import`` share.
 
     ``at`` is a WHEN phrase as typed (``yesterday 4pm``: read as a past time, and
     refused when it is in the future), or an instant as a file holds it (taken as
     it is); None is ``now``. ``referred``, for a referral, is the contact that
     ``contact`` introduced. ``decimal`` is the decimal mark of an amount typed
-    (``values.parse_amount``); an order's amount cannot be negative.
+    (``values.parse_amount``); an order's amount cannot be negative. ``lines``: the order or
+    refund has lines, so a refund may leave its amount to them.
     """
     clean_kind = choose(kind, KINDS, "kind of interaction")
     clean_text = clean_block(text, "text")
@@ -58,7 +60,10 @@ def validate(now: datetime, kind: str, text: str | None = None, *, at: str | dat
     if value is not None and value < 0 and clean_kind == "order":
         raise InvalidValue(f"an order's amount cannot be negative ({amount})",
                            "Log the money back as a refund, with the amount as a positive number")  # fmt: skip
-    if clean_kind == "refund" and (value is None or value <= 0):
+    if lines and clean_kind not in ("order", "refund"):
+        raise InvalidValue(f"--item goes with an order or a refund, not a {clean_kind}",
+                           f"Use: minicrm log {contact.id if contact else 'CONTACT'} order --item ...")  # fmt: skip
+    if clean_kind == "refund" and (value is None and not lines or value is not None and value <= 0):
         raise InvalidValue("a refund needs the amount paid back, as a positive number",
                            "E.g. minicrm log ann refund \"Burnt loaf\" --amount 4.50")  # fmt: skip
     if referred is not None:
@@ -72,18 +77,42 @@ def validate(now: datetime, kind: str, text: str | None = None, *, at: str | dat
 
 def log(store: Store, now: datetime, contact: Contact, kind: str, text: str | None = None,
         *, at: str | None = None, amount: str | None = None,
-        referred: Contact | None = None, decimal: str = ".") -> Interaction:  # fmt: skip
-    """Record an interaction and apply the lifecycle rules (``apply_rules``) in the same transaction."""
-    values = validate(now, kind, text, at=at, amount=amount, contact=contact, referred=referred, decimal=decimal)
+        referred: Contact | None = None, decimal: str = ".", items: Sequence[object] = (),
+        new_products: bool = False) -> Interaction:  # fmt: skip
+    """Record an interaction and apply the lifecycle rules (``apply_rules``) in the same transaction.
+
+    ``items`` (an order's or a refund's, ``PRODUCT [xQTY] [@ PRICE]`` or ``products.Item``) become
+    its lines, priced on the day it happened; their sum is the amount unless ``amount`` is given.
+    ``new_products`` creates the products no reference matches."""
+    values = validate(now, kind, text, at=at, amount=amount, contact=contact, referred=referred, decimal=decimal,
+                      lines=bool(items))  # fmt: skip
     with store.write():
+        lines = _lines(store, now, values, items, new_products=new_products, decimal=decimal)
         interaction_id = store.activity.add(
             contact_id=contact.id, kind=values["kind"], at=values["at"], text=values["text"],
             amount=values["amount"], created=now,
         )
+        if lines:
+            store.products.add_lines(interaction_id, lines)
         if referred is not None:
             store.activity.set_referred(interaction_id, referred.id)
         apply_rules(store, now, contact.id, values["kind"])
     return store.activity.get(interaction_id)
+
+
+def _lines(store: Store, now: datetime, values: dict, items: Sequence[object], *, new_products: bool,
+           decimal: str) -> list[dict]:  # fmt: skip
+    """The priced lines of ``items``, and ``values["amount"]`` set to their sum when none was given."""
+    if not items:
+        return []
+    from minicrm.services import products
+
+    lines = products.lines(store, now, values["at"].astimezone().date(), items, new_products=new_products, decimal=decimal)
+    if values["amount"] is None:
+        values["amount"] = sum((line["amount"] for line in lines), Decimal("0.00"))
+        if values["kind"] == "refund" and values["amount"] <= 0:
+            raise InvalidValue("the refund's lines add up to nothing", "Give the amount paid back with --amount")
+    return lines
 
 
 def get(store: Store, interaction_id: int) -> Interaction:

@@ -60,6 +60,11 @@ class Store(Session):
         return Reminders(self)
 
     @cached_property
+    def products(self) -> api.ProductsRepository:
+        from minicrm.store.products import Products
+        return Products(self)
+
+    @cached_property
     def deals(self) -> api.DealsRepository:
         from minicrm.store.deals import Deals
         return Deals(self)

@@ -1,5 +1,6 @@
 """Activity: ``interactions`` (calls, emails, meetings, notes, orders with an amount in cents,
-referrals naming the contact they brought in).
+referrals naming the contact they brought in). An order's or a refund's lines are stored by
+``store.products`` and read back with it here.
 
 Derived state kept by triggers (migrations): the contact's ``last_contact_at`` and
 ``next_touch_at``, ``customer_stats`` (orders, value, rhythm) and the ``interactions_fts`` index;
@@ -25,6 +26,7 @@ SELECT = """SELECT i.id, i.uid, i.contact_id, c.name AS contact_name, i.kind,
 # Triggers that keep derived state row by row (m002, m003); a bulk insert does their work once.
 DERIVED_TRIGGERS = ("interactions_ai", "interactions_last_ai", "interactions_stats_in", "interactions_reorder_ai")
 BULK_MIN = 200  # fewer rows than this go through the triggers
+LINES_MIGRATION = "m017_products"  # the migration that made order_lines
 
 INSERT = """INSERT INTO interactions (uid, contact_id, kind, occurred_at, text, amount_cents, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)"""
@@ -105,7 +107,15 @@ class Activity(Repository):
 
     def get(self, interaction_id: int) -> Interaction | None:
         row = self._one(SELECT + " WHERE i.id = ?", (interaction_id,))
-        return to.interaction(row) if row else None
+        return self._lined([to.interaction(row)])[0] if row else None
+
+    def _lined(self, found: list[Interaction]) -> list[Interaction]:
+        """``found`` with the lines of its orders and refunds (one query for the lot)."""
+        ids = [i.id for i in found if i.kind in ("order", "refund")]
+        if not ids or LINES_MIGRATION not in migrations.names():  # a schema stopped before lines (tests)
+            return found
+        lines = self._store.products.lines_of(ids)
+        return [i._replace(lines=lines[i.id]) if i.id in lines else i for i in found] if lines else found
 
     def list(self, *, contact_id: int | None = None, kinds: Sequence[str] = (),
              since: datetime | None = None, until: datetime | None = None,
@@ -133,7 +143,7 @@ class Activity(Repository):
             params.append(limit)
         cursor = self._conn.execute(sql, params)
         while rows := cursor.fetchmany(batch):
-            yield from map(to.interaction, rows)
+            yield from self._lined(list(map(to.interaction, rows)))
 
     def export(self, batch: int = 2000) -> Iterator[tuple[Interaction, str]]:
         """Every interaction in id order with its contact's uid, streamed."""

@@ -729,6 +729,56 @@ def m016_audit_by_table(db: Database) -> None:
     _run(db, "CREATE INDEX audit_table ON audit (tbl, contact_id)")
 
 
+@migration
+def m017_products(db: Database) -> None:
+    """Products and the lines of orders.
+
+    ``products``: what is sold (name and its folded form for references, unit, SKU; archived
+    rather than deleted once an order names it). ``product_prices``: a product's price from a
+    local day on, so an order is priced at the price of its own day. ``product_tags``.
+    ``order_lines``: an order's (or a refund's) lines, with the quantity in thousandths and the
+    unit price and amount in cents as they were when logged. Plain, portable SQL. Audited.
+    """
+    _run(db, """CREATE TABLE products (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+            name_fold TEXT NOT NULL,
+            unit TEXT,
+            sku TEXT,
+            archived_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""")
+    _run(db, "CREATE INDEX products_name_fold ON products (name_fold)")
+    _run(db, "CREATE UNIQUE INDEX products_sku ON products (sku)")
+    _run(db, """CREATE TABLE product_prices (
+            product_id INTEGER NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+            since_on TEXT NOT NULL,
+            price_cents INTEGER NOT NULL CHECK (price_cents >= 0),
+            PRIMARY KEY (product_id, since_on)
+        )""")
+    _run(db, """CREATE TABLE product_tags (
+            product_id INTEGER NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+            tag TEXT NOT NULL,
+            PRIMARY KEY (product_id, tag)
+        )""")
+    _run(db, "CREATE INDEX product_tags_tag ON product_tags (tag, product_id)")
+    _run(db, """CREATE TABLE order_lines (
+            interaction_id INTEGER NOT NULL REFERENCES interactions (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            product_id INTEGER NOT NULL REFERENCES products (id),
+            quantity_milli INTEGER NOT NULL CHECK (quantity_milli > 0),
+            unit_price_cents INTEGER NOT NULL CHECK (unit_price_cents >= 0),
+            amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0),
+            PRIMARY KEY (interaction_id, position)
+        )""")
+    _run(db, "CREATE INDEX order_lines_product ON order_lines (product_id, interaction_id)")
+    for table in ("products", "product_prices", "product_tags"):
+        audit_triggers(db, table, "NULL")
+    audit_triggers(db, "order_lines", "(SELECT contact_id FROM interactions WHERE id = {row}.interaction_id)")
+
+
 def names() -> list[str]:
     """The names of this build's migrations, in order: a file's ``_migrations`` must begin with them."""
     return [fn.__name__ for fn in MIGRATIONS]

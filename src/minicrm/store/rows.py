@@ -11,8 +11,8 @@ import json
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 
-from minicrm.models import (Change, Consent, Contact, Deal, Interaction, Occasion, Referral, Reminder, StageChange,
-                            reminder_state)
+from minicrm.models import (Change, Consent, Contact, Deal, Interaction, Occasion, OrderLine, Product, Referral,
+                            Reminder, StageChange, reminder_state)
 from minicrm.store.api import AuditRow, CustomerRow, Reorder, ScoreInputs, Touch
 
 
@@ -123,6 +123,18 @@ def deal(row) -> Deal:
                 title=row["title"], value=Decimal(row["value_cents"]) / 100, stage=row["stage"],
                 close_on=day(row["close_on"]), closed_at=instant(row["closed_at"]),
                 created_at=instant(row["created_at"]), updated_at=instant(row["updated_at"]))  # fmt: skip
+
+
+def product(row, tags: tuple[str, ...]) -> Product:
+    return Product(id=row["id"], uid=row["uid"], name=row["name"], price=Decimal(row["price_cents"]) / 100,
+                   unit=row["unit"], sku=row["sku"], tags=tags, archived_at=instant(row["archived_at"]),
+                   created_at=instant(row["created_at"]), updated_at=instant(row["updated_at"]))  # fmt: skip
+
+
+def order_line(row) -> OrderLine:
+    return OrderLine(product_id=row["product_id"], product=row["product"],
+                     quantity=Decimal(row["quantity_milli"]) / 1000, unit=row["unit"],
+                     unit_price=Decimal(row["unit_price_cents"]) / 100, amount=Decimal(row["amount_cents"]) / 100)  # fmt: skip
 
 
 def occasion(row) -> Occasion:

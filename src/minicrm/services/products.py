@@ -1,0 +1,250 @@
+"""Products and the lines of orders: add, edit, remove (archived once an order names it), list,
+resolving a PRODUCT reference, and reading ``--item "PRODUCT [xQTY] [@ PRICE]"`` into priced lines.
+
+A line's unit price is the product's price on the order's own day unless the item names one;
+its amount is quantity x unit price, rounded half up to the cent (the only rounding: a quantity
+has at most three decimals). Nothing here prints, reads the clock or the environment.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
+
+from minicrm.errors import Ambiguous, Conflict, InvalidValue, NotFound
+from minicrm.models import Product, fold
+from minicrm.services.values import MAX_ID, clean_line, normalise_tag, parse_amount, unique
+from minicrm.store import Store
+
+MAX_QUANTITY = Decimal("1000000")
+_NUMBER = r"\d+(?:[.,]\d+)?"
+# "Seeded loaf x2", "Seeded loaf × 2", "2 x Seeded loaf", "2× Seeded loaf"; then an optional "@ 4.50".
+_PRICE = re.compile(r"^(?P<rest>.*?\S)\s+@\s*(?P<price>\S+)\s*$")
+_AFTER = re.compile(rf"^(?P<name>.*?\S)\s+[x×*]\s*(?P<qty>{_NUMBER})\s*$", re.IGNORECASE)
+_BEFORE = re.compile(rf"^(?P<qty>{_NUMBER})\s*[x×*]\s+(?P<name>\S.*?)\s*$", re.IGNORECASE)
+ITEM_HINT = 'Write an item as "PRODUCT", "PRODUCT x2" or "PRODUCT x2 @ 4.50"'
+
+
+class Item(NamedTuple):
+    """An item as typed: the product reference, how many, and a unit price when one was given."""
+
+    product: str
+    quantity: Decimal
+    price: Decimal | None = None
+
+
+def parse_quantity(text: str, decimal: str = ".") -> Decimal:
+    """A quantity: positive, at most three decimals; ``decimal`` is the decimal mark (``minicrm config decimal``)."""
+    raw = str(text).strip()
+    other = "," if decimal == "." else "."
+    if other in raw:
+        raise InvalidValue(f"the quantity {raw!r} has {other!r} but the decimal mark is {decimal!r}",
+                           f"Type it as {raw.replace(other, decimal)} (minicrm config decimal)")  # fmt: skip
+    if not re.fullmatch(r"\d+(?:[.,]\d+)?", raw):
+        raise InvalidValue(f"{raw!r} is not a quantity", "Use a number such as 2 or 0.5")
+    value = Decimal(raw.replace(decimal, "."))
+    if not value.is_finite() or value <= 0 or value >= MAX_QUANTITY:
+        raise InvalidValue(f"the quantity {raw!r} is not a positive number below {MAX_QUANTITY:,}", "E.g. x2 or x0.5")
+    if value != value.quantize(Decimal("0.001")):
+        raise InvalidValue(f"the quantity {raw!r} has more than three decimals", "Round it, e.g. 0.125")
+    return value.normalize() if value == value.to_integral() else value
+
+
+def parse_item(text: str, decimal: str = ".") -> Item:
+    """``PRODUCT [xQTY] [@ PRICE]`` (or ``QTY x PRODUCT``) as an ``Item``; the product is not looked up."""
+    raw = clean_line(text, "item")
+    price = None
+    found = _PRICE.match(raw)
+    if found:
+        raw, price = found["rest"], parse_amount(found["price"], decimal)
+        if price is not None and price < 0:
+            raise InvalidValue(f"the price in {text!r} is negative", ITEM_HINT)
+    for pattern in (_AFTER, _BEFORE):
+        found = pattern.match(raw)
+        if found:
+            return Item(found["name"], parse_quantity(found["qty"], decimal), price)
+    return Item(raw, Decimal(1), price)
+
+
+def format_quantity(quantity: Decimal, unit: str | None, product: str) -> str:
+    """``2 × Seeded loaf``, ``0.5 kg Rye``: a line as people say it."""
+    shown = f"{quantity.normalize():f}"
+    if unit and unit != "piece":
+        return f"{shown} {unit} {product}"
+    return f"{shown} × {product}"
+
+
+# ------------------------------------------------------------------ products
+
+
+def validate(name: str, *, price: str | Decimal | None, unit: str | None = None, sku: str | None = None,
+             tags: Sequence[str] = (), decimal: str = ".") -> dict:  # fmt: skip
+    """A product's values checked: the rules ``product add`` and the importers share."""
+    clean_name = clean_line(name, "product name")
+    if clean_name.isascii() and clean_name.isdigit():
+        raise InvalidValue(f"a product cannot be named only by a number ({clean_name})",
+                           "Numbers are product ids; give it a name with a word in it")  # fmt: skip
+    value = parse_amount(price, decimal) if isinstance(price, str) else price
+    if value is None:
+        raise InvalidValue(f"the product {clean_name} needs a price", f'E.g. minicrm product add "{clean_name}" --price 4.50')
+    if value < 0:
+        raise InvalidValue(f"the price of {clean_name} is negative ({price})", "Give a price of 0 or more")
+    return dict(name=clean_name, name_fold=fold(clean_name), price=value,
+                unit=clean_line(unit, "unit", required=False, limit=20) if unit else None,
+                sku=clean_line(sku, "SKU", required=False, limit=64) if sku else None,
+                tags=unique(normalise_tag(t) for t in tags))  # fmt: skip
+
+
+def add(store: Store, now: datetime, name: str, *, price: str | Decimal | None, unit: str | None = None,
+        sku: str | None = None, tags: Sequence[str] = (), decimal: str = ".") -> Product:  # fmt: skip
+    values = validate(name, price=price, unit=unit, sku=sku, tags=tags, decimal=decimal)
+    with store.write():
+        product_id = _add(store, now, values)
+    return store.products.get(product_id, now.date())
+
+
+def _add(store: Store, now: datetime, values: dict) -> int:
+    same = store.products.named(values["name_fold"], exact=True, limit=1, archived=True)
+    if same:
+        raise Conflict(f"there is already a product named {same[0][1]} (#{same[0][0]})",
+                       "See: minicrm product list --archived")  # fmt: skip
+    if values["sku"] and store.products.by_sku(values["sku"]) is not None:
+        raise Conflict(f"the SKU {values['sku']} is already another product's", "Give another --sku")
+    return store.products.add(**values, since_on=date.min, created=now)
+
+
+def get(store: Store, product_id: int, today: date) -> Product:
+    found = store.products.get(product_id, today) if 0 <= product_id <= MAX_ID else None
+    if found is None:
+        raise NotFound(f"there is no product with id {product_id}", "Try: minicrm product list")
+    return found
+
+
+def resolve(store: Store, ref: str, today: date, *, archived: bool = False) -> Product:
+    """The one product ``ref`` means: an id, an exact SKU, or a name or unique part of one (case and
+    accents ignored). ``archived`` includes archived products (editing them, not ordering them)."""
+    text = str(ref).strip()
+    if not text:
+        raise InvalidValue("the product is empty", "Give an id or a name")
+    if text.isascii() and text.isdigit():
+        found = get(store, int(text), today)
+        if found.archived_at and not archived:
+            raise InvalidValue(f"the product {found.name} (#{found.id}) is archived",
+                               f"Bring it back first: minicrm product edit {found.id} --restore")  # fmt: skip
+        return found
+    by_sku = store.products.by_sku(text)
+    candidates = store.products.named(fold(text), exact=True, limit=11, archived=archived)
+    if by_sku is not None and (archived or not get(store, by_sku, today).archived_at):
+        return get(store, by_sku, today)
+    if not candidates:
+        candidates = store.products.named(fold(text), exact=False, limit=11, archived=archived)
+    if len(candidates) == 1:
+        return get(store, candidates[0][0], today)
+    if not candidates:
+        known = store.products.named("", exact=False, limit=11, archived=archived)
+        listed = ", ".join(name for _, name in known[:10]) + (" and more" if len(known) > 10 else "")
+        hint = f"Known products: {listed}" if listed else 'Add it first: minicrm product add NAME --price N'
+        raise NotFound(f'no product matches "{text}"', hint + "; or log with --new-products to create it")
+    shown = ", ".join(f"{pid} {name}" for pid, name in candidates[:10]) + (" and more" if len(candidates) > 10 else "")
+    raise Ambiguous(f'"{text}" matches several products: {shown}', "Use the id or more of the name")
+
+
+def find(store: Store, today: date, *, tag: str | None = None, archived: bool = False) -> list[Product]:
+    return store.products.list(today, tag=normalise_tag(tag) if tag else None, archived=archived)
+
+
+def edit(store: Store, now: datetime, ref: str, *, name: str | None = None, price: str | None = None,
+         unit: str | None = None, sku: str | None = None, tags: Sequence[str] = (),
+         remove_tags: Sequence[str] = (), restore: bool = False, decimal: str = ".") -> Product:  # fmt: skip
+    """Change a product. A new price holds from today on: orders already logged keep theirs.
+    An empty ``unit`` or ``sku`` clears it; ``restore`` brings an archived product back."""
+    if name is None and price is None and unit is None and sku is None and not tags and not remove_tags \
+            and not restore:
+        raise InvalidValue("nothing to change", "Give --name, --price, --unit, --sku, --tag, --remove-tag or --restore")
+    today = now.date()
+    with store.write():
+        product = resolve(store, ref, today, archived=True)
+        values = validate(name if name is not None else product.name,
+                          price=price if price is not None else product.price,
+                          unit=unit or None, sku=sku or None, tags=tags, decimal=decimal)  # fmt: skip
+        if name is not None and values["name_fold"] != fold(product.name):
+            others = store.products.named(values["name_fold"], exact=True, limit=1, archived=True)
+            if others and others[0][0] != product.id:
+                raise Conflict(f"there is already a product named {others[0][1]} (#{others[0][0]})",
+                               "Choose another name")  # fmt: skip
+        if values["sku"] and values["sku"] != product.sku and store.products.by_sku(values["sku"]) is not None:
+            raise Conflict(f"the SKU {values['sku']} is already another product's", "Give another --sku")
+        store.products.update(
+            product.id, now,
+            name=values["name"] if name is not None else None, name_fold=values["name_fold"],
+            unit=values["unit"] if unit is not None else False, sku=values["sku"] if sku is not None else False,
+            archived_at=None if restore else False,
+        )  # fmt: skip
+        if price is not None and values["price"] != product.price:
+            store.products.set_price(product.id, today, values["price"])
+        store.products.add_tags(product.id, values["tags"])
+        store.products.remove_tags(product.id, [normalise_tag(t) for t in remove_tags])
+    return get(store, product.id, today)
+
+
+def added_at(store: Store, now: datetime, ids: Sequence[int]) -> list[Product]:
+    """Those of products ``ids`` that were added at ``now`` (by the command running), each once."""
+    found = [get(store, product_id, now.date()) for product_id in dict.fromkeys(ids)]
+    return [p for p in found if p.created_at is not None and p.created_at >= now.replace(microsecond=0)]
+
+
+def remove(store: Store, now: datetime, product: Product) -> bool:
+    """Delete a product, or archive it when an order names it (history keeps its lines).
+    Returns True when it was archived."""
+    with store.write():
+        if store.products.in_use(product.id):
+            store.products.update(product.id, now, archived_at=now)
+            return True
+        store.products.delete(product.id)
+    return False
+
+
+# ------------------------------------------------------------------ order lines
+
+
+def lines(store: Store, now: datetime, day: date, items: Sequence[str | Item], *,
+          new_products: bool = False, decimal: str = ".") -> list[dict]:  # fmt: skip
+    """The priced lines of an order on ``day``: each a dict with product_id, product, quantity, unit,
+    unit_price and amount. Runs inside the caller's write when ``new_products`` may create products
+    (at the item's price, else 0). An unknown product is an error that lists the known ones."""
+    found: list[dict] = []
+    for entry in items:
+        item = entry if isinstance(entry, Item) else _item(store, entry, decimal)
+        product = _product_for(store, now, day, item, new_products=new_products)
+        unit_price = item.price if item.price is not None else product.price
+        amount = (unit_price * item.quantity).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        found.append(dict(product_id=product.id, product=product.name, quantity=item.quantity, unit=product.unit,
+                          unit_price=unit_price, amount=amount))  # fmt: skip
+    return found
+
+
+def _item(store: Store, text: str, decimal: str) -> Item:
+    """An item typed: a product named exactly so (``Pack x6``) first, else ``parse_item``."""
+    raw = clean_line(text, "item")
+    if store.products.named(fold(raw), exact=True, limit=1):
+        return Item(raw, Decimal(1))
+    return parse_item(raw, decimal)
+
+
+
+def _product_for(store: Store, now: datetime, day: date, item: Item, *, new_products: bool) -> Product:
+    whole = store.products.named(fold(item.product), exact=True, limit=2)
+    if len(whole) == 1:
+        product_id = whole[0][0]
+    else:
+        try:
+            product_id = resolve(store, item.product, now.date()).id
+        except NotFound:
+            if not new_products:
+                raise
+            values = validate(item.product, price=item.price if item.price is not None else Decimal("0.00"))
+            product_id = _add(store, now, values)
+    return get(store, product_id, day)
