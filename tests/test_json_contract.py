@@ -11,6 +11,8 @@ CONTACT = ["id", "uid", "name", "emails", "phones", "org", "stage", "tags", "bir
 INTERACTION = ["id", "uid", "contact_id", "contact_name", "kind", "at", "text", "amount", "created_at", "currency",
                "lines"]  # fmt: skip
 ORDER_LINE = ["product_id", "product", "quantity", "unit", "unit_price", "amount"]
+USUAL_ITEM = ["contact_id", "contact_name", "product_id", "product", "quantity", "unit", "orders", "of_orders",
+              "last_ordered_at", "price", "currency"]  # fmt: skip
 PRODUCT = ["id", "uid", "name", "price", "unit", "sku", "tags", "archived_at", "created_at", "updated_at", "currency"]
 REMINDER = ["id", "uid", "contact_id", "contact_name", "contact_email", "contact_phone", "text", "due_on",
             "due_time", "rule", "status", "state", "days_late", "snoozed", "done_at", "created_at", "updated_at"]  # fmt: skip
@@ -92,6 +94,7 @@ def test_orders_carry_their_lines(cli):
     assert [list(line) for line in cli.ok("history", "--json").json()[0]["lines"]] == [ORDER_LINE]
     assert [list(line) for line in cli.ok("show", "ann", "--json").json()["interactions"][0]["lines"]] == [ORDER_LINE]
     assert cli.ok("log", "ann", "call", "--json").json()["lines"] == []
+    assert [list(u) for u in cli.ok("usual", "ann", "--json").json()] == [USUAL_ITEM]
     cli.ok("config", "currency", "EUR")
     assert cli.ok("product", "list", "--json").json()[0]["currency"] == "EUR"
     assert cli.ok("history", "--json").json()[1]["currency"] == "EUR"

@@ -200,3 +200,37 @@ def test_a_refund_can_name_lines(bakery):
 def test_a_refund_of_lines_worth_nothing_needs_an_amount(bakery):
     result = bakery("log", "maria", "refund", "--item", "seeded x1 @ 0")
     assert result.exit_code == 1 and "add up to nothing" in result.stderr
+
+
+# ------------------------------------------------------------------ the usual order
+
+
+def test_usual_is_what_is_in_half_the_recent_orders_at_the_usual_quantity(bakery):
+    for days, croissants in ((5, 1), (4, 2), (3, 2), (2, 3)):
+        bakery.ok("log", "maria", "order", "--item", "seeded x2", "--item", f"creme x{croissants}",
+                  "--at", f"{days} days ago")  # fmt: skip
+    bakery.ok("log", "maria", "order", "--item", "rye x0.5", "--at", "1 day ago")
+    usual = bakery.ok("usual", "maria", "--json").json()
+    assert [(u["product"], u["quantity"], u["orders"], u["of_orders"]) for u in usual] == [
+        ("Crème brûlée", 2, 4, 5), ("Seeded loaf", 2, 4, 5)]  # rye: 1 of 5, not usual
+    assert "2 × Crème brûlée" in "\n".join(bakery.ok("usual", "maria", tty=True).screen())
+    logged = bakery.ok("log", "maria", "order", "--usual", "--item", "rye x1", "--json").json()
+    assert [(line["product"], line["quantity"]) for line in logged["lines"]] == [
+        ("Crème brûlée", 2), ("Seeded loaf", 2), ("Gluten-free rye", 1)]
+    assert logged["amount"] == 6 + 9 + 6.8
+
+
+def test_usual_looks_at_the_last_ten_orders_with_lines_only(bakery):
+    for days in range(20, 10, -1):
+        bakery.ok("log", "tom", "order", "--item", "rye", "--at", f"{days} days ago")
+    for days in range(10, 0, -1):
+        bakery.ok("log", "tom", "order", "--item", "seeded", "--at", f"{days} days ago")
+        bakery.ok("log", "tom", "order", "no lines", "--amount", "3", "--at", f"{days} days ago")
+    assert [u["product"] for u in bakery.ok("usual", "tom", "--json").json()] == ["Seeded loaf"]
+
+
+def test_no_usual_order_yet(bakery):
+    assert bakery.ok("usual", "maria").stdout == ""
+    result = bakery("log", "maria", "order", "--usual")
+    assert result.exit_code == 1 and "Maria Gonzalez has no usual order yet" in result.stderr
+    assert bakery.ok("history", "--json").json() == []

@@ -29,6 +29,7 @@ def log(
         help="For an order or a refund: a line (repeatable); the amount is their sum unless --amount")] = None,
     new_products: Annotated[bool, typer.Option("--new-products",
         help="Create the products of --item that do not exist yet (at the @ PRICE given, else 0)")] = False,
+    usual: Annotated[bool, typer.Option("--usual", help="For an order: the customer's usual order (minicrm usual)")] = False,
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Record an interaction; prints it, id first.
@@ -40,6 +41,7 @@ def log(
     Example:
       minicrm log ann call "Asked about a wedding cake"
       minicrm log ann order --item "Seeded loaf x2" --item "Rye 1kg"
+      minicrm log maria order --usual
       minicrm log ann order "Sourdough x2" --amount 9.50 --at "yesterday 4pm"
       minicrm log priya referral "Introduced Jonas" --referred jonas
       mail-body | minicrm log bob@acme.test email -
@@ -52,8 +54,13 @@ def log(
     if text == "-":
         text = common.read_stdin("the text")
     decimal = common.setting(run, "decimal") if amount or item else "."
+    items: list = list(item or ())
+    if usual:
+        from minicrm.services import products
+
+        items = [*products.usual_items(run.store, run.now, found), *items]
     logged = activity.log(run.store, run.now, found, kind, text, at=at, amount=amount, referred=other,
-                          decimal=decimal, items=item or (), new_products=new_products)  # fmt: skip
+                          decimal=decimal, items=items, new_products=new_products)  # fmt: skip
     if new_products and logged.lines:
         from minicrm.money import money
         from minicrm.services import products

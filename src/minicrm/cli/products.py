@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from minicrm.cli import common
-from minicrm.cli.common import FormatOption, JsonOption, Run, YesOption, note
+from minicrm.cli.common import ContactArg, FormatOption, JsonOption, Run, YesOption, note
 
 app = typer.Typer()  # the commands declared here; minicrm.cli.COMMANDS routes to them
 
@@ -128,3 +128,28 @@ def product_rm(
         note(f"Archived {what}: orders name it. Bring it back with: minicrm product edit {found.id} --restore")
     else:
         note(f"Removed {what}. Undo with: minicrm undo")
+
+
+@app.command("usual")
+def usual(
+    ctx: typer.Context,
+    contact: ContactArg,
+    fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """What a customer usually orders, most often first.
+
+    The products in at least half of their last 10 orders with lines, each at the
+    quantity they take most often. minicrm log CONTACT order --usual logs it.
+
+    \b
+    Example:
+      minicrm usual maria
+      minicrm log maria order --usual
+    """
+    from minicrm.models import UsualItem
+    from minicrm.services import contacts, products
+
+    run = Run(ctx, fmt, as_json)
+    found = contacts.resolve(run.store, contact)
+    run.many(products.usual(run.store, run.now, found), UsualItem, title=f"{found.name} usually orders",
+             empty=f"{found.name} has no usual order yet: no product is in half of their last orders.")  # fmt: skip

@@ -16,6 +16,29 @@ class OrderLine(NamedTuple):
     amount: Decimal  # quantity x unit price, to the cent
 
 
+def line_text(quantity: Decimal, unit: str | None, product: str) -> str:
+    """A line as people say it: ``2 × Seeded loaf``, ``0.5 kg Rye`` (a unit other than a piece)."""
+    shown = f"{quantity.normalize():f}"
+    return f"{shown} {unit} {product}" if unit and unit != "piece" else f"{shown} × {product}"
+
+
+class UsualItem(NamedTuple):
+    """One product of a customer's usual order (``minicrm usual``): how many they typically take,
+    and in how many of their recent orders it was."""
+
+    contact_id: int
+    contact_name: str
+    product_id: int
+    product: str
+    quantity: Decimal  # the quantity they take most often (the latest on a tie)
+    unit: str | None
+    orders: int  # how many of the recent orders had it
+    of_orders: int  # how many recent orders (with lines) were looked at
+    last_ordered_at: datetime
+    price: Decimal  # today's unit price
+    currency: str | None = None  # of ``price`` (the ``currency`` setting)
+
+
 class Product(NamedTuple):
     """Something sold (``minicrm product``), its price today in the database currency."""
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from minicrm.models import (AuditEntry, Cadence, Change, Consent, Contact, CustomerValue, Deal, DigestSent, DueItem,
                             DuplicatePair, HealthCheck, ImportAction, Interaction, MergeResult, Metric, Occasion,
-                            PipelineStage, Product, Referral, Reminder, ScorePart, SearchHit, Segment, Setting, StageChange,
-                            Weight)
+                            PipelineStage, Product, UsualItem, Referral, Reminder, ScorePart, SearchHit, Segment, Setting, StageChange,
+                            Weight, line_text)
 from minicrm.money import money
 from minicrm.render import scrub
 
@@ -56,12 +56,7 @@ def _when(moment: datetime | None, now: datetime) -> str:
 
 def lines_text(lines: tuple) -> str:
     """An order's lines as people say them: ``2 × Seeded loaf, 0.5 kg Rye``."""
-    shown = []
-    for line in lines:
-        quantity = f"{line.quantity.normalize():f}"
-        shown.append(f"{quantity} {line.unit} {line.product}" if line.unit and line.unit != "piece"
-                     else f"{quantity} × {line.product}")  # fmt: skip
-    return ", ".join(shown)
+    return ", ".join(line_text(line.quantity, line.unit, line.product) for line in lines)
 
 
 def _said(interaction: Interaction) -> str | None:
@@ -139,6 +134,12 @@ TABLES[Product] = (
     Column("SKU", lambda p, n: p.sku, flex=1, priority=2),
     Column("Tags", lambda p, n: ", ".join(p.tags), style="cyan", flex=2),
     Column("Archived", lambda p, n: _when(p.archived_at, n), style="dim", flex=1, priority=2),
+)
+TABLES[UsualItem] = (
+    Column("Usually", lambda u, n: lines_text((u,)), style="bold", flex=3, min_width=16),
+    Column("In orders", lambda u, n: f"{u.orders} of {u.of_orders}", justify="right", no_wrap=True),
+    Column("Last ordered", lambda u, n: _when(u.last_ordered_at, n), no_wrap=True),
+    Column("Price", lambda u, n: money(u.price, u.currency), justify="right", no_wrap=True),
 )
 TABLES[Referral] = (
     Column("ID", lambda r, n: str(r.id), style="dim", justify="right", no_wrap=True),

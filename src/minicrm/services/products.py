@@ -9,13 +9,14 @@ has at most three decimals). Nothing here prints, reads the clock or the environ
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from minicrm.errors import Ambiguous, Conflict, InvalidValue, NotFound
-from minicrm.models import Product, fold
+from minicrm.models import Contact, Product, UsualItem, fold, line_text
 from minicrm.services.values import MAX_ID, clean_line, normalise_tag, parse_amount, unique
 from minicrm.store import Store
 
@@ -67,14 +68,6 @@ def parse_item(text: str, decimal: str = ".") -> Item:
         if found:
             return Item(found["name"], parse_quantity(found["qty"], decimal), price)
     return Item(raw, Decimal(1), price)
-
-
-def format_quantity(quantity: Decimal, unit: str | None, product: str) -> str:
-    """``2 × Seeded loaf``, ``0.5 kg Rye``: a line as people say it."""
-    shown = f"{quantity.normalize():f}"
-    if unit and unit != "piece":
-        return f"{shown} {unit} {product}"
-    return f"{shown} × {product}"
 
 
 # ------------------------------------------------------------------ products
@@ -188,6 +181,50 @@ def edit(store: Store, now: datetime, ref: str, *, name: str | None = None, pric
         store.products.add_tags(product.id, values["tags"])
         store.products.remove_tags(product.id, [normalise_tag(t) for t in remove_tags])
     return get(store, product.id, today)
+
+
+USUAL_ORDERS = 10  # the recent orders (with lines) a usual order is read from
+
+
+def usual(store: Store, now: datetime, contact: Contact) -> list[UsualItem]:
+    """What ``contact`` usually orders: each product in at least half of their last ``USUAL_ORDERS``
+    orders with lines, at the quantity they take most often (the latest on a tie), most frequent
+    first. Archived products are left out (they cannot be ordered)."""
+    lines = store.products.recent_lines(contact.id, USUAL_ORDERS)
+    orders = len({order for order, _, _, _ in lines})
+    seen: dict[int, dict] = {}
+    for order, at, product_id, quantity in lines:  # newest first
+        entry = seen.setdefault(product_id, {"orders": set(), "quantities": Counter(), "latest": {}, "at": at})
+        entry["orders"].add(order)
+        entry["quantities"][quantity] += 1
+        entry["latest"].setdefault(quantity, len(entry["latest"]))
+    found = []
+    for product_id, entry in seen.items():
+        if 2 * len(entry["orders"]) < orders:
+            continue
+        product = get(store, product_id, now.date())
+        if product.archived_at:
+            continue
+        quantity = min(entry["quantities"], key=lambda q: (-entry["quantities"][q], entry["latest"][q]))
+        found.append(UsualItem(contact_id=contact.id, contact_name=contact.name, product_id=product.id,
+                               product=product.name, quantity=quantity, unit=product.unit,
+                               orders=len(entry["orders"]), of_orders=orders, last_ordered_at=entry["at"],
+                               price=product.price))  # fmt: skip
+    return sorted(found, key=lambda u: (-u.orders, fold(u.product)))
+
+
+def usual_items(store: Store, now: datetime, contact: Contact) -> list[Item]:
+    """The usual order as items to log (``log CONTACT order --usual``); an error when there is none."""
+    found = usual(store, now, contact)
+    if not found:
+        raise InvalidValue(f"{contact.name} has no usual order yet: no product is in half of their last orders",
+                           f'Name the items: minicrm log {contact.id} order --item "PRODUCT x2"')  # fmt: skip
+    return [Item(str(u.product_id), u.quantity) for u in found]
+
+
+def usual_text(items: Sequence[UsualItem]) -> str:
+    """``2 × Seeded loaf, 0.5 kg Rye``: a usual order in words."""
+    return ", ".join(line_text(u.quantity, u.unit, u.product) for u in items)
 
 
 def added_at(store: Store, now: datetime, ids: Sequence[int]) -> list[Product]:

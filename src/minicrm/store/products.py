@@ -136,6 +136,20 @@ class Products(Repository):
 
     # ------------------------------------------------------------ order lines
 
+    def recent_lines(self, contact_id: int, orders: int) -> list[tuple[int, datetime, int, Decimal]]:
+        """(order id, when, product id, quantity) of the lines of the contact's latest ``orders``
+        orders that have lines, newest first (the interactions_orders index, then each order's lines)."""
+        rows = self._all(
+            """SELECT l.interaction_id, i.occurred_at, l.product_id, l.quantity_milli
+               FROM interactions i JOIN order_lines l ON l.interaction_id = i.id
+               WHERE i.id IN (SELECT o.id FROM interactions o WHERE o.contact_id = ? AND o.kind = 'order'
+                                AND EXISTS (SELECT 1 FROM order_lines x WHERE x.interaction_id = o.id)
+                              ORDER BY o.occurred_at DESC, o.id DESC LIMIT ?)
+               ORDER BY i.occurred_at DESC, i.id DESC, l.position""",
+            (contact_id, orders),
+        )
+        return [(row[0], to.from_utc_text(row[1]), row[2], Decimal(row[3]) / 1000) for row in rows]
+
     def add_lines(self, interaction_id: int, lines: Sequence[dict]) -> None:
         """An order's lines, in order: each a dict with product_id, quantity, unit_price and amount."""
         self._conn.executemany(
