@@ -29,7 +29,7 @@ CUSTOMER_VALUE = ["contact_id", "contact_name", "orders", "lifetime_value", "ave
                   "rfm_group", "currency"]  # fmt: skip
 REPORT = ["since", "until", "contacts", "funnel", "new_customers", "interactions_in_window", "orders_in_window",
           "revenue_in_window", "interactions_per_week", "revenue_per_month", "top_customers", "at_risk", "stale_days",
-          "stale_contacts", "overdue_reminders", "due_today_reminders", "pipeline", "currency"]  # fmt: skip
+          "stale_contacts", "overdue_reminders", "due_today_reminders", "pipeline", "currency", "top_products"]  # fmt: skip
 
 
 def test_every_json_output_has_the_pinned_keys(cli):

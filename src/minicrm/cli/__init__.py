@@ -71,6 +71,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cadence": ("cadence", "Keep in touch with a contact or a tag every PERIOD."),
     "score": ("scoring", "A contact's score, or the weights behind it."),
     "deal": ("deals", "Deals: what you sell, to whom, how far along."),
+    "sales": ("products", "What sold: quantities and revenue per product, tag or month."),
     "usual": ("products", "What a customer usually orders, most often first."),
     "product": ("products", "Products: what you sell, and at what price."),
     "segment": ("segments", "Segments: saved filters of list, re-evaluated at each use."),

@@ -70,6 +70,10 @@ def list_(
     limit: Annotated[int | None, typer.Option("--limit", "-l", help="At most this many")] = None,
     consent: Annotated[str | None, typer.Option("--consent", metavar="PURPOSE",
         help="Only contacts who currently consent to this purpose")] = None,
+    bought: Annotated[str | None, typer.Option("--bought", metavar="PRODUCT",
+        help="Only customers who ordered this product, or a product with this tag (e.g. gluten-free)")] = None,
+    bought_since: Annotated[str | None, typer.Option("--bought-since", metavar="WHEN",
+        help="With --bought: ordered it since then (e.g. \"90 days ago\"; a segment keeps it relative)")] = None,
     segment: Annotated[str | None, typer.Option("--segment", metavar="NAME",
         help="Only contacts in this saved segment (see minicrm segment)")] = None,
     all_: AllOption = False, fmt: FormatOption = None, as_json: JsonOption = False,
@@ -80,13 +84,15 @@ def list_(
     Example:
       minicrm list --tag vip --stale 30
       minicrm list --sort=-last_contact --limit 20 --json | jq '.[].name'
+      minicrm list --bought gluten-free --bought-since "90 days ago"
     """
     from minicrm.models import Contact
     from minicrm.services import contacts
 
     run = Run(ctx, fmt, as_json)
-    filters = dict(tags=tag or (), stage=stage, org=org, search=search, stale_days=stale, consent=consent)
-    filtered = any([tag, stage, org, search, stale is not None, consent, segment])
+    filters = dict(tags=tag or (), stage=stage, org=org, search=search, stale_days=stale, consent=consent,
+                   bought=bought, bought_since=bought_since)  # fmt: skip
+    filtered = any([tag, stage, org, search, stale is not None, consent, segment, bought])
     if segment:
         from minicrm.services import segments
 

@@ -69,7 +69,7 @@ def export(
     if segment:
         from minicrm.services import contacts, segments
 
-        only = contacts.query(run.now, **segments.saved_filters(run.store, segment))
+        only = contacts.query_for(run.store, run.now, **segments.saved_filters(run.store, segment))
     with _output(output, run.store.path) as out:
         if fmt == "csv":  # the columns of list --format csv
             from minicrm import render

@@ -153,3 +153,41 @@ def usual(
     found = contacts.resolve(run.store, contact)
     run.many(products.usual(run.store, run.now, found), UsualItem, title=f"{found.name} usually orders",
              empty=f"{found.name} has no usual order yet: no product is in half of their last orders.")  # fmt: skip
+
+
+@app.command("sales")
+def sales(
+    ctx: typer.Context,
+    since: Annotated[str | None, typer.Option("--since", metavar="WHEN", help="From this day on [default: 30 days ago]")] = None,
+    until: Annotated[str | None, typer.Option("--until", metavar="WHEN", help="Up to this day [default: today]")] = None,
+    by: Annotated[str, typer.Option("--by", help="product, tag or month")] = "product",
+    contact: Annotated[str | None, typer.Option("--contact", "-c", metavar="CONTACT", help="Only this customer's")] = None,
+    fmt: FormatOption = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """What sold: quantities and revenue per product, tag or month.
+
+    Counts the lines of orders (log --item), less the lines of refunds, in whole
+    days from --since to --until. On a terminal, with a bar chart of the revenue.
+
+    \b
+    Example:
+      minicrm sales --since monday
+      minicrm sales --by tag --since "90 days ago"
+      minicrm sales --by month --since "1 year ago" --contact "cafe lumen"
+    """
+    from minicrm.models import SalesRow
+    from minicrm.services import contacts, products
+
+    run = Run(ctx, fmt, as_json)
+    found = contacts.resolve(run.store, contact) if contact else None
+    rows = list(run.priced(products.sales(run.store, run.now, since=since, until=until, by=by, contact=found),
+                           SalesRow))  # fmt: skip
+    if run.table:
+        import sys
+
+        from minicrm.render import tables
+
+        tables.write_sales(rows, sys.stdout, title=f"Sales by {rows[0].by}" if rows else None,
+                           empty="Nothing sold in that window. Orders name products with: minicrm log C order --item P")
+        return
+    run.many(rows, SalesRow)

@@ -33,6 +33,10 @@ def segment_save(
     stale: Annotated[int | None, typer.Option("--stale", metavar="DAYS", help="No interaction in DAYS days")] = None,
     consent: Annotated[str | None, typer.Option("--consent", metavar="PURPOSE",
         help="Only contacts who currently consent to this purpose")] = None,
+    bought: Annotated[str | None, typer.Option("--bought", metavar="PRODUCT",
+        help="Only customers who ordered this product, or a product with this tag (e.g. gluten-free)")] = None,
+    bought_since: Annotated[str | None, typer.Option("--bought-since", metavar="WHEN",
+        help="With --bought: ordered it since then (e.g. \"90 days ago\"; a segment keeps it relative)")] = None,
     fmt: FormatOption = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Save the filters of list under a name.
@@ -42,13 +46,14 @@ def segment_save(
     \b
     Example:
       minicrm segment save quiet-vips --tag vip --stale 30
+      minicrm segment save gluten-free-90 --bought gluten-free --bought-since "90 days ago"
       minicrm due --segment quiet-vips
     """
     from minicrm.services import segments
 
     run = Run(ctx, fmt, as_json)
     run.one(segments.save(run.store, run.now, name, tags=tag or (), stage=stage, org=org, search=search,
-                                 stale_days=stale, consent=consent))  # fmt: skip
+                                 stale_days=stale, consent=consent, bought=bought, bought_since=bought_since))  # fmt: skip
 
 
 @segment_app.command("list")

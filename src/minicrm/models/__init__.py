@@ -32,7 +32,7 @@ from minicrm.models.digest import DigestSent
 from minicrm.models.interchange import ImportAction
 from minicrm.models.occasions import Occasion
 from minicrm.models.plain import field_names, json_safe, plain, record_dict
-from minicrm.models.products import OrderLine, Product, UsualItem, line_text
+from minicrm.models.products import SALES_BY, OrderLine, Product, SalesRow, UsualItem, line_text
 from minicrm.models.privacy import AccessReport, Consent, Erasure
 from minicrm.models.reminders import Reminder, reminder_state
 from minicrm.models.report import Bucket, FunnelStage, Metric, Report
@@ -40,9 +40,9 @@ from minicrm.models.scoring import ScorePart, Weight
 from minicrm.models.settings import Setting
 
 __all__ = [
-    "DEAL_PROBABILITY", "DEAL_STAGES", "DUE_KINDS", "KINDS", "RFM_GROUPS", "STAGES", "AccessReport", "AuditEntry",
+    "DEAL_PROBABILITY", "DEAL_STAGES", "DUE_KINDS", "KINDS", "RFM_GROUPS", "SALES_BY", "STAGES", "AccessReport", "AuditEntry",
     "Bucket", "Cadence", "Change", "Consent", "Contact", "ContactDetail", "CustomerValue", "Deal", "DigestSent", "DueItem",
     "DuplicatePair", "Erasure", "FunnelStage", "HealthCheck", "ImportAction", "Interaction", "MergeResult", "Metric",
-    "Occasion", "OrderLine", "PipelineStage", "Product", "Referral", "Reminder", "Report", "ScorePart", "SearchHit", "Segment", "Setting",
+    "Occasion", "OrderLine", "PipelineStage", "Product", "Referral", "Reminder", "Report", "SalesRow", "ScorePart", "SearchHit", "Segment", "Setting",
     "StageChange", "UsualItem", "Weight", "field_names", "fold", "json_safe", "line_text", "plain", "record_dict", "reminder_state",
 ]  # fmt: skip

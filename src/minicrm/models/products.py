@@ -39,6 +39,22 @@ class UsualItem(NamedTuple):
     currency: str | None = None  # of ``price`` (the ``currency`` setting)
 
 
+SALES_BY = ("product", "tag", "month")
+
+
+class SalesRow(NamedTuple):
+    """What sold in a window (``minicrm sales``): one product, product tag or month, net of refunds."""
+
+    by: str  # product | tag | month
+    key: str | None  # the product's name, the tag (None: products without one), or the month (YYYY-MM)
+    product_id: int | None  # by product
+    quantity: Decimal  # sold less refunded (units mixed when by tag or month)
+    orders: int  # orders with such a line
+    revenue: Decimal  # the lines' amounts, less the refunds' lines
+    share: float | None  # of the window's revenue (None when it is nothing)
+    currency: str | None = None  # of ``revenue`` (the ``currency`` setting)
+
+
 class Product(NamedTuple):
     """Something sold (``minicrm product``), its price today in the database currency."""
 

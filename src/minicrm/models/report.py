@@ -2,7 +2,7 @@
 
 from datetime import date
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from minicrm.models.customers import CustomerValue
 from minicrm.models.deals import PipelineStage
@@ -41,6 +41,7 @@ class Report(NamedTuple):
     due_today_reminders: int
     pipeline: tuple[PipelineStage, ...]
     currency: str | None = None  # of every amount in the report (the ``currency`` setting)
+    top_products: tuple[Any, ...] = ()  # SalesRow (models.products) by product: the first 10 by revenue
 
 
 class Metric(NamedTuple):

@@ -15,7 +15,7 @@ from typing import Any
 
 from minicrm.models import (AuditEntry, Cadence, Change, Consent, Contact, CustomerValue, Deal, DigestSent, DueItem,
                             DuplicatePair, HealthCheck, ImportAction, Interaction, MergeResult, Metric, Occasion,
-                            PipelineStage, Product, UsualItem, Referral, Reminder, ScorePart, SearchHit, Segment, Setting, StageChange,
+                            PipelineStage, Product, SalesRow, UsualItem, Referral, Reminder, ScorePart, SearchHit, Segment, Setting, StageChange,
                             Weight, line_text)
 from minicrm.money import money
 from minicrm.render import scrub
@@ -140,6 +140,13 @@ TABLES[UsualItem] = (
     Column("In orders", lambda u, n: f"{u.orders} of {u.of_orders}", justify="right", no_wrap=True),
     Column("Last ordered", lambda u, n: _when(u.last_ordered_at, n), no_wrap=True),
     Column("Price", lambda u, n: money(u.price, u.currency), justify="right", no_wrap=True),
+)
+TABLES[SalesRow] = (
+    Column("Product", lambda s, n: s.key if s.key is not None else "(no tag)", style="bold", flex=3, min_width=16),
+    Column("Quantity", lambda s, n: f"{s.quantity:f}", justify="right", no_wrap=True),
+    Column("Orders", lambda s, n: str(s.orders), justify="right", no_wrap=True),
+    Column("Revenue", lambda s, n: money(s.revenue, s.currency), justify="right", no_wrap=True),
+    Column("Share", lambda s, n: "" if s.share is None else f"{s.share:.0%}", justify="right", no_wrap=True),
 )
 TABLES[Referral] = (
     Column("ID", lambda r, n: str(r.id), style="dim", justify="right", no_wrap=True),

@@ -11,7 +11,7 @@ from itertools import islice
 from typing import IO, Any
 
 from minicrm.models import (ContactDetail, CustomerValue, Deal, Interaction, Occasion, PipelineStage, Reminder, Report,
-                            StageChange)
+                            SalesRow, StageChange)
 from minicrm.render import scrub
 from minicrm.money import money
 from minicrm.render.columns import TABLES, Column, ago, one_line
@@ -216,6 +216,30 @@ def _bars(title: str, rows: list[tuple[str, float, str]], width: int) -> Any:
     return table
 
 
+def write_sales(rows: list[Any], out: IO[str], *, title: str | None, empty: str) -> None:
+    """``sales`` for a person: one row per product, tag or month, with a bar of its revenue."""
+    from rich.table import Table
+    from rich.text import Text
+
+    if not rows:
+        console(sys.stderr).print(empty, style="dim")
+        return
+    con = console(out)
+    top = max((float(r.revenue) for r in rows), default=0) or 1
+    table = Table(title=title, title_justify="left", title_style="bold", box=None, padding=(0, 1))
+    table.add_column({"product": "Product", "tag": "Tag", "month": "Month"}[rows[0].by], no_wrap=True)
+    for header in ("Quantity", "Orders", "Revenue"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    span = max(10, con.width - 60)
+    for r in rows:
+        label = r.key if r.key is not None else "(no tag)"
+        share = f" {r.share:.0%}" if r.share is not None else ""
+        table.add_row(_cell(label), f"{r.quantity:f}", str(r.orders), money(r.revenue, r.currency),
+                      Text("█" * max(0, round(span * float(r.revenue) / top)), style="cyan") + Text(share, style="dim"))
+    con.print(table)
+
+
 def write_report(rep: Report, now: datetime, out: IO[str]) -> None:
     from rich.table import Table
     from rich.text import Text
@@ -241,4 +265,6 @@ def write_report(rep: Report, now: datetime, out: IO[str]) -> None:
         con.print(build_table(rep.top_customers, CustomerValue, now, "Top customers", con.width))
     if rep.at_risk:
         con.print(build_table(rep.at_risk, CustomerValue, now, "At risk", con.width))
+    if rep.top_products:
+        con.print(build_table(rep.top_products, SalesRow, now, "Top products", con.width))
     con.print(build_table(rep.pipeline, PipelineStage, now, "Pipeline", con.width))

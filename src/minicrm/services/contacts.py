@@ -245,7 +245,8 @@ def delete(store: Store, contact: Contact) -> None:
 def query(now: datetime, *, tags: Sequence[str] = (), stage: str | None = None,
           org: str | None = None, search: str | None = None, stale_days: int | None = None,
           sort: str = "name", limit: int | None = None,
-          consent: str | None = None) -> ContactQuery:  # fmt: skip
+          consent: str | None = None, bought: Sequence[int] | None = None,
+          bought_since: str | None = None) -> ContactQuery:  # fmt: skip
     descending = sort.startswith("-")
     key = sort.lstrip("-").replace("-", "_")
     if key not in CONTACT_SORTS:
@@ -265,16 +266,31 @@ def query(now: datetime, *, tags: Sequence[str] = (), stage: str | None = None,
         limit=min(limit, MAX_ID) if limit is not None else None,
         consent=normalise_purpose(consent) if consent else None,
         now=now,
+        bought=tuple(bought) if bought is not None else None,
+        bought_since=dates.parse_when(bought_since, now, prefer="past").start() if bought_since else None,
     )
 
 
+def query_for(store: Store, now: datetime, **filters: object) -> ContactQuery:
+    """``query`` with ``bought`` (a product, or a product tag: ``products.bought``) resolved to products."""
+    bought = filters.pop("bought", None)
+    if bought is None or bought == "":
+        if filters.get("bought_since"):
+            raise InvalidValue("--bought-since goes with --bought", "E.g. --bought gluten-free --bought-since '90 days ago'")
+        return query(now, **filters)  # type: ignore[arg-type]
+    from minicrm.services import products
+
+    ids, _ = products.bought(store, str(bought), now.date())
+    return query(now, **filters, bought=ids)  # type: ignore[arg-type]
+
+
 def find(store: Store, now: datetime, **filters: object) -> Iterator[Contact]:
-    """Contacts matching the filters of ``minicrm list`` (see ``contact_query``)."""
-    return store.contacts.list(query(now, **filters))
+    """Contacts matching the filters of ``minicrm list`` (see ``query_for``)."""
+    return store.contacts.list(query_for(store, now, **filters))
 
 
 def count(store: Store, now: datetime, **filters: object) -> int:
-    return store.contacts.count(query(now, **filters))
+    return store.contacts.count(query_for(store, now, **filters))
 
 
 def show(store: Store, now: datetime, contact: Contact, recent: int = 10) -> ContactDetail:

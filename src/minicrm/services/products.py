@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from minicrm.errors import Ambiguous, Conflict, InvalidValue, NotFound
-from minicrm.models import Contact, Product, UsualItem, fold, line_text
-from minicrm.services.values import MAX_ID, clean_line, normalise_tag, parse_amount, unique
+from minicrm import dates
+from minicrm.models import SALES_BY, Contact, Product, SalesRow, UsualItem, fold, line_text
+from minicrm.services.values import MAX_ID, choose, clean_line, normalise_tag, parse_amount, unique
 from minicrm.store import Store
 
 MAX_QUANTITY = Decimal("1000000")
@@ -145,6 +146,26 @@ def resolve(store: Store, ref: str, today: date, *, archived: bool = False) -> P
     raise Ambiguous(f'"{text}" matches several products: {shown}', "Use the id or more of the name")
 
 
+def bought(store: Store, ref: str, today: date) -> tuple[tuple[int, ...], str]:
+    """What ``list --bought`` means: the products (archived ones included) and the reference to keep
+    in a segment. An id, an SKU or an exact name is that product; else a product tag is every product
+    with it; else a unique part of a name. Unknown: an error naming the tags and products there are."""
+    text = str(ref).strip()
+    exact = text.isascii() and text.isdigit() or store.products.by_sku(text) is not None \
+        or store.products.named(fold(text), exact=True, limit=1, archived=True)
+    if not exact:
+        tagged = store.products.with_tag(normalise_tag(text)) if text and " " not in text else []
+        if tagged:
+            return tuple(tagged), normalise_tag(text)
+    try:
+        product = resolve(store, text, today, archived=True)
+    except NotFound:
+        tags = store.products.all_tags()
+        raise NotFound(f'no product or product tag matches "{text}"',
+                       f"Product tags: {', '.join(tags) or 'none yet'}; see minicrm product list") from None  # fmt: skip
+    return (product.id,), str(product.id)
+
+
 def find(store: Store, today: date, *, tag: str | None = None, archived: bool = False) -> list[Product]:
     return store.products.list(today, tag=normalise_tag(tag) if tag else None, archived=archived)
 
@@ -225,6 +246,79 @@ def usual_items(store: Store, now: datetime, contact: Contact) -> list[Item]:
 def usual_text(items: Sequence[UsualItem]) -> str:
     """``2 × Seeded loaf, 0.5 kg Rye``: a usual order in words."""
     return ", ".join(line_text(u.quantity, u.unit, u.product) for u in items)
+
+
+SALES_DAYS = 30  # the default window of ``sales``: the last 30 days, today included
+
+
+def sales(store: Store, now: datetime, *, since: str | None = None, until: str | None = None, by: str = "product",
+          contact: Contact | None = None) -> list[SalesRow]:  # fmt: skip
+    """What sold in whole local days from ``since`` to ``until`` (default: the last 30 days): per
+    product or product tag by revenue, or per month in order. Lines count at their own amounts;
+    a refund's lines are taken off. An order's ``--amount`` given over its lines is not spread
+    over them, so the revenue here is what the lines say."""
+    group = choose(by, SALES_BY, "grouping")
+    start = dates.parse_when(since, now, prefer="past").start() if since else \
+        datetime.combine(now.date() - timedelta(days=SALES_DAYS - 1), time.min, now.tzinfo)
+    end = dates.parse_when(until, now, prefer="past").end() if until else \
+        datetime.combine(now.date(), time.max, now.tzinfo)
+    if start > end:
+        raise InvalidValue("--since is later than --until", "Swap them")
+    return _sales(store, group, start, end, contact.id if contact else None)
+
+
+def top_products(store: Store, since: datetime, until: datetime, limit: int) -> list[SalesRow]:
+    """The ``limit`` products with the most revenue in [since, until] (the report's top products)."""
+    return _sales(store, "product", since, until, None)[:limit]
+
+
+def _sales(store: Store, group: str, start: datetime, end: datetime, contact_id: int | None) -> list[SalesRow]:
+    totals: dict[object, list] = {}  # key -> [quantity, orders (a set, or a count by product), revenue]
+    tags: dict[int, tuple[str, ...]] = {}
+    if group == "product":  # aggregated by the database
+        totals = {pid: [quantity, orders, revenue]
+                  for pid, quantity, orders, revenue in store.products.product_totals(start, end, contact_id)}  # fmt: skip
+    for order, at, kind, product_id, quantity, amount in (
+            store.products.sold(start, end, contact_id) if group != "product" else ()):
+        if group == "tag":
+            if product_id not in tags:
+                tags[product_id] = store.products.tags_of([product_id]).get(product_id, ()) or (None,)
+            keys: tuple = tags[product_id]
+        else:
+            keys = (f"{at.astimezone():%Y-%m}",)
+        sign = -1 if kind == "refund" else 1
+        for key in keys:
+            entry = totals.setdefault(key, [Decimal(0), set(), Decimal("0.00")])
+            entry[0] += sign * quantity
+            entry[2] += sign * amount
+            if kind == "order":
+                entry[1].add(order)
+    if group == "month":
+        for month in _months(start.date(), end.date()):
+            totals.setdefault(month, [Decimal(0), set(), Decimal("0.00")])
+    names = store.products.names(list(totals)) if group == "product" else {}
+    revenue = sum((entry[2] for entry in totals.values()), Decimal("0.00"))
+    rows = [SalesRow(by=group, key=names.get(key) if group == "product" else key,
+                     product_id=key if group == "product" else None, quantity=_whole(entry[0]),
+                     orders=entry[1] if type(entry[1]) is int else len(entry[1]), revenue=entry[2],
+                     share=float(entry[2] / revenue) if revenue else None)
+            for key, entry in totals.items()]  # fmt: skip
+    if group == "month":
+        return sorted(rows, key=lambda r: r.key)
+    return sorted(rows, key=lambda r: (-r.revenue, -r.quantity, fold(r.key or "")))
+
+
+def _whole(quantity: Decimal) -> Decimal:
+    """2.000 as 2, 0.500 as 0.5 (never 1E+1)."""
+    return quantity.quantize(Decimal(1)) if quantity == quantity.to_integral_value() else quantity.normalize()
+
+
+def _months(first: date, last: date) -> list[str]:
+    months, year, month = [], first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
 
 
 def added_at(store: Store, now: datetime, ids: Sequence[int]) -> list[Product]:

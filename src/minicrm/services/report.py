@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from minicrm import dates
 from minicrm.errors import InvalidValue
 from minicrm.models import STAGES, Bucket, FunnelStage, Metric, Report
-from minicrm.services import deals
+from minicrm.services import deals, products
 from minicrm.services.customers import cents, customer_value
 from minicrm.store import Store
 
@@ -70,6 +70,7 @@ def build(store: Store, now: datetime, since: str | None = None, until: str | No
         overdue_reminders=store.reminders.count_open(None, today - timedelta(days=1)),
         due_today_reminders=store.reminders.count_open(today, today),
         pipeline=tuple(deals.pipeline(store)),
+        top_products=tuple(products.top_products(store, window[0], window[1] - timedelta(seconds=1), REPORT_LIST)),
     )
 
 
@@ -91,6 +92,7 @@ def metrics(rep: Report) -> list[Metric]:
     rows += [Metric("revenue_per_month", b.start.isoformat()[:7], str(b.amount)) for b in rep.revenue_per_month]
     rows += [Metric("top_customers", str(c.contact_id), str(c.lifetime_value)) for c in rep.top_customers]
     rows += [Metric("at_risk", str(c.contact_id), str(c.lifetime_value)) for c in rep.at_risk]
+    rows += [Metric("top_products", str(p.product_id), str(p.revenue)) for p in rep.top_products]
     rows += [Metric("reminders", "overdue", str(rep.overdue_reminders)),
              Metric("reminders", "today", str(rep.due_today_reminders))]  # fmt: skip
     for p in rep.pipeline:

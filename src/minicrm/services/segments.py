@@ -23,9 +23,15 @@ def _segment_name(name: str) -> str:
 def save(store: Store, now: datetime, name: str, **filters: object) -> Segment:
     """Save the filters of ``minicrm list`` under ``name`` (replacing a segment of that name)."""
     clean = _segment_name(name)
-    query = contacts.query(now, **filters)  # checks and normalises every filter
+    query = contacts.query_for(store, now, **filters)  # checks and normalises every filter
+    bought = None
+    if filters.get("bought"):
+        from minicrm.services import products
+
+        bought = products.bought(store, str(filters["bought"]), now.date())[1]  # the product's id, or the tag
     saved = {"tags": list(query.tags), "stage": query.stage, "org": query.org, "search": query.search,
-             "stale_days": filters.get("stale_days"), "consent": query.consent}  # fmt: skip
+             "stale_days": filters.get("stale_days"), "consent": query.consent, "bought": bought,
+             "bought_since": filters.get("bought_since")}  # fmt: skip
     saved = {k: v for k, v in saved.items() if v not in (None, [], "")}
     if not saved:
         raise InvalidValue("a segment needs at least one filter", "E.g. minicrm segment save vips --tag vip")
@@ -66,6 +72,6 @@ def delete(store: Store, name: str) -> None:
 
 def in_segment(store: Store, now: datetime, items: list[DueItem], name: str) -> list[DueItem]:
     """The due items whose contact is in the segment (evaluated now)."""
-    query = contacts.query(now, **saved_filters(store, name))
+    query = contacts.query_for(store, now, **saved_filters(store, name))
     members = store.contacts.matching(query, [item.contact_id for item in items])
     return [item for item in items if item.contact_id in members]

@@ -134,6 +134,14 @@ def contact_filter(query: ContactQuery) -> tuple[str, list[object]]:
     if query.consent:
         where.append(f"c.id IN ({GRANTED})")
         params.append(query.consent)
+    if query.bought is not None:
+        since = " AND i.occurred_at >= ?" if query.bought_since else ""
+        where.append(f"""c.id IN (SELECT i.contact_id FROM order_lines l JOIN interactions i ON i.id = l.interaction_id
+                                  WHERE l.product_id IN ({marks(len(query.bought)) or 'NULL'})
+                                    AND i.kind = 'order'{since})""")
+        params.extend(query.bought)
+        if query.bought_since:
+            params.append(to_utc_text(query.bought_since))
     return (" WHERE " + " AND ".join(where) if where else ""), params
 
 

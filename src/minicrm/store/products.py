@@ -10,7 +10,7 @@ beyond the audit. Plain SQL that a second backend can run as it is.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -135,6 +135,55 @@ class Products(Repository):
         return row[0] if row else None
 
     # ------------------------------------------------------------ order lines
+
+    def sold(self, since: datetime, until: datetime, contact_id: int | None = None,
+             batch: int = 2000) -> Iterator[tuple[int, datetime, str, int, Decimal, Decimal]]:  # fmt: skip
+        """(order id, when, kind, product id, quantity, amount) of every line of the orders and refunds
+        in [since, until] (of one contact), streamed (the partial indexes on orders and refunds)."""
+        who = " AND i.contact_id = ?" if contact_id is not None else ""
+        part = f"""SELECT i.id, i.occurred_at, i.kind, l.product_id, l.quantity_milli, l.amount_cents
+                   FROM interactions i JOIN order_lines l ON l.interaction_id = i.id
+                   WHERE i.kind = '{{kind}}' AND i.occurred_at >= ? AND i.occurred_at <= ?{who}"""
+        window = [to_utc_text(since), to_utc_text(until), *([contact_id] if contact_id is not None else [])]
+        cursor = self._conn.execute(part.format(kind="order") + " UNION ALL " + part.format(kind="refund"),
+                                    window * 2)  # fmt: skip
+        while rows := cursor.fetchmany(batch):
+            for row in rows:
+                yield (row[0], to.from_utc_text(row[1]), row[2], row[3], Decimal(row[4]) / 1000,
+                       Decimal(row[5]) / 100)  # fmt: skip
+
+    def product_totals(self, since: datetime, until: datetime,
+                       contact_id: int | None = None) -> list[tuple[int, Decimal, int, Decimal]]:  # fmt: skip
+        """(product id, quantity, orders, revenue) per product sold in [since, until] (to one contact),
+        refunds' lines taken off; aggregated in the database (the partial indexes on orders and refunds)."""
+        who = " AND contact_id = ?" if contact_id is not None else ""
+        part = f"SELECT id, kind FROM interactions WHERE kind = '{{kind}}' AND occurred_at >= ? AND occurred_at <= ?{who}"
+        window = [to_utc_text(since), to_utc_text(until), *([contact_id] if contact_id is not None else [])]
+        rows = self._all(
+            f"""SELECT l.product_id,
+                       sum(CASE WHEN i.kind = 'refund' THEN -l.quantity_milli ELSE l.quantity_milli END),
+                       count(DISTINCT CASE WHEN i.kind = 'order' THEN i.id END),
+                       sum(CASE WHEN i.kind = 'refund' THEN -l.amount_cents ELSE l.amount_cents END)
+                FROM ({part.format(kind="order")} UNION ALL {part.format(kind="refund")}) AS i
+                JOIN order_lines l ON l.interaction_id = i.id
+                GROUP BY l.product_id""",
+            window * 2,
+        )
+        return [(row[0], Decimal(row[1]) / 1000, row[2], Decimal(row[3]) / 100) for row in rows]
+
+    def names(self, ids: Sequence[int]) -> dict[int, str]:
+        found: dict[int, str] = {}
+        for part in chunks(ids):
+            rows = self._all(f"SELECT id, name FROM products WHERE id IN ({marks(len(part))})", part)
+            found.update((row[0], row[1]) for row in rows)
+        return found
+
+    def all_tags(self) -> list[str]:
+        return [row[0] for row in self._all("SELECT DISTINCT tag FROM product_tags ORDER BY tag")]
+
+    def with_tag(self, tag: str) -> list[int]:
+        """The products with ``tag``, archived ones included."""
+        return [row[0] for row in self._all("SELECT product_id FROM product_tags WHERE tag = ?", (tag,))]
 
     def recent_lines(self, contact_id: int, orders: int) -> list[tuple[int, datetime, int, Decimal]]:
         """(order id, when, product id, quantity) of the lines of the contact's latest ``orders``
