@@ -140,7 +140,7 @@ def test_piped_due_does_not_load_heavy_modules(tmp_path):
         " 'minicrm.services.privacy', 'minicrm.services.audit', 'minicrm.interchange', 'minicrm.store.audit',"
         " 'minicrm.store.files', 'minicrm.store.privacy', 'minicrm.store.search', 'minicrm.store.segments',"
         " 'minicrm.store.scoring', 'minicrm.render.columns', 'minicrm.render.tables', 'psycopg',"
-        " 'minicrm.store.pg', 'minicrm.cli.mail', 'email.parser', 'mailbox', 'html.parser', 'mcp', 'minicrm.cli.mcp',"
+        " 'minicrm.store.pg', 'minicrm.cli.mail', 'minicrm.cli.products', 'email.parser', 'mailbox', 'html.parser', 'mcp', 'minicrm.cli.mcp',"
         " 'minicrm.cli.completion', 'minicrm.cli.digest', 'minicrm.delivery', 'smtplib') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )

@@ -234,3 +234,19 @@ def test_no_usual_order_yet(bakery):
     result = bakery("log", "maria", "order", "--usual")
     assert result.exit_code == 1 and "Maria Gonzalez has no usual order yet" in result.stderr
     assert bakery.ok("history", "--json").json() == []
+
+
+def test_due_names_the_usual_order_for_reorders_and_occasions(bakery):
+    for days in (21, 14, 7):
+        bakery.ok("log", "maria", "order", "--item", "seeded x2", "--item", "creme", "--at", f"{days} days ago")
+    bakery.ok("occasion", "add", "maria", "11-20", "--label", "anniversary", "--lead", "7d")
+    texts = {i["kind"]: i["text"] for i in bakery.ok("due", "--week", "--json").json()}
+    assert texts["reorder"] == "Likely to reorder (about every 7 days); usually: 1 × Crème brûlée, 2 × Seeded loaf"
+    assert texts["occasion"] == "Anniversary in 2 days; usually: 1 × Crème brûlée, 2 × Seeded loaf"
+
+
+def test_due_without_lines_names_no_usual_order(cli):
+    cli.ok("add", "Ann")
+    for days in (21, 14, 7):
+        cli.ok("log", "ann", "order", "bread", "--amount", "4", "--at", f"{days} days ago")
+    assert [i["text"] for i in cli.ok("due", "--week", "--json").json()] == ["Likely to reorder (about every 7 days)"]

@@ -88,6 +88,7 @@ class Agenda:
         self.first, self.last = span
         self.worth: dict[int, int] = {}
         self._holds: dict[str, tuple[date | None, date | None]] | None = None
+        self._lines: bool | None = None  # whether any order has lines
 
     def hold(self, kind: str, key: int) -> tuple[date | None, date | None]:
         """(snoozed until, cleared through) of an item minicrm found itself (``snooze``/``done ITEM``)."""
@@ -102,6 +103,18 @@ class Agenda:
         if through is not None and day <= through:
             return None
         return max(day, until) if until is not None else day
+
+    def usually(self, contact_id: int, name: str) -> str:
+        """``; usually: 2 × Seeded loaf`` when the customer has a usual order (``products.usual``), else
+        nothing. Products are looked at only once some order has lines."""
+        if self._lines is None:
+            self._lines = self.store.products.any_lines()
+        if not self._lines:
+            return ""
+        from minicrm.services import products
+
+        found = products.usual_of(self.store, self.now, contact_id, name)
+        return f"; usually: {products.usual_text(found)}" if found else ""
 
     def after_last(self) -> datetime:
         """The first moment after the window."""
@@ -201,7 +214,8 @@ def reorder_items(agenda: Agenda) -> list[DueItem]:
                                        f"days apart; last order {dates.plural(last_order, 'day')} ago")  # fmt: skip
         items.append(DueItem(
             id=None, item_id=f"reorder:{row.contact_id}", uid=row.uid, contact_id=row.contact_id, contact_name=row.name,
-            contact_email=row.email, contact_phone=row.phone, text=f"Likely to reorder (about every {gap} days)",
+            contact_email=row.email, contact_phone=row.phone,
+            text=f"Likely to reorder (about every {gap} days)" + agenda.usually(row.contact_id, row.name),
             due_on=predicted, state=state, days_late=max(late, 0), snoozed=predicted != row.reorder_at.date(),
             kind="reorder", reason=reason, urgency=points,
         ))  # fmt: skip
@@ -243,7 +257,8 @@ def occasion_items(agenda: Agenda) -> list[DueItem]:
         items.append(DueItem(
             id=None, item_id=f"occasion:{o.id}", uid=o.uid, contact_id=o.contact_id, contact_name=o.contact_name,
             contact_email=email,
-            contact_phone=phone, text=f"{o.label.capitalize()} {when}" + (f": {o.note}" if o.note else ""),
+            contact_phone=phone, text=f"{o.label.capitalize()} {when}" + (f": {o.note}" if o.note else "")
+            + agenda.usually(o.contact_id, o.contact_name),
             due_on=next_on, rule="yearly", state="today" if until == 0 else "upcoming", kind="occasion",
             snoozed=notify_on != next_on - timedelta(days=o.lead_days),
             reason=reason, urgency=points,

@@ -211,7 +211,12 @@ def usual(store: Store, now: datetime, contact: Contact) -> list[UsualItem]:
     """What ``contact`` usually orders: each product in at least half of their last ``USUAL_ORDERS``
     orders with lines, at the quantity they take most often (the latest on a tie), most frequent
     first. Archived products are left out (they cannot be ordered)."""
-    lines = store.products.recent_lines(contact.id, USUAL_ORDERS)
+    return usual_of(store, now, contact.id, contact.name)
+
+
+def usual_of(store: Store, now: datetime, contact_id: int, contact_name: str) -> list[UsualItem]:
+    """``usual`` by the contact's id and name (the morning list has no ``Contact`` at hand)."""
+    lines = store.products.recent_lines(contact_id, USUAL_ORDERS)
     orders = len({order for order, _, _, _ in lines})
     seen: dict[int, dict] = {}
     for order, at, product_id, quantity in lines:  # newest first
@@ -227,7 +232,7 @@ def usual(store: Store, now: datetime, contact: Contact) -> list[UsualItem]:
         if product.archived_at:
             continue
         quantity = min(entry["quantities"], key=lambda q: (-entry["quantities"][q], entry["latest"][q]))
-        found.append(UsualItem(contact_id=contact.id, contact_name=contact.name, product_id=product.id,
+        found.append(UsualItem(contact_id=contact_id, contact_name=contact_name, product_id=product.id,
                                product=product.name, quantity=quantity, unit=product.unit,
                                orders=len(entry["orders"]), of_orders=orders, last_ordered_at=entry["at"],
                                price=product.price))  # fmt: skip

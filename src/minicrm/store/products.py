@@ -185,6 +185,10 @@ class Products(Repository):
         """The products with ``tag``, archived ones included."""
         return [row[0] for row in self._all("SELECT product_id FROM product_tags WHERE tag = ?", (tag,))]
 
+    def any_lines(self) -> bool:
+        """Whether any order has lines (the morning list asks once, before naming usual orders)."""
+        return self._one("SELECT 1 FROM order_lines LIMIT 1") is not None
+
     def recent_lines(self, contact_id: int, orders: int) -> list[tuple[int, datetime, int, Decimal]]:
         """(order id, when, product id, quantity) of the lines of the contact's latest ``orders``
         orders that have lines, newest first (the interactions_orders index, then each order's lines)."""
