@@ -16,6 +16,7 @@ from typing import IO, Annotated, Any
 
 import typer
 
+from minicrm.cli import common
 from minicrm.cli.common import FormatOption, JsonOption, Run, default_region, note
 from minicrm.errors import UsageError
 
@@ -136,7 +137,7 @@ def import_(
             report = interchange.import_files(
                 store, run.now, plan, streams, region=region or default_region(run), dry_run=dry_run,
                 skip_invalid=skip_invalid, include_erased=include_erased, strict=strict,
-                progress=_progress(plan.files, streams),
+                decimal=common.setting(run, "decimal") or ".", progress=_progress(plan.files, streams),
             )
         except interchange.ImportRejected as error:
             _tell_rejects(error.report, plan.files)

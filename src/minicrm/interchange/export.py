@@ -1,8 +1,8 @@
 """Export: every record streamed in id order, in the shape ``import`` reads back.
 
-``export_records`` yields each contact, interaction and reminder with what a
-faithful copy needs beside it (stage history, the contact's uid, a reminder's
-anchor and scheduled days); ``export_dict`` is the JSON/NDJSON record shape
+``export_records`` yields each contact, product, interaction and reminder with what
+a faithful copy needs beside it (stage history, a product's prices by day, the contact's
+uid, the uid of each line's product, a reminder's anchor and scheduled days); ``export_dict`` is the JSON/NDJSON record shape
 (the record's own keys, in the order of its fields, plus those); ``write_export``
 writes JSON, NDJSON, vCard or iCalendar to a text stream. CSV is the table
 ``list --format csv`` writes, so the CLI hands ``export_rows`` to ``render``.
@@ -73,10 +73,17 @@ def _records(store: Store, what: str, today: date, only: ContactQuery | None,
             histories = store.contacts.stage_histories([c.id for c in chunk])
             for contact in chunk:
                 yield "contact", contact, {"stage_history": histories.get(contact.id, [])}
+    if what == "all":  # the products the orders' lines name, before the orders
+        for product, prices in store.products.export():
+            yield "product", priced(product, currency), {"prices": prices}
     if what in ("interactions", "all"):
+        product_uids: dict[int, str] | None = None
         for interaction, contact_uid in store.activity.export():
             if members is None or interaction.contact_id in members:
-                yield "interaction", priced(interaction, currency), {"contact_uid": contact_uid}
+                if interaction.lines and product_uids is None:
+                    product_uids = store.products.uids()
+                yield "interaction", priced(interaction, currency), {"contact_uid": contact_uid,
+                                                                     "product_uids": product_uids}
     if what in ("reminders", "all"):
         for reminder, contact_uid, anchor, scheduled in store.reminders.export(today=today):
             if members is None or reminder.contact_id in members:
@@ -108,6 +115,11 @@ def export_dict(kind: str, record: Any, extra: dict) -> dict:
     if kind == "contact":
         body["stage_history"] = [{"from_stage": s.from_stage, "to_stage": s.to_stage, "at": plain(s.at),
                                   "source": s.source} for s in extra["stage_history"]]  # fmt: skip
+    elif kind == "interaction" and record.lines:  # each line names its product by uid too
+        for line, shown in zip(record.lines, body["lines"]):
+            shown["product_uid"] = extra["product_uids"][line.product_id]
+    elif kind == "product":
+        body["prices"] = [{"since_on": plain(day), "price": plain(price)} for day, price in extra["prices"]]
     elif kind == "reminder":
         body["anchor_on"] = plain(extra["anchor_on"])
         body["scheduled_on"] = plain(extra["scheduled_on"])

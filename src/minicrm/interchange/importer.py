@@ -26,12 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from minicrm.errors import InvalidValue, MiniCrmError, UsageError
 from minicrm.interchange.records import (ImportReport, Notice, Reject, RowError, as_clock, as_day,
                                          as_instant, as_text, as_texts)
 from minicrm.interchange.kept import Kept, custom_fields, one_line, region_of
+from minicrm.interchange.orders import OrderImport
 from minicrm.interchange.vcard_write import N_FIELD
 from minicrm.models import STAGES, ImportAction
 from minicrm.services import activity, contacts, privacy, reminders
@@ -56,16 +58,17 @@ class _DryRun(Exception):
     pass
 
 
-class Importer:
+class Importer(OrderImport):
     """Checks records one by one and writes them in batches (inside the caller's transaction)."""
 
     def __init__(self, store: Store, now: datetime, *, on_duplicate: str = "skip", region: str | None = None,
                  keep_actions: bool = False, report: ImportReport | None = None,
-                 include_erased: bool = False, strict: bool = False):  # fmt: skip
+                 include_erased: bool = False, strict: bool = False, decimal: str = "."):  # fmt: skip
         if on_duplicate not in ON_DUPLICATE:
             raise UsageError(f"--on-duplicate {on_duplicate!r} is not one of {', '.join(ON_DUPLICATE)}")
         self.store, self.now, self.on_duplicate, self.region = store, now, on_duplicate, region
         self.include_erased = include_erased
+        self.decimal = decimal  # the decimal mark of amounts and quantities in a CSV (minicrm config decimal)
         self.strict = strict
         self.erased_uids: set[str] = set()  # their interactions and reminders are skipped with them
         self.keep_actions = keep_actions
@@ -78,6 +81,11 @@ class Importer:
         self.by_phone: dict[str, int] = {}
         self.pending_uids: set[tuple[str, str]] = set()  # interactions and reminders not yet written
         self.flushed = False
+        self.product_ids: dict[str, int] = {}  # a product's uid in the file -> its id here
+        self.lines: dict[str, list[dict]] = {}  # an order's uid -> its lines, written after the order
+        self.orders: dict[int, int] = {}  # contact id -> orders imported (for the lifecycle rules)
+        self.with_history: set[int] = set()  # contacts whose stage history came with them: rules already in it
+        self.open_order: tuple | None = None  # (key, line, source, raw order) of the CSV order lines being read
 
     def start(self) -> None:
         self.erased = set() if self.include_erased else self.store.privacy.all_erased_hashes()
@@ -110,6 +118,8 @@ class Importer:
             self.reject(line, str(raw), source)
             return
         kind = raw.get("type", "contact")
+        if kind != "order_line":
+            self._close_order()
         try:
             if kind == "contact":
                 self._contact(line, raw)
@@ -117,10 +127,14 @@ class Importer:
                 self._interaction(line, raw)
             elif kind == "reminder":
                 self._reminder(line, raw)
+            elif kind == "product":
+                self._product(line, raw)
+            elif kind == "order_line":
+                self._order_line(line, raw, source)
             else:
-                raise InvalidValue(f"unknown record type {kind!r}", "Use contact, interaction or reminder")
+                raise InvalidValue(f"unknown record type {kind!r}", "Use contact, product, interaction or reminder")
         except MiniCrmError as error:
-            self.reject(line, str(error), source, kind if kind in ("interaction", "reminder") else "contact")
+            self.reject(line, str(error), source, kind if kind in ("interaction", "reminder", "product") else "contact")
 
     # -------------------------------------------------------------- contacts
 
@@ -222,6 +236,8 @@ class Importer:
         self.next_id += 1
         self.contacts.append(dict(values, id=contact_id, uid=uid, created_at=created, updated_at=updated,
                                   stage_history=history))  # fmt: skip
+        if raw.get("stage_history"):
+            self.with_history.add(contact_id)
         self._remember(contact_id, values["emails"], values["phones"], given)  # a made-up uid is never referred to
         self._note(line, "create", "contact", uid, values["name"])
         if len(self.contacts) >= _BATCH:
@@ -262,15 +278,6 @@ class Importer:
 
     # -------------------------------------------------------------- interactions and reminders
 
-    def _owner(self, raw: dict) -> int:
-        uid = as_text(raw.get("contact_uid"), "contact_uid")
-        if not uid:
-            raise InvalidValue("the record has no contact_uid", "Each interaction and reminder names its contact's uid")
-        found = self.by_uid.get(uid) or self.store.contacts.id_by_uid(uid)
-        if not found:
-            raise InvalidValue(f"no contact has the uid {uid}", "Import the contact first (export all keeps the order)")
-        return found
-
     def _known(self, table: str, uid: str | None) -> bool:
         if not uid:
             return False
@@ -292,15 +299,25 @@ class Importer:
         at = as_instant(raw.get("at"), "time")
         if at is None:
             raise InvalidValue("the interaction has no time (at)")
+        raw_lines = raw.get("lines") or []
+        if not isinstance(raw_lines, list) or not all(isinstance(item, dict) for item in raw_lines):
+            raise InvalidValue("the lines are not a list of objects", "Each line has product, quantity and unit_price")
         values = activity.validate(self.now, as_text(raw.get("kind"), "kind") or "", as_text(raw.get("text"), "text"),
-                                   at=at, amount=as_text(raw.get("amount"), "amount"))  # fmt: skip
+                                   at=at, amount=as_text(raw.get("amount"), "amount"), lines=bool(raw_lines))  # fmt: skip
         created = as_instant(raw.get("created_at"), "created_at", self.now)
         label = raw.get("contact_name") or str(contact_id)
         if self._known("interactions", uid):
             self._note(line, "skip", "interaction", uid, str(label), "already imported (same uid)")
             return
+        lines = [self._line(line, item, at) for item in raw_lines]
+        if lines and values["amount"] is None:
+            values["amount"] = sum((item["amount"] for item in lines), Decimal("0.00"))
         uid = uid or new_uid()
         self.pending_uids.add(("interactions", uid))
+        if lines:
+            self.lines[uid] = lines
+        if values["kind"] == "order":
+            self.orders[contact_id] = self.orders.get(contact_id, 0) + 1
         self.interactions.append(dict(values, uid=uid, contact_id=contact_id, created_at=created))
         self._note(line, "create", "interaction", uid, str(label))
         if len(self.interactions) >= _BATCH:
@@ -340,6 +357,9 @@ class Importer:
         if self.interactions:
             with self.store.bulk("interactions"):
                 self.store.activity.add_many(self.interactions)
+            ordered = [r["uid"] for r in self.interactions if r["uid"] in self.lines]
+            for uid, interaction_id in self.store.activity.ids_by_uid(ordered).items():
+                self.store.products.add_lines(interaction_id, self.lines.pop(uid))
             self.pending_uids -= {("interactions", r["uid"]) for r in self.interactions}
             self.interactions = []
             self.flushed = True
@@ -354,21 +374,33 @@ class Importer:
             self.flushed = True
 
     def finish(self) -> None:
+        self._close_order()
         self._flush_contacts()
         self._flush_interactions()
         self._flush_reminders()
         if self.next_id > self.first_id:
             self.store.contacts.index_from(self.first_id)
+        # The lifecycle rules, as logging the orders would (after the new contacts' search rows: a move
+        # reindexes). A contact of this import moves inside its batch (undo deletes it whole); the
+        # others with row images, so that undo moves them back.
+        for contact_id, added in self.orders.items():
+            if contact_id in self.with_history:
+                continue
+            if contact_id >= self.first_id:
+                with self.store.bulk():
+                    activity.apply_order_rules(self.store, self.now, contact_id, added)
+            else:
+                activity.apply_order_rules(self.store, self.now, contact_id, added)
 
 
 def import_records(store: Store, now: datetime, records: Iterable[tuple[int, Any, Any]], *,
                    on_duplicate: str = "skip", region: str | None = None, dry_run: bool = False,
                    skip_invalid: bool = False, report: ImportReport | None = None,
-                   include_erased: bool = False, strict: bool = True) -> ImportReport:  # fmt: skip
+                   include_erased: bool = False, strict: bool = True, decimal: str = ".") -> ImportReport:  # fmt: skip
     """Import ``(line, raw, source)`` records in one transaction: all of them, or (with
     ``skip_invalid``) the valid ones, or nothing. ``dry_run`` does it all, then rolls back."""
     importer = Importer(store, now, on_duplicate=on_duplicate, region=region, keep_actions=dry_run,
-                        report=report, include_erased=include_erased, strict=strict)  # fmt: skip
+                        report=report, include_erased=include_erased, strict=strict, decimal=decimal)  # fmt: skip
     try:
         with store.write():
             importer.start()

@@ -56,7 +56,7 @@ def plan_import(files: Sequence[str], *, fmt: str | None = None, mapping: Iterab
 
 def import_files(store: Store, now: datetime, plan: ImportPlan, streams: Sequence[IO[bytes]], *,
                  region: str | None = None, dry_run: bool = False, skip_invalid: bool = False,
-                 include_erased: bool = False, strict: bool = False,
+                 include_erased: bool = False, strict: bool = False, decimal: str = ".",
                  progress: Callable[[Iterator[Any]], Iterator[Any]] | None = None) -> ImportReport:  # fmt: skip
     """Import the files of ``plan`` from their opened binary ``streams``, in one transaction.
 
@@ -72,4 +72,4 @@ def import_files(store: Store, now: datetime, plan: ImportPlan, streams: Sequenc
         records = progress(records)
     return import_records(store, now, records, on_duplicate=plan.on_duplicate, region=region, dry_run=dry_run,
                           skip_invalid=skip_invalid or dry_run or not strict, report=report,
-                          include_erased=include_erased, strict=strict)  # fmt: skip
+                          include_erased=include_erased, strict=strict, decimal=decimal)  # fmt: skip

@@ -275,6 +275,39 @@ def _csv_contact(cells: list[str], headers: list[str], targets: list[str], line:
     return raw
 
 
+# The columns of a CSV of order lines (a till's export): one line of an order a row.
+LINE_COLUMNS = {
+    "at": {"date", "at", "time", "datum", "order date", "sale date", "day", "date time", "datetime"},
+    "contact": {"customer", "contact", "client", "kunde", "buyer", "customer id"},
+    "contact_email": {"customer email", "email", "e mail", "contact email"},
+    "contact_phone": {"customer phone", "phone", "telephone", "contact phone"},
+    "contact_name": {"customer name", "name", "contact name"},
+    "contact_uid": {"contact uid", "customer uid"},
+    "product": {"product", "item", "article", "artikel", "produkt", "product name", "sku"},
+    "quantity": {"quantity", "qty", "menge", "count", "units"},
+    "unit_price": {"price", "unit price", "preis", "price each"},
+    "amount": {"total", "line total", "amount", "line amount"},
+    "order": {"order", "order id", "receipt", "ticket", "bon", "order number", "receipt number"},
+    "kind": {"kind", "type"},
+}  # fmt: skip
+
+
+def line_columns(headers: list[str]) -> list[str | None] | None:
+    """What each column of a CSV of order lines means, or None when the file is not one: it has a
+    product column and a date column."""
+    keys = [_header_key(h) for h in headers]
+    targets = [next((t for t, names in LINE_COLUMNS.items() if key in names), None) for key in keys]
+    return targets if "product" in targets and "at" in targets else None
+
+
+def _csv_line(cells: list[str], targets: list[str | None]) -> dict:
+    raw: dict[str, Any] = {"type": "order_line"}
+    for target, cell in zip(targets, cells):
+        if target and cell.strip() and target not in raw:
+            raw[target] = cell.strip()
+    return raw
+
+
 def sniff_delimiter(header: str) -> str:
     """The delimiter of a CSV file, from its header line: comma, semicolon (Excel in much of Europe) or tab."""
     counts = {d: len(re.findall(re.escape(d) + r'(?=(?:[^"]*"[^"]*")*[^"]*$)', header)) for d in ",;\t"}
@@ -287,7 +320,8 @@ def sniff_delimiter(header: str) -> str:
 
 def read_csv(stream: IO[str], overrides: dict[str, str] | None = None,
              report: ImportReport | None = None, codec: str = "utf-8") -> Iterator[tuple[int, Any, Any]]:  # fmt: skip
-    """Contacts from a CSV file with a header line: ``(line, raw record or RowError, the cells)``.
+    """Contacts from a CSV file with a header line: ``(line, raw record or RowError, the cells)``; or,
+    when its columns are those of order lines (a product and a date: ``line_columns``), order lines.
 
     The delimiter is the header's (comma, semicolon or tab). Undecodable bytes are read
     in ``FALLBACK``, with one warning for the file. The header goes into ``report.headers``
@@ -317,7 +351,8 @@ def read_csv(stream: IO[str], overrides: dict[str, str] | None = None,
         headers = [legacy_text(h, codec) for h in headers]
     if report is not None:
         report.headers[report.current_file] = headers
-    targets = map_header(headers, overrides)
+    lines = None if overrides else line_columns(headers)
+    targets = map_header(headers, overrides) if lines is None else []
     while True:
         line = reader.line_num + 1
         try:
@@ -333,6 +368,6 @@ def read_csv(stream: IO[str], overrides: dict[str, str] | None = None,
             if SURROGATE.search("".join(cells)):
                 legacy(line)
                 cells = [legacy_text(c, codec) for c in cells]
-            yield line, _csv_contact(cells, headers, targets, line), cells
+            yield line, (_csv_contact(cells, headers, targets, line) if lines is None else _csv_line(cells, lines)), cells
         except RowError as error:
             yield line, error, cells

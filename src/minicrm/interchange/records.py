@@ -177,7 +177,7 @@ class ImportReport:
 
     def summary(self) -> str:
         parts = []
-        for kind in ("contact", "interaction", "reminder"):
+        for kind in ("contact", "product", "interaction", "reminder"):
             done = [f"{self.count(kind, a)} {verb}" for a, verb in
                     (("create", "created"), ("update", "updated"), ("skip", "skipped")) if self.count(kind, a)]  # fmt: skip
             if done:

@@ -195,6 +195,22 @@ def rule_target(store: Store, contact_id: int, kind: str) -> tuple[str, str] | N
     return None
 
 
+def apply_order_rules(store: Store, now: datetime, contact_id: int, added: int) -> list[tuple[str, str]]:
+    """The lifecycle rules for ``added`` orders just written at once (an import), exactly as logging
+    them one by one would apply them: the first order moves to purchase, the second to retention,
+    never backwards. Returns the moves made, (from, to)."""
+    after = store.activity.order_count(contact_id)
+    moves = []
+    for count in range(after - added + 1, after + 1):
+        stage = ORDER_STAGES.get(count)
+        current = store.contacts.stage_of(contact_id)
+        if stage and current is not None and STAGES.index(stage) > STAGES.index(current):
+            store.contacts.update(contact_id, now, stage=stage)
+            store.contacts.add_stage_change(contact_id, current, stage, now, "rule")
+            moves.append((current, stage))
+    return moves
+
+
 def apply_rules(store: Store, now: datetime, contact_id: int, kind: str) -> tuple[str, str, str] | None:
     """Apply the rules for an interaction just logged (inside the caller's transaction).
 

@@ -17,7 +17,7 @@ from minicrm.models import Interaction, Referral
 from minicrm.store import migrations
 from minicrm.store import rows as to
 from minicrm.store.rows import cents, to_utc_text
-from minicrm.store.session import Repository, marks, new_uid
+from minicrm.store.session import Repository, chunks, marks, new_uid
 
 SELECT = """SELECT i.id, i.uid, i.contact_id, c.name AS contact_name, i.kind,
     i.occurred_at, i.text, i.amount_cents, i.created_at
@@ -146,15 +146,22 @@ class Activity(Repository):
             yield from self._lined(list(map(to.interaction, rows)))
 
     def export(self, batch: int = 2000) -> Iterator[tuple[Interaction, str]]:
-        """Every interaction in id order with its contact's uid, streamed."""
+        """Every interaction in id order (with its lines) and its contact's uid, streamed."""
         cursor = self._conn.execute(
             "SELECT i.id, i.uid, i.contact_id, c.name AS contact_name, c.uid AS contact_uid, i.kind,"
             " i.occurred_at, i.text, i.amount_cents, i.created_at"
             " FROM interactions i JOIN contacts c ON c.id = i.contact_id ORDER BY i.id"
         )
         while rows := cursor.fetchmany(batch):
-            for row in rows:
-                yield to.interaction(row), row["contact_uid"]
+            yield from zip(self._lined([to.interaction(row) for row in rows]), [row["contact_uid"] for row in rows])
+
+    def ids_by_uid(self, uids: Sequence[str]) -> dict[str, int]:
+        """The ids of the interactions with these uids (an import's lines find their orders)."""
+        found: dict[str, int] = {}
+        for part in chunks(list(uids)):
+            rows = self._all(f"SELECT uid, id FROM interactions WHERE uid IN ({marks(len(part))})", part)
+            found.update((row[0], row[1]) for row in rows)
+        return found
 
     def set_referred(self, interaction_id: int, referred_id: int) -> None:
         self._conn.execute("UPDATE interactions SET referred_id = ? WHERE id = ?", (referred_id, interaction_id))

@@ -185,6 +185,24 @@ class Products(Repository):
         """The products with ``tag``, archived ones included."""
         return [row[0] for row in self._all("SELECT product_id FROM product_tags WHERE tag = ?", (tag,))]
 
+    def export(self) -> Iterator[tuple[Product, list[tuple[date, Decimal]]]]:
+        """Every product in id order, archived ones too, with its prices (from which day, what)."""
+        rows = self._all(SELECT + " ORDER BY p.id", (date.max.isoformat(),))
+        prices: dict[int, list[tuple[date, Decimal]]] = {}
+        for product_id, since_on, price_cents in self._all(
+                "SELECT product_id, since_on, price_cents FROM product_prices ORDER BY product_id, since_on"):
+            prices.setdefault(product_id, []).append((date.fromisoformat(since_on), Decimal(price_cents) / 100))
+        for product in self._products(rows):
+            yield product, prices.get(product.id, [])
+
+    def uids(self) -> dict[int, str]:
+        """Every product's uid by id (an export's lines name their products by uid)."""
+        return {row[0]: row[1] for row in self._all("SELECT id, uid FROM products")}
+
+    def id_by_uid(self, uid: str) -> int | None:
+        row = self._one("SELECT id FROM products WHERE uid = ?", (uid,))
+        return row[0] if row else None
+
     def any_lines(self) -> bool:
         """Whether any order has lines (the morning list asks once, before naming usual orders)."""
         return self._one("SELECT 1 FROM order_lines LIMIT 1") is not None
