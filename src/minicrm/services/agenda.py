@@ -113,7 +113,7 @@ class Agenda:
             return ""
         from minicrm.services import products
 
-        found = products.usual_of(self.store, self.now, contact_id, name)
+        found = products.usual_of(self.store, self.now, contact_id, name, priced=False)
         return f"; usually: {products.usual_text(found)}" if found else ""
 
     def after_last(self) -> datetime:

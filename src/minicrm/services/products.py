@@ -214,28 +214,29 @@ def usual(store: Store, now: datetime, contact: Contact) -> list[UsualItem]:
     return usual_of(store, now, contact.id, contact.name)
 
 
-def usual_of(store: Store, now: datetime, contact_id: int, contact_name: str) -> list[UsualItem]:
-    """``usual`` by the contact's id and name (the morning list has no ``Contact`` at hand)."""
+def usual_of(store: Store, now: datetime, contact_id: int, contact_name: str, *,
+             priced: bool = True) -> list[UsualItem]:  # fmt: skip
+    """``usual`` by the contact's id and name (the morning list has no ``Contact`` at hand). Without
+    ``priced`` the items' prices are left at 0 and the usual order costs one query (``due``)."""
     lines = store.products.recent_lines(contact_id, USUAL_ORDERS)
-    orders = len({order for order, _, _, _ in lines})
+    orders = len({line[0] for line in lines})
     seen: dict[int, dict] = {}
-    for order, at, product_id, quantity in lines:  # newest first
-        entry = seen.setdefault(product_id, {"orders": set(), "quantities": Counter(), "latest": {}, "at": at})
+    for order, at, product_id, quantity, name, unit, archived in lines:  # newest first
+        entry = seen.setdefault(product_id, {"orders": set(), "quantities": Counter(), "latest": {}, "at": at,
+                                             "name": name, "unit": unit, "archived": archived})  # fmt: skip
         entry["orders"].add(order)
         entry["quantities"][quantity] += 1
         entry["latest"].setdefault(quantity, len(entry["latest"]))
     found = []
     for product_id, entry in seen.items():
-        if 2 * len(entry["orders"]) < orders:
-            continue
-        product = get(store, product_id, now.date())
-        if product.archived_at:
+        if 2 * len(entry["orders"]) < orders or entry["archived"]:
             continue
         quantity = min(entry["quantities"], key=lambda q: (-entry["quantities"][q], entry["latest"][q]))
-        found.append(UsualItem(contact_id=contact_id, contact_name=contact_name, product_id=product.id,
-                               product=product.name, quantity=quantity, unit=product.unit,
+        price = get(store, product_id, now.date()).price if priced else Decimal("0.00")
+        found.append(UsualItem(contact_id=contact_id, contact_name=contact_name, product_id=product_id,
+                               product=entry["name"], quantity=quantity, unit=entry["unit"],
                                orders=len(entry["orders"]), of_orders=orders, last_ordered_at=entry["at"],
-                               price=product.price))  # fmt: skip
+                               price=price))  # fmt: skip
     return sorted(found, key=lambda u: (-u.orders, fold(u.product)))
 
 

@@ -207,19 +207,23 @@ class Products(Repository):
         """Whether any order has lines (the morning list asks once, before naming usual orders)."""
         return self._one("SELECT 1 FROM order_lines LIMIT 1") is not None
 
-    def recent_lines(self, contact_id: int, orders: int) -> list[tuple[int, datetime, int, Decimal]]:
-        """(order id, when, product id, quantity) of the lines of the contact's latest ``orders``
-        orders that have lines, newest first (the interactions_orders index, then each order's lines)."""
+    def recent_lines(self, contact_id: int,
+                     orders: int) -> list[tuple[int, datetime, int, Decimal, str, str | None, bool]]:  # fmt: skip
+        """(order id, when, product id, quantity, product name, unit, archived) of the lines of the
+        contact's latest ``orders`` orders that have lines, newest first: one query (the
+        interactions_orders index, then each order's lines and their products)."""
         rows = self._all(
-            """SELECT l.interaction_id, i.occurred_at, l.product_id, l.quantity_milli
-               FROM interactions i JOIN order_lines l ON l.interaction_id = i.id
+            """SELECT l.interaction_id, i.occurred_at, l.product_id, l.quantity_milli, p.name, p.unit,
+                      p.archived_at IS NOT NULL
+               FROM interactions i JOIN order_lines l ON l.interaction_id = i.id JOIN products p ON p.id = l.product_id
                WHERE i.id IN (SELECT o.id FROM interactions o WHERE o.contact_id = ? AND o.kind = 'order'
                                 AND EXISTS (SELECT 1 FROM order_lines x WHERE x.interaction_id = o.id)
                               ORDER BY o.occurred_at DESC, o.id DESC LIMIT ?)
                ORDER BY i.occurred_at DESC, i.id DESC, l.position""",
             (contact_id, orders),
         )
-        return [(row[0], to.from_utc_text(row[1]), row[2], Decimal(row[3]) / 1000) for row in rows]
+        return [(row[0], to.from_utc_text(row[1]), row[2], Decimal(row[3]) / 1000, row[4], row[5], bool(row[6]))
+                for row in rows]  # fmt: skip
 
     def add_lines(self, interaction_id: int, lines: Sequence[dict]) -> None:
         """An order's lines, in order: each a dict with product_id, quantity, unit_price and amount."""
