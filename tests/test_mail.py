@@ -20,7 +20,7 @@ from minicrm.interchange import mail
 WHEN = datetime(2026, 11, 10, 14, 5, tzinfo=timezone.utc)
 SUMMARY = re.compile(
     r"(\d+) messages? scanned: (\d+) logged(?: \(\d+ interactions\))?, (\d+) already logged, "
-    r"(?:(\d+) before --since, )?(\d+) no known contact, (\d+) bulk, (\d+) unreadable"
+    r"(?:(\d+) before --since, )?(?:(\d+) future, )?(\d+) no known contact, (\d+) bulk, (\d+) unreadable"
 )
 
 
@@ -54,10 +54,11 @@ def write_mbox(path: Path, messages) -> Path:
 def counts(stderr: str) -> dict[str, int]:
     found = SUMMARY.search(stderr)
     assert found, stderr
-    scanned, logged, already, since, unknown, bulk, unreadable = (int(g or 0) for g in found.groups())
-    assert scanned == logged + already + since + unknown + bulk + unreadable, stderr
-    return dict(scanned=scanned, logged=logged, already=already, since=since, unknown=unknown, bulk=bulk,
-                unreadable=unreadable)  # fmt: skip
+    scanned, logged, already, since, future, unknown, bulk, unreadable = (int(g or 0) for g in found.groups())
+    assert scanned == logged + already + since + future + unknown + bulk + unreadable, stderr
+    result = dict(scanned=scanned, logged=logged, already=already, since=since, unknown=unknown, bulk=bulk,
+                  unreadable=unreadable)  # fmt: skip
+    return {**result, "future": future} if future else result
 
 
 @pytest.fixture
@@ -232,6 +233,17 @@ def test_since_dry_run_and_report(cli, ann, tmp_path):
     assert [line.split("\t")[1] for line in lines[1:]] == ["before --since", "logged", "no known contact"]
     assert lines[2].split("\t")[0] == f"{box} message 2" and lines[2].split("\t")[4] == "<q1@example.com>"
     assert oct(report.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_message_dated_after_now_is_counted_not_logged(cli, ann, tmp_path):
+    box = write_mbox(tmp_path / "in.mbox", [
+        message(date=datetime(2031, 1, 1, tzinfo=timezone.utc)),
+        message(message_id="<ok@x>", date=datetime(2026, 11, 18, 18, tzinfo=timezone.utc)),
+    ])  # fmt: skip
+    result = cli.ok("mail", "import", box)
+    assert counts(result.stderr) == dict(scanned=2, logged=1, already=0, since=0, unknown=0, bulk=0, unreadable=0,
+                                         future=1)  # fmt: skip
+    assert [i["at"] for i in history(cli)] == ["2026-11-18T19:00:00+01:00"]  # later today is fine
 
 
 def test_the_mail_me_setting_tells_sent_from_received(cli, ann, tmp_path):

@@ -25,7 +25,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO, Any
 
 from minicrm.errors import MiniCrmError
@@ -239,6 +239,8 @@ def log_mail(store: Store, now: datetime, messages: Iterator[tuple[str, Any]], t
     def one(item: Mail) -> tuple[str, str]:
         if since is not None and item.at < since:
             return "before --since", ""
+        if item.at > now + timedelta(days=1):  # a sender's clock gone wrong must not push a cadence into the future
+            return "future", "dated after now"
         if item.bulk:
             return "bulk", item.bulk
         people = ([item.sender] if item.sender else []) + list(item.recipients)
