@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from minicrm.errors import DateParseError, InvalidValue
+from minicrm.slashed import SLASHED_RE, slashed
 
 WEEKDAYS = {
     "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "wednesday": 2,
@@ -282,11 +283,18 @@ def _nth(today: date, n: int, prefer: str) -> date:
     raise DateParseError(f"cannot place the {n}th", "Give the month too")
 
 
-def _absolute(phrase: str, current: datetime, prefer: str) -> When:
-    """Calendar dates (``2026-12-01``, ``1 Dec 2026 14:30``, ``Dec 1``) via dateutil; dotted ones day first."""
+def _absolute(phrase: str, current: datetime, prefer: str, order: str | None = None) -> When:
+    """Calendar dates (``2026-12-01``, ``1 Dec 2026 14:30``, ``Dec 1``) via dateutil; dotted ones day
+    first; slashed ones in ``order`` (``slashed.slashed``)."""
     clock = None
-    if (m := _TRAILING_TIME_RE.match(phrase)) and _DOTTED_RE.match(m.group("rest")):
+    if (m := _TRAILING_TIME_RE.match(phrase)) and (_DOTTED_RE.match(m.group("rest"))
+                                                   or SLASHED_RE.match(m.group("rest"))):  # fmt: skip
         phrase, clock = m.group("rest"), _parse_time(m.group("time"))
+    if (found := slashed(phrase, order)) is not None:  # 03/04/2026: in the date_order setting's order
+        year, month, day = found
+        if year is not None:
+            return When(date(year, month, day), clock)
+        return _absolute(f"{day} {list(_MONTHS)[month - 1]}" + (f" {clock:%H:%M}" if clock else ""), current, prefer)
     if m := _DOTTED_RE.match(phrase):  # 01.12.2026 is the 1st of December, everywhere dots are written
         year = int(m.group("y")) if m.group("y") else (2000 + int(m.group("yy")) if m.group("yy") else None)
         try:
@@ -345,12 +353,13 @@ _MONTHS = {m[:3]: m for m in ("january", "february", "march", "april", "may", "j
                                "september", "october", "november", "december")}  # fmt: skip
 
 
-def parse_when(text: str, current: datetime, prefer: str = "future") -> When:
+def parse_when(text: str, current: datetime, prefer: str = "future", order: str | None = None) -> When:
     """Read a WHEN phrase relative to ``current`` (an aware local datetime).
 
     ``prefer`` settles phrases that name no year or direction: "future" for
     reminders (``Dec 1`` in late December means next year), "past" for logging
-    (``fri`` means the Friday just gone).
+    (``fri`` means the Friday just gone). ``order`` is the ``date_order`` setting, for
+    slashed dates (``slashed.slashed``); without it an ambiguous one is refused.
     """
     phrase = " ".join(str(text).lower().replace(",", " ").split())
     phrase = re.sub(r"(?:\bat\s+)?\bnoon$", "12:00", phrase)
@@ -358,13 +367,13 @@ def parse_when(text: str, current: datetime, prefer: str = "future") -> When:
     phrase = re.sub(r"^at\s+", "", phrase)
     if not phrase:
         raise DateParseError("the date is empty", _TRY)
-    when = _read(phrase, current, prefer)
+    when = _read(phrase, current, prefer, order)
     if when.day.year not in YEARS:
         raise DateParseError(f"{text!r} is out of range", f"Use a date between {YEARS[0]} and {YEARS[-1]}")
     return when
 
 
-def _read(phrase: str, current: datetime, prefer: str) -> When:
+def _read(phrase: str, current: datetime, prefer: str, order: str | None = None) -> When:
     if _TIME_RE.match(phrase):
         return When(current.date(), _parse_time(phrase))
     m = _TRAILING_TIME_RE.match(phrase)
@@ -373,7 +382,7 @@ def _read(phrase: str, current: datetime, prefer: str) -> When:
     found = _relative(phrase, current, prefer)
     if found is not None:
         return found
-    return _absolute(phrase, current, prefer)
+    return _absolute(phrase, current, prefer, order)
 
 
 # ---------------------------------------------------------------- descriptions

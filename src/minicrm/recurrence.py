@@ -11,8 +11,9 @@ import re
 from datetime import date, datetime
 from typing import NamedTuple
 
-from minicrm.dates import UNITS, shift
+from minicrm.dates import UNITS, now, shift
 from minicrm.errors import DateParseError, InvalidValue
+from minicrm.slashed import slashed
 
 _RULE_RE = re.compile(r"^every\s+(?:(?P<n>\d+|other)\s+)?(?P<unit>[a-z]+)$")
 
@@ -79,15 +80,30 @@ def next_occurrence(anchor: date, rule: Rule, after: date) -> date:
 NO_YEAR = 1604
 
 
-def parse_birthday(text: str, today: date | None = None) -> str:
+def parse_birthday(text: str, today: date | None = None, order: str | None = None) -> str:
     """A birthday with or without a year: ``1990-05-17`` or ``--05-17`` (as vCard stores it).
 
     Any year from 1 to ``today``'s: ``1815-12-10``, ``18151210``, ``10.12.1815`` (dotted:
     day first). Without a year: ``05-17``, ``--05-17``, ``--0517``, and CardBook's year 1604
     (``1604-05-17``, ``16040517``). ``today`` (when given) refuses a birthday after it.
+    Slashed dates (``17/05/1990``, ``17/05``) are read in ``order`` (``slashed.slashed``); a
+    two-digit year is the last such year up to today (``17/05/90`` is 1990).
     """
     phrase = " ".join(str(text).lower().replace(",", " ").split())
     hint = "Use 1990-05-17, or 05-17 when the year is unknown"
+    if (found := slashed(phrase, order)) is not None:
+        year, month, day_ = found
+        if year is None or year == NO_YEAR:
+            return f"--{month:02d}-{day_:02d}"
+        if re.search(r"/\d{2}$", phrase) and year > (today or now().date()).year:
+            year -= 100
+        try:
+            born = date(year, month, day_)
+        except ValueError:  # 29 February of a year a century back that was no leap year
+            raise DateParseError(f"cannot read the birthday {text!r}", hint) from None
+        if today is not None and born > today:
+            raise InvalidValue(f"the birthday {born} is not in the past", hint)
+        return born.isoformat()
     numeric = (re.fullmatch(r"(?:--)?(\d{1,2})-(\d{1,2})", phrase) or re.fullmatch(r"--(\d{2})(\d{2})", phrase))
     iso = (re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", phrase) or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", phrase))
     dotted = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", phrase)

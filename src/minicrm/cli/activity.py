@@ -60,7 +60,8 @@ def log(
 
         items = [*products.usual_items(run.store, run.now, found), *items]
     logged = activity.log(run.store, run.now, found, kind, text, at=at, amount=amount, referred=other,
-                          decimal=decimal, items=items, new_products=new_products)  # fmt: skip
+                          decimal=decimal, items=items, new_products=new_products,
+                          date_order=run.date_order(at))  # fmt: skip
     if new_products and logged.lines:
         from minicrm.money import money
         from minicrm.services import products
@@ -102,7 +103,8 @@ def history(
         raise InvalidValue("--limit takes a number (0 or more)", "E.g. --limit 50")
     found = contacts.resolve(run.store, contact) if contact else None
     run.listing(
-        lambda n: activity.history(run.store, run.now, found, kinds=kind or (), since=since, until=until, limit=n),
+        lambda n: activity.history(run.store, run.now, found, kinds=kind or (), since=since, until=until, limit=n,
+                                   date_order=run.date_order(since, until)),
         Interaction, limit=limit, show_all=all_,
         empty='No interactions found. Log one: minicrm log CONTACT call "what was said"',
     )
@@ -171,7 +173,7 @@ def interaction_edit(
     stage = contacts.resolve(run.store, str(before.contact_id)).stage
     decimal = common.setting(run, "decimal") if amount else "."
     edited = activity.edit(run.store, run.now, interaction_id, kind=kind, at=at, text=text, amount=amount,
-                           decimal=decimal)  # fmt: skip
+                           decimal=decimal, date_order=run.date_order(at))  # fmt: skip
     now_stage = contacts.resolve(run.store, str(edited.contact_id)).stage
     if now_stage != stage:
         note(f"{edited.contact_name} moved from {stage} to {now_stage}.")

@@ -80,6 +80,13 @@ class Run:
             self._currency = setting(self, "currency") or ""
         return self._currency or None
 
+    def date_order(self, *typed: str | None) -> str | None:
+        """The ``date_order`` setting, for reading the dates ``typed``: read only when one of them is
+        written with slashes (``03/04/2026``), so that other commands never pay for it."""
+        from minicrm.slashed import slashed_like
+
+        return setting(self, "date_order") if any(text and slashed_like(text) for text in typed) else None
+
     def priced(self, records: Iterable[Any], record_type: type) -> Iterable[Any]:
         """Records with the currency of their amounts (``money.priced_all``); others as they are."""
         if "currency" not in getattr(record_type, "_fields", ()):

@@ -51,7 +51,7 @@ def add(
     contact = contacts.add(run.store, run.now, name, emails=email or (), phones=phone or (),
                            org=org, tags=tag or (), stage=stage, birthday=birthday,
                            note=note_, fields=field or (), region=common.default_region(run),
-                           force=force, warnings=kept)  # fmt: skip
+                           force=force, warnings=kept, date_order=run.date_order(birthday))  # fmt: skip
     common.warn(kept)
     run.one(contact)
 
@@ -165,7 +165,7 @@ def edit(
         run.store, run.now, found, name=name, emails=email or (), remove_emails=remove_email or (),
         phones=phone or (), remove_phones=remove_phone or (), org=org, tags=tag or (),
         remove_tags=remove_tag or (), stage=stage, birthday=birthday, note=note_, fields=field or (),
-        region=common.default_region(run), warnings=kept,
+        region=common.default_region(run), warnings=kept, date_order=run.date_order(birthday),
     )  # fmt: skip
     common.warn(kept)
     if len(changed) == 1:

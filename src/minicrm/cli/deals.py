@@ -44,7 +44,8 @@ def deal_add(
     run = Run(ctx, fmt, as_json)
     found = contacts.resolve(run.store, contact)
     decimal = common.setting(run, "decimal") if value else "."
-    run.one(deals.add(run.store, run.now, found, title, value, stage, close, decimal=decimal))
+    run.one(deals.add(run.store, run.now, found, title, value, stage, close, decimal=decimal,
+                      date_order=run.date_order(close)))  # fmt: skip
 
 
 @deal_app.command("list")
@@ -129,7 +130,7 @@ def deal_edit(
     other = contacts.resolve(run.store, contact) if contact else None
     decimal = common.setting(run, "decimal") if value else "."
     run.one(deals.edit(run.store, run.now, deal_id, title=title, value=value, close=close, stage=stage,
-                       contact=other, decimal=decimal))  # fmt: skip
+                       contact=other, decimal=decimal, date_order=run.date_order(close)))  # fmt: skip
 
 
 @deal_app.command("rm")

@@ -105,6 +105,8 @@ def import_(
     encoding: Annotated[str, typer.Option("--encoding", help="The file's text encoding, e.g. cp1252")] = "utf-8",
     region: Annotated[str | None, typer.Option("--region", metavar="CC",
         help="Country for phone numbers without +code, e.g. GB [default: minicrm config region]")] = None,
+    date_order: Annotated[str | None, typer.Option("--date-order", metavar="ORDER",
+        help="How the file writes slashed dates (03/04/1984): DMY, MDY or YMD [default: minicrm config date_order]")] = None,
     include_erased: Annotated[bool, typer.Option("--include-erased",
         help="Also import people erased at their request (only if they asked to come back)")] = False,
     fmt: FormatOption = None, as_json: JsonOption = False,
@@ -127,16 +129,19 @@ def import_(
       minicrm export all --to ndjson | minicrm --db new.db import - --from ndjson
     """
     from minicrm import interchange
+    from minicrm.services import settings
 
     plan = interchange.plan_import(files, fmt=from_, mapping=map_ or (), on_duplicate=on_duplicate,
                                    encoding=encoding, rejects=Path(rejects).expanduser() if rejects else None)  # fmt: skip
+    order = settings.KEYS["date_order"].check(date_order) if date_order else None
     run = Run(ctx, fmt, as_json)
     store = run.store  # open (and migrate) the database before reading any file
+    order = order or common.setting(run, "date_order")
     with _inputs(plan.files) as streams:
         try:
             report = interchange.import_files(
                 store, run.now, plan, streams, region=region or default_region(run), dry_run=dry_run,
-                skip_invalid=skip_invalid, include_erased=include_erased, strict=strict,
+                skip_invalid=skip_invalid, include_erased=include_erased, strict=strict, date_order=order,
                 decimal=common.setting(run, "decimal") or ".", progress=_progress(plan.files, streams),
             )
         except interchange.ImportRejected as error:

@@ -44,7 +44,8 @@ def occasion_add(
 
     run = Run(ctx, fmt, as_json)
     found = contacts.resolve(run.store, contact)
-    run.one(occasions.add(run.store, run.now, found, when, label=label, lead=lead, note=note_))
+    run.one(occasions.add(run.store, run.now, found, when, label=label, lead=lead, note=note_,
+                          date_order=run.date_order(when)))  # fmt: skip
 
 
 @occasion_app.command("list")

@@ -51,7 +51,8 @@ def consent(
         return
     if purpose is None:
         raise UsageError(f"{action} what?", f"Give a purpose, e.g. minicrm consent {contact} {action} email-marketing")
-    run.one(privacy.record_consent(run.store, run.now, found, action, purpose, source=source, at=at))
+    run.one(privacy.record_consent(run.store, run.now, found, action, purpose, source=source, at=at,
+                                   date_order=run.date_order(at)))  # fmt: skip
 
 
 @app.command("access")

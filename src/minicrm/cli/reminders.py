@@ -34,7 +34,7 @@ def remind(
 
     run = Run(ctx, fmt, as_json)
     found = contacts.resolve(run.store, contact)
-    run.one(reminders.add(run.store, run.now, found, text, on, every))
+    run.one(reminders.add(run.store, run.now, found, text, on, every, date_order=run.date_order(on)))
 
 
 @app.command("done")
@@ -92,7 +92,7 @@ def snooze(
     from minicrm.services import agenda
 
     run = Run(ctx, fmt, as_json)
-    run.one(agenda.snooze(run.store, run.now, reminder_id, until))
+    run.one(agenda.snooze(run.store, run.now, reminder_id, until, run.date_order(until)))
 
 
 reminder_app = typer.Typer(
@@ -130,7 +130,8 @@ def reminder_edit(
     from minicrm.services import reminders
 
     run = Run(ctx, fmt, as_json)
-    run.one(reminders.edit(run.store, run.now, reminder_id, text=text, on=on, every=every, no_repeat=no_repeat))
+    run.one(reminders.edit(run.store, run.now, reminder_id, text=text, on=on, every=every, no_repeat=no_repeat,
+                           date_order=run.date_order(on)))  # fmt: skip
 
 
 @reminder_app.command("rm")

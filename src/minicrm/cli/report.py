@@ -38,7 +38,7 @@ def report(
     from minicrm.services import report
 
     run = Run(ctx, fmt, as_json)
-    rep = priced(report.build(run.store, run.now, since, until), run.currency)
+    rep = priced(report.build(run.store, run.now, since, until, run.date_order(since, until)), run.currency)
     if run.table:
         from minicrm.render import tables
 

@@ -63,13 +63,14 @@ class Importer(OrderImport):
 
     def __init__(self, store: Store, now: datetime, *, on_duplicate: str = "skip", region: str | None = None,
                  keep_actions: bool = False, report: ImportReport | None = None,
-                 include_erased: bool = False, strict: bool = False, decimal: str = "."):  # fmt: skip
+                 include_erased: bool = False, strict: bool = False, decimal: str = ".",
+                 date_order: str | None = None):  # fmt: skip
         if on_duplicate not in ON_DUPLICATE:
             raise UsageError(f"--on-duplicate {on_duplicate!r} is not one of {', '.join(ON_DUPLICATE)}")
         self.store, self.now, self.on_duplicate, self.region = store, now, on_duplicate, region
         self.include_erased = include_erased
         self.decimal = decimal  # the decimal mark of amounts and quantities in a CSV (minicrm config decimal)
-        self.strict = strict
+        self.strict, self.date_order = strict, date_order  # date_order: how slashed dates (03/04/1984) are read
         self.erased_uids: set[str] = set()  # their interactions and reminders are skipped with them
         self.keep_actions = keep_actions
         self.report = report or ImportReport()
@@ -177,7 +178,7 @@ class Importer(OrderImport):
         if self.strict:
             fields = custom_fields(custom)
         else:
-            kept = Kept(self.report, line, raw.get("_origin") or {}, custom)
+            kept = Kept(self.report, line, raw.get("_origin") or {}, custom, self.date_order)
             emails = kept.emails(emails)
             phones = kept.phones(phones, region)
             tags = kept.tags(tags)
@@ -186,6 +187,7 @@ class Importer(OrderImport):
         values, unverified = contacts.validate(
             name, emails=emails, phones=phones, org=org, tags=tags, stage=stage, birthday=birthday,
             note=as_text(raw.get("note"), "note"), fields=fields, region=region, strict=self.strict,
+            date_order=self.date_order,
         )  # fmt: skip
         if not self.strict:
             kept.unverified(phones, unverified)
@@ -396,11 +398,13 @@ class Importer(OrderImport):
 def import_records(store: Store, now: datetime, records: Iterable[tuple[int, Any, Any]], *,
                    on_duplicate: str = "skip", region: str | None = None, dry_run: bool = False,
                    skip_invalid: bool = False, report: ImportReport | None = None,
-                   include_erased: bool = False, strict: bool = True, decimal: str = ".") -> ImportReport:  # fmt: skip
+                   include_erased: bool = False, strict: bool = True, decimal: str = ".",
+                   date_order: str | None = None) -> ImportReport:  # fmt: skip
     """Import ``(line, raw, source)`` records in one transaction: all of them, or (with
     ``skip_invalid``) the valid ones, or nothing. ``dry_run`` does it all, then rolls back."""
     importer = Importer(store, now, on_duplicate=on_duplicate, region=region, keep_actions=dry_run,
-                        report=report, include_erased=include_erased, strict=strict, decimal=decimal)  # fmt: skip
+                        report=report, include_erased=include_erased, strict=strict, decimal=decimal,
+                        date_order=date_order)  # fmt: skip
     try:
         with store.write():
             importer.start()

@@ -67,8 +67,9 @@ class Kept:
     """One record's values checked one by one: what is valid is returned, what is not is kept as
     typed in a custom field named after its source (the CSV column or vCard property), with a warning."""
 
-    def __init__(self, report: ImportReport, line: int, origin: dict, custom: dict):
+    def __init__(self, report: ImportReport, line: int, origin: dict, custom: dict, date_order: str | None = None):
         self.report, self.line, self.origin, self.custom = report, line, origin, dict(custom)
+        self.date_order = date_order
 
     def _keep(self, what: str, value: str, source: tuple[int, str] | None, why: str) -> None:
         line, name = source or (self.line, what)
@@ -133,7 +134,7 @@ class Kept:
     def birthday(self, birthday: str | None) -> str | None:
 
         try:
-            return recurrence.parse_birthday(birthday) if birthday else None
+            return recurrence.parse_birthday(birthday, order=self.date_order) if birthday else None
         except MiniCrmError as error:
             self._keep("birthday", birthday or "", self.origin.get("birthday"), self._why(error))
             return None

@@ -57,13 +57,14 @@ def plan_import(files: Sequence[str], *, fmt: str | None = None, mapping: Iterab
 def import_files(store: Store, now: datetime, plan: ImportPlan, streams: Sequence[IO[bytes]], *,
                  region: str | None = None, dry_run: bool = False, skip_invalid: bool = False,
                  include_erased: bool = False, strict: bool = False, decimal: str = ".",
+                 date_order: str | None = None,
                  progress: Callable[[Iterator[Any]], Iterator[Any]] | None = None) -> ImportReport:  # fmt: skip
     """Import the files of ``plan`` from their opened binary ``streams``, in one transaction.
 
     ``progress`` wraps the stream of records (to show a progress bar). A dry run
     reports rejects instead of failing on them. With ``strict``, raises
     ``ImportRejected`` (with the report) when a record is invalid and ``skip_invalid``
-    is not given.
+    is not given. ``date_order`` reads slashed dates (birthdays: ``03/04/1984``).
     """
     check_reject_targets(plan.files, plan.formats, plan.rejects, store.path)
     report = ImportReport(unit="record" if plan.formats == ("json",) else "line")
@@ -72,4 +73,5 @@ def import_files(store: Store, now: datetime, plan: ImportPlan, streams: Sequenc
         records = progress(records)
     return import_records(store, now, records, on_duplicate=plan.on_duplicate, region=region, dry_run=dry_run,
                           skip_invalid=skip_invalid or dry_run or not strict, report=report,
-                          include_erased=include_erased, strict=strict, decimal=decimal)  # fmt: skip
+                          include_erased=include_erased, strict=strict, decimal=decimal,
+                          date_order=date_order)  # fmt: skip

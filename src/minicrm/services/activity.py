@@ -37,7 +37,8 @@ ORDER_STAGES = {1: "purchase", 2: "retention"}  # n-th order -> stage
 
 def validate(now: datetime, kind: str, text: str | None = None, *, at: str | datetime | None = None,
              amount: str | None = None, contact: Contact | None = None,
-             referred: Contact | None = None, decimal: str = ".", lines: bool = False) -> dict:  # fmt: skip
+             referred: Contact | None = None, decimal: str = ".", lines: bool = False,
+             date_order: str | None = None) -> dict:  # fmt: skip
     """An interaction's values checked and normalised: the rules ``log`` and ``import`` share.
 
     ``at`` is a WHEN phrase as typed (``yesterday 4pm``: read as a past time, and
@@ -45,14 +46,15 @@ def validate(now: datetime, kind: str, text: str | None = None, *, at: str | dat
     it is); None is ``now``. ``referred``, for a referral, is the contact that
     ``contact`` introduced. ``decimal`` is the decimal mark of an amount typed
     (``values.parse_amount``); an order's amount cannot be negative. ``lines``: the order or
-    refund has lines, so a refund may leave its amount to them.
+    refund has lines, so a refund may leave its amount to them. ``date_order`` reads a
+    slashed date (``slashed.slashed``).
     """
     clean_kind = choose(kind, KINDS, "kind of interaction")
     clean_text = clean_block(text, "text")
     if isinstance(at, datetime):
         moment = at
     else:
-        moment = dates.parse_when(at, now, prefer="past").instant(now) if at else now
+        moment = dates.parse_when(at, now, prefer="past", order=date_order).instant(now) if at else now
         if moment.date() > now.date():
             raise InvalidValue(f"--at {at} is in the future; log what has happened",
                                "For what is still to come, set a reminder: minicrm remind")  # fmt: skip
@@ -78,14 +80,14 @@ def validate(now: datetime, kind: str, text: str | None = None, *, at: str | dat
 def log(store: Store, now: datetime, contact: Contact, kind: str, text: str | None = None,
         *, at: str | None = None, amount: str | None = None,
         referred: Contact | None = None, decimal: str = ".", items: Sequence[object] = (),
-        new_products: bool = False) -> Interaction:  # fmt: skip
+        new_products: bool = False, date_order: str | None = None) -> Interaction:  # fmt: skip
     """Record an interaction and apply the lifecycle rules (``apply_rules``) in the same transaction.
 
     ``items`` (an order's or a refund's, ``PRODUCT [xQTY] [@ PRICE]`` or ``products.Item``) become
     its lines, priced on the day it happened; their sum is the amount unless ``amount`` is given.
     ``new_products`` creates the products no reference matches."""
     values = validate(now, kind, text, at=at, amount=amount, contact=contact, referred=referred, decimal=decimal,
-                      lines=bool(items))  # fmt: skip
+                      lines=bool(items), date_order=date_order)  # fmt: skip
     with store.write():
         lines = _lines(store, now, values, items, new_products=new_products, decimal=decimal)
         interaction_id = store.activity.add(
@@ -123,7 +125,8 @@ def get(store: Store, interaction_id: int) -> Interaction:
 
 
 def edit(store: Store, now: datetime, interaction_id: int, *, kind: str | None = None, at: str | None = None,
-         text: str | None = None, amount: str | None = None, decimal: str = ".") -> Interaction:  # fmt: skip
+         text: str | None = None, amount: str | None = None, decimal: str = ".",
+         date_order: str | None = None) -> Interaction:  # fmt: skip
     """Correct a logged interaction. An empty ``text`` or ``amount`` clears it.
 
     Last contact, customer value and rhythm follow (triggers); changing the kind to an
@@ -134,7 +137,8 @@ def edit(store: Store, now: datetime, interaction_id: int, *, kind: str | None =
     with store.write():
         current = get(store, interaction_id)
         values = validate(now, kind or current.kind, text, at=at or current.at,
-                          amount=amount if amount is not None else current.amount, decimal=decimal)  # fmt: skip
+                          amount=amount if amount is not None else current.amount, decimal=decimal,
+                          date_order=date_order)  # fmt: skip
         changes: dict = {}
         if kind is not None and values["kind"] != current.kind:
             changes["kind"] = values["kind"]
@@ -161,9 +165,9 @@ def remove(store: Store, ids: Sequence[int]) -> list[Interaction]:
 
 def history(store: Store, now: datetime, contact: Contact | None = None, *, kinds: Sequence[str] = (),
             since: str | None = None, until: str | None = None,
-            limit: int | None = None) -> Iterator[Interaction]:  # fmt: skip
-    start = dates.parse_when(since, now, prefer="past").start() if since else None
-    end = dates.parse_when(until, now, prefer="past").end() if until else None
+            limit: int | None = None, date_order: str | None = None) -> Iterator[Interaction]:  # fmt: skip
+    start = dates.parse_when(since, now, prefer="past", order=date_order).start() if since else None
+    end = dates.parse_when(until, now, prefer="past", order=date_order).end() if until else None
     if start and end and start > end:
         raise InvalidValue("--since is later than --until", "Swap them")
     return store.activity.list(

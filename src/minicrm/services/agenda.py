@@ -357,15 +357,15 @@ def done(store: Store, now: datetime, refs: Sequence[str]) -> tuple[list, list[s
     return completed, notes
 
 
-def snooze(store: Store, now: datetime, ref: str, until: str) -> Any:
+def snooze(store: Store, now: datetime, ref: str, until: str, date_order: str | None = None) -> Any:
     """Postpone any item: a reminder (see ``reminders.snooze``), or an item minicrm found itself,
     which is left off the list until that day. Returns the reminder or the item."""
     from minicrm.services import reminders
 
     kind, number = parse_item(ref)
     if kind == "reminder":
-        return reminders.snooze(store, now, number, until)
-    when = dates.parse_when(until, now, prefer="future")
+        return reminders.snooze(store, now, number, until, date_order)
+    when = dates.parse_when(until, now, prefer="future", order=date_order)
     if when.day <= now.date():
         raise InvalidValue(f"{until!r} is not after today", "Snooze to a later day, e.g. --until tomorrow")
     with store.write():

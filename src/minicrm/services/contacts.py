@@ -60,21 +60,22 @@ def validate(name: str, *, emails: Sequence[str] = (), phones: Sequence[str] = (
              org: str | None = None, tags: Sequence[str] = (), stage: str | None = None,
              birthday: str | None = None, note: str | None = None,
              fields: dict[str, str | None] | None = None, region: str | None = None,
-             today: date | None = None, strict: bool = False) -> tuple[dict, list[ValueWarning]]:  # fmt: skip
+             today: date | None = None, strict: bool = False,
+             date_order: str | None = None) -> tuple[dict, list[ValueWarning]]:  # fmt: skip
     """A contact's values checked and normalised, and what was kept unverified: the rules ``add`` and ``import`` share.
 
     Returns ``(values, warnings)``: ``values`` are the store's keyword arguments
     (``unverified_phones`` lists the phones kept as typed), ``warnings`` one
     ``ValueWarning`` per such phone, for the caller to report. ``strict`` refuses a
     phone that cannot be placed instead. ``today`` (when given) refuses birthdays in
-    the future.
+    the future; ``date_order`` reads a slashed birthday (``slashed.slashed``).
     """
     checked_phones, warnings = check_phones(phones, region, strict=strict)
     values = dict(
         name=clean_line(name, "name"),
         org=clean_line(org, "organisation", required=False) if org is not None else None,
         stage=choose(stage, STAGES, "stage") if stage else STAGES[0],
-        birthday=recurrence.parse_birthday(birthday, today) if birthday else None,
+        birthday=recurrence.parse_birthday(birthday, today, date_order) if birthday else None,
         note=clean_block(note, "note"),
         fields={k: v for k, v in (fields or {}).items() if v is not None},
         emails=unique(normalise_email(e) for e in emails),
@@ -105,14 +106,14 @@ def add(store: Store, now: datetime, name: str, *, emails: Sequence[str] = (),
         phones: Sequence[str] = (), org: str | None = None, tags: Sequence[str] = (),
         stage: str | None = None, birthday: str | None = None, note: str | None = None,
         fields: Sequence[str] = (), region: str | None = None, force: bool = False,
-        warnings: list[ValueWarning] | None = None) -> Contact:  # fmt: skip
+        warnings: list[ValueWarning] | None = None, date_order: str | None = None) -> Contact:  # fmt: skip
     """Create a contact. Refuses an email or phone of an erased person unless ``force``.
 
     A phone kept as typed is added to ``warnings`` (when given), for the caller to report.
     """
     values, kept = validate(name, emails=emails, phones=phones, org=org, tags=tags, stage=stage,
                       birthday=birthday, note=note, fields=parse_fields(fields), region=region,
-                      today=now.date())  # fmt: skip
+                      today=now.date(), date_order=date_order)  # fmt: skip
     if warnings is not None:
         warnings.extend(kept)
     with store.write():
@@ -130,7 +131,7 @@ def edit(store: Store, now: datetime, contact: Contact, *, name: str | None = No
          org: str | None = None, tags: Sequence[str] = (), remove_tags: Sequence[str] = (),
          stage: str | None = None, birthday: str | None = None, note: str | None = None,
          fields: Sequence[str] = (), region: str | None = None,
-         warnings: list[ValueWarning] | None = None) -> Contact:  # fmt: skip
+         warnings: list[ValueWarning] | None = None, date_order: str | None = None) -> Contact:  # fmt: skip
     """Change what is given. An empty ``org``, ``birthday`` or ``note`` clears it.
 
     A phone added as typed (libphonenumber could not place it) is added to ``warnings``
@@ -142,7 +143,7 @@ def edit(store: Store, now: datetime, contact: Contact, *, name: str | None = No
     if org is not None:
         columns["org"] = clean_line(org, "organisation", required=False)
     if birthday is not None:
-        columns["birthday"] = recurrence.parse_birthday(birthday, now.date()) if birthday.strip() else None
+        columns["birthday"] = recurrence.parse_birthday(birthday, now.date(), date_order) if birthday.strip() else None
     if note is not None:
         columns["note"] = clean_block(note, "note")
     field_changes = parse_fields(fields) if fields else {}

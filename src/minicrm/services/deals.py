@@ -19,7 +19,8 @@ from minicrm.store import Store
 
 
 def add(store: Store, now: datetime, contact: Contact, title: str, value: str | None = None,
-        stage: str | None = None, close: str | None = None, decimal: str = ".") -> Deal:  # fmt: skip
+        stage: str | None = None, close: str | None = None, decimal: str = ".",
+        date_order: str | None = None) -> Deal:  # fmt: skip
     """A new deal. Adding one already won logs it as an order, as ``move`` does.
 
     ``decimal`` is the decimal mark of the value typed (``values.parse_amount``)."""
@@ -28,7 +29,7 @@ def add(store: Store, now: datetime, contact: Contact, title: str, value: str | 
     if amount < 0:
         raise InvalidValue(f"the deal value {value!r} is negative", "Give a value of 0 or more, e.g. --value 2400")
     clean_stage = choose(stage, DEAL_STAGES, "deal stage") if stage else "lead"
-    close_on = dates.parse_when(close, now, prefer="future").day if close else None
+    close_on = dates.parse_when(close, now, prefer="future", order=date_order).day if close else None
     with store.write():
         deal_id = store.deals.add(contact_id=contact.id, title=clean_title, value=amount, stage=clean_stage,
                                     close_on=close_on, created=now)  # fmt: skip
@@ -65,7 +66,7 @@ def move(store: Store, now: datetime, deal_id: int, stage: str) -> Deal:
 
 def edit(store: Store, now: datetime, deal_id: int, *, title: str | None = None, value: str | None = None,
          close: str | None = None, stage: str | None = None, contact: Contact | None = None,
-         decimal: str = ".") -> Deal:  # fmt: skip
+         decimal: str = ".", date_order: str | None = None) -> Deal:  # fmt: skip
     """Correct a deal. An empty ``close`` clears the close date; a new stage moves it as ``move`` does."""
     if all(v is None for v in (title, value, close, stage, contact)):
         raise InvalidValue("nothing to change", "Give --title, --value, --close, --stage or --contact")
@@ -77,7 +78,7 @@ def edit(store: Store, now: datetime, deal_id: int, *, title: str | None = None,
             raise InvalidValue(f"the deal value {value!r} is negative", "Give a value of 0 or more, e.g. --value 2400")
     close_on: object = False
     if close is not None:
-        close_on = dates.parse_when(close, now, prefer="future").day if close.strip() else None
+        close_on = dates.parse_when(close, now, prefer="future", order=date_order).day if close.strip() else None
     new_stage = choose(stage, DEAL_STAGES, "deal stage") if stage is not None else None
     with store.write():
         deal = get(store, deal_id)

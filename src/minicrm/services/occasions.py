@@ -37,14 +37,14 @@ def current(occasion: Occasion, today: date) -> Occasion:
 
 
 def add(store: Store, now: datetime, contact: Contact, when: str, *, label: str = "birthday",
-        lead: str = "14d", note: str | None = None) -> Occasion:  # fmt: skip
+        lead: str = "14d", note: str | None = None, date_order: str | None = None) -> Occasion:  # fmt: skip
     """A yearly occasion; ``when`` is a date with or without a year, or ``birthday`` for the contact's."""
     if str(when).strip().lower() == "birthday":
         if not contact.birthday:
             raise InvalidValue(f"{contact.name} has no birthday on file", f"Add one: minicrm edit {contact.id} --birthday 05-17")
         stored = contact.birthday
     else:
-        stored = recurrence.parse_birthday(when)
+        stored = recurrence.parse_birthday(when, order=date_order)
     lead_days = parse_period(lead) if str(lead).strip() not in ("0", "0d") else 0
     if lead_days is None or lead_days > MAX_LEAD:
         raise InvalidValue(f"the lead time {lead!r} is not between 0 and {MAX_LEAD} days", "E.g. --lead 14d")

@@ -41,12 +41,12 @@ def check_not_erased(store: Store, emails: Sequence[str], phones: Sequence[str])
 
 
 def record_consent(store: Store, now: datetime, contact: Contact, action: str, purpose: str, *,
-                   source: str | None = None, at: str | None = None) -> Consent:  # fmt: skip
+                   source: str | None = None, at: str | None = None, date_order: str | None = None) -> Consent:  # fmt: skip
     """Record that ``contact`` granted or revoked consent for ``purpose`` (history is kept)."""
     granted = choose(action, ("grant", "revoke"), "consent action") == "grant"
     clean_purpose = normalise_purpose(purpose)
     clean_source = clean_line(source, "source", required=False) if source is not None else None
-    moment = dates.parse_when(at, now, prefer="past").instant(now) if at else now
+    moment = dates.parse_when(at, now, prefer="past", order=date_order).instant(now) if at else now
     if moment > now:
         raise InvalidValue(f"{at!r} is in the future", "Consent is recorded when it was given, e.g. --at today")
     with store.write():

@@ -20,18 +20,19 @@ STATUSES = ("open", "done", "cancelled")
 
 
 def validate(now: datetime, text: str | None, on: str | date, *, due_time: time | None = None,
-             every: str | None = None, status: str = "open") -> dict:  # fmt: skip
+             every: str | None = None, status: str = "open", date_order: str | None = None) -> dict:  # fmt: skip
     """A reminder's values checked and normalised: the rules ``remind`` and ``import`` share.
 
     ``on`` is a WHEN phrase as typed (``tomorrow 9am``: read as a future day,
     its time the due time), or a day as a file holds it, with ``due_time``.
     ``every`` is a RULE (``weekly``); ``status`` is open, or done for an imported one.
+    ``date_order`` reads a slashed date (``slashed.slashed``).
     """
     clean_text = clean_line(text, "reminder text", limit=1000)
     if isinstance(on, date):
         due_on = on
     else:
-        when = dates.parse_when(on, now, prefer="future")
+        when = dates.parse_when(on, now, prefer="future", order=date_order)
         due_on, due_time = when.day, when.time
     rule = str(recurrence.parse_rule(every)) if every else None
     return dict(text=clean_text, due_on=due_on, due_time=due_time, rule=rule,
@@ -39,8 +40,8 @@ def validate(now: datetime, text: str | None, on: str | date, *, due_time: time 
 
 
 def add(store: Store, now: datetime, contact: Contact, text: str, on: str,
-        every: str | None = None) -> Reminder:  # fmt: skip
-    values = validate(now, text, on, every=every)
+        every: str | None = None, date_order: str | None = None) -> Reminder:  # fmt: skip
+    values = validate(now, text, on, every=every, date_order=date_order)
     with store.write():
         reminder_id = store.reminders.add(
             contact_id=contact.id, text=values["text"], due_on=values["due_on"], due_time=values["due_time"],
@@ -77,9 +78,9 @@ def complete(store: Store, now: datetime, ids: Iterable[int]) -> list[Reminder]:
     return [updated[r.id] for r in reminders]
 
 
-def snooze(store: Store, now: datetime, reminder_id: int, until: str) -> Reminder:
+def snooze(store: Store, now: datetime, reminder_id: int, until: str, date_order: str | None = None) -> Reminder:
     """Postpone a reminder; its recurrence still counts from the original date."""
-    when = dates.parse_when(until, now, prefer="future")
+    when = dates.parse_when(until, now, prefer="future", order=date_order)
     if when.day < now.date() or (when.time and when.start() <= now):
         raise InvalidValue(f"{until!r} is in the past", "Snooze to a later time, e.g. --until tomorrow")
     with store.write():
@@ -93,7 +94,7 @@ def snooze(store: Store, now: datetime, reminder_id: int, until: str) -> Reminde
 
 
 def edit(store: Store, now: datetime, reminder_id: int, *, text: str | None = None, on: str | None = None,
-         every: str | None = None, no_repeat: bool = False) -> Reminder:  # fmt: skip
+         every: str | None = None, no_repeat: bool = False, date_order: str | None = None) -> Reminder:  # fmt: skip
     """Change an open reminder's text, date or rule. A new date restarts its rhythm from that date;
     ``no_repeat`` makes a recurring reminder one-off (done once its current date is done)."""
     if every is not None and no_repeat:
@@ -101,7 +102,7 @@ def edit(store: Store, now: datetime, reminder_id: int, *, text: str | None = No
     if text is None and on is None and every is None and not no_repeat:
         raise InvalidValue("nothing to change", "Give --text, --on, --every or --no-repeat")
     clean_text = clean_line(text, "reminder text", limit=1000) if text is not None else None
-    when = dates.parse_when(on, now, prefer="future") if on is not None else None
+    when = dates.parse_when(on, now, prefer="future", order=date_order) if on is not None else None
     rule = str(recurrence.parse_rule(every)) if every is not None else None
     with store.write():
         (reminder,) = _found(store, [reminder_id])

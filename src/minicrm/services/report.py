@@ -23,11 +23,12 @@ def _month_start(day: date, back: int = 0) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def build(store: Store, now: datetime, since: str | None = None, until: str | None = None) -> Report:
+def build(store: Store, now: datetime, since: str | None = None, until: str | None = None,
+          date_order: str | None = None) -> Report:  # fmt: skip
     """The Monday view (formulas in docs/insight.md). The window is [since, until], whole local days;
     by default the 12 calendar months up to today. Charts end at ``until``."""
-    end_day = dates.parse_when(until, now, prefer="past").day if until else now.date()
-    start_day = dates.parse_when(since, now, prefer="past").day if since else _month_start(end_day, 11)
+    end_day = dates.parse_when(until, now, prefer="past", order=date_order).day if until else now.date()
+    start_day = dates.parse_when(since, now, prefer="past", order=date_order).day if since else _month_start(end_day, 11)
     if start_day > end_day:
         raise InvalidValue("--since is later than --until", "Swap them")
     window = (dates.midnight(start_day), dates.midnight(end_day + timedelta(days=1)))
