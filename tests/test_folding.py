@@ -88,3 +88,69 @@ def test_close_given_names_at_two_different_organisations_are_not_paired(cli):
     assert cli.ok("dupes", "--json").json() == []
     cli.ok("add", "John Smith")
     assert [(p["id"], p["other_id"]) for p in cli.ok("dupes", "--json").json()] == [(2, 4), (1, 4)]
+
+
+# ------------------------------------------------------------------ organisations and notes
+
+
+def test_organisations_and_notes_are_matched_without_accents_and_the_match_is_marked(cli):
+    cli.ok("add", "Hans Weber", "--org", "Müller Bäckerei GmbH", "--note", "Liefert crème brûlée montags")
+    cli.ok("add", "Ann Lee", "--org", "Muller & Co", "--note", "plain text")
+    cli.ok("add", "Bob Stone", "--org", "Acme")
+    assert [c["name"] for c in cli.ok("list", "--org", "muller", "--json").json()] == ["Ann Lee", "Hans Weber"]
+    assert [c["name"] for c in cli.ok("list", "--org", "MÜLLER", "--json").json()] == ["Ann Lee", "Hans Weber"]
+    assert [c["name"] for c in cli.ok("list", "--org", "backerei", "--json").json()] == ["Hans Weber"]
+    assert [c["name"] for c in cli.ok("list", "--search", "creme brulee", "--json").json()] == ["Hans Weber"]
+    assert [c["name"] for c in cli.ok("list", "--search", "bä", "--json").json()] == ["Hans Weber"]  # short: a scan
+    assert [c["name"] for c in cli.ok("list", "--search", "ba", "--json").json()] == ["Hans Weber"]
+    hits = {h["contact_name"]: h["snippet"] for h in cli.ok("search", "backerei", "--json").json()}
+    assert hits == {"Hans Weber": "org: Müller «Bäckerei» GmbH"}  # found only by folding, still marked
+    hits = {h["contact_name"]: h["snippet"] for h in cli.ok("search", "creme brulee", "--json").json()}
+    assert hits == {"Hans Weber": "note: Liefert «crème brûlée» montags"}
+    hits = {h["contact_name"]: h["snippet"] for h in cli.ok("search", "muller", "--json").json()}
+    assert hits == {"Ann Lee": "org: «Muller» & Co", "Hans Weber": "org: «Müller» Bäckerei GmbH"}
+    cli.ok("edit", "hans", "--org", "Grün AG")
+    assert [c["name"] for c in cli.ok("list", "--org", "grun", "--json").json()] == ["Hans Weber"]
+    assert [c["name"] for c in cli.ok("list", "--org", "muller", "--json").json()] == ["Ann Lee"]
+
+
+def test_a_note_or_organisation_never_makes_a_contact_reference_match(cli):
+    cli.ok("add", "Ann Lee", "--org", "Zoë Partners", "--note", "knows Zoë")
+    assert cli("show", "zoe").exit_code == 3  # references are names, ids and emails only
+
+
+def test_contacts_at_one_organisation_written_with_and_without_accents_are_paired(cli):
+    cli.ok("add", "Ann Lee", "--org", "Müller GmbH")
+    cli.ok("add", "Anne Lee", "--org", "MULLER GMBH")
+    assert [p["reason"] for p in cli.ok("dupes", "--json").json()] == ["similar name (93) and same organisation"]
+
+
+def test_a_folded_match_is_marked_on_the_letters_typed_whatever_their_form():
+    from minicrm.services.search import _snippet  # noqa: PLC2701  (the snippet rule itself)
+
+    assert _snippet({"org": "Straße 5"}, "strasse") == "org: «Straße» 5"
+    assert _snippet({"note": "met Zoe\u0308 today"}, "zoe") == "note: met «Zoe\u0308» today"  # a decomposed ë whole
+    assert _snippet({"name": "ｆｕｌｌ stop"}, "full") == "name: «ｆｕｌｌ» stop"
+
+
+def test_a_file_from_before_folded_organisations_is_upgraded(cli, isolated, now, monkeypatch):
+    from minicrm.store import migrations, open_store
+
+    everything = list(migrations.MIGRATIONS)
+    before = [fn.__name__ for fn in everything].index("m018_folded_texts")
+    monkeypatch.setattr(migrations, "MIGRATIONS", everything[:before])
+    open_store(isolated, now).close()
+    conn = sqlite3.connect(isolated)
+    with conn:  # what an older minicrm wrote: the search row without folded organisation and note
+        for cid, name, org, note in ((1, "Hans Weber", "Müller Bäckerei", "crème brûlée"), (2, "Ann Lee", "Acme", None)):
+            conn.execute("INSERT INTO contacts (id, uid, name, name_fold, org, note, created_at, updated_at)"
+                         " VALUES (?, ?, ?, lower(?), ?, ?, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+                         (cid, f"u{cid}", name, name, org, note))  # fmt: skip
+            conn.execute("INSERT INTO contact_search (rowid, name, org, note, folded) VALUES (?, ?, ?, ?, lower(?))",
+                         (cid, name, org, note, name))  # fmt: skip
+    conn.close()
+    monkeypatch.setattr(migrations, "MIGRATIONS", everything)
+    assert [c["name"] for c in cli.ok("list", "--search", "backerei", "--json").json()] == ["Hans Weber"]
+    assert [c["name"] for c in cli.ok("list", "--search", "creme", "--json").json()] == ["Hans Weber"]
+    assert [c["name"] for c in cli.ok("list", "--search", "acme", "--json").json()] == ["Ann Lee"]
+    assert [c["name"] for c in cli.ok("list", "--search", "weber", "--json").json()] == ["Hans Weber"]

@@ -60,7 +60,7 @@ def add(
 def list_(
     ctx: typer.Context,
     tag: Tags = None, stage: Stage = None,
-    org: Annotated[str | None, typer.Option("--org", "-o", help="Organisation contains this")] = None,
+    org: Annotated[str | None, typer.Option("--org", "-o", help="Organisation contains this (case and accents ignored)")] = None,
     search: Annotated[str | None, typer.Option("--search", "-q",
         help="Name, organisation, note, email, phone, tag or custom field contains this")] = None,
     stale: Annotated[int | None, typer.Option("--stale", metavar="DAYS",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from minicrm.errors import InvalidValue
-from minicrm.models import Contact, DuplicatePair, MergeResult
+from minicrm.models import Contact, DuplicatePair, MergeResult, fold
 from minicrm.store import Store
 
 NAME_SIMILARITY = 85  # 0-100: "Jon Smith"/"John Smith" 95, "Ann Lee"/"Anne Lee" 93, "Ann Lee"/"Bob Lee" 60
@@ -68,7 +68,7 @@ def _close_given_names(store: Store, reasons: dict, scores: dict) -> None:
         words = folded.replace(",", " ").split()
         if len(words) >= 2 and len(words[0]) >= 2:
             by_surname.setdefault(words[-1], []).append((contact_id, words[0], " ".join(words),
-                                                         org.strip().casefold() if org else None))  # fmt: skip
+                                                         fold(org.strip()) if org else None))  # fmt: skip
     groups = [members for members in by_surname.values() if len(members) > 1]
     if not groups:
         return

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 from minicrm.errors import InvalidValue
-from minicrm.models import SearchHit
+from minicrm.models import SearchHit, fold
 from minicrm.store import Store
+
 
 def find(store: Store, text: str, limit: int = 50) -> list[SearchHit]:
     """Contacts (names, organisations, notes, emails, phones, tags, fields: any 3+ characters)
@@ -34,16 +35,45 @@ def find(store: Store, text: str, limit: int = 50) -> list[SearchHit]:
 
 
 def _snippet(texts: dict[str, str], query: str, context: int = 30) -> str:
-    """Where ``query`` occurs in a contact's texts: ``org: «Acme» GmbH`` (the first column that has it)."""
-    folded = query.casefold()
-    for column, text in texts.items():
-        flat = " ".join(text.split())
-        at = flat.casefold().find(folded)
-        if at < 0 or len(flat.casefold()) != len(flat):  # (casefold can change lengths: then search as is)
-            at = flat.find(query) if at < 0 else at
-        if at < 0:
-            continue
-        start, end = max(0, at - context), min(len(flat), at + len(query) + context)
-        return (f"{column}: " + ("…" if start else "") + flat[start:at] + "«" + flat[at:at + len(query)] + "»"
-                + flat[at + len(query):end] + ("…" if end < len(flat) else ""))  # fmt: skip
+    """Where ``query`` occurs in a contact's texts: ``org: «Acme» GmbH`` (the first column that has it
+    as typed, in any case; else the first that has it without accents: ``org: «Müller» GmbH`` for muller)."""
+    for find in (_as_typed, _without_accents):
+        for column, text in texts.items():
+            flat = " ".join(text.split())
+            span = find(flat, query)
+            if span is None:
+                continue
+            at, end = span
+            start, stop = max(0, at - context), min(len(flat), end + context)
+            return (f"{column}: " + ("…" if start else "") + flat[start:at] + "«" + flat[at:end] + "»"
+                    + flat[end:stop] + ("…" if stop < len(flat) else ""))  # fmt: skip
     return next(iter(texts.values()), "")[: 2 * context]
+
+
+def _as_typed(text: str, query: str) -> tuple[int, int] | None:
+    """Where ``query`` occurs in ``text`` in any case (as typed, where casefolding changes a length: ß)."""
+    same_length = len(text.casefold()) == len(text) and len(query.casefold()) == len(query)
+    at = text.casefold().find(query.casefold()) if same_length else text.find(query)
+    return (at, _whole(text, at + len(query))) if at >= 0 else None
+
+
+def _without_accents(text: str, query: str) -> tuple[int, int] | None:
+    """Where ``query`` occurs in ``text`` when both are folded (``models.fold``), as a span of ``text``."""
+    wanted = fold(query)
+    if not wanted or wanted not in fold(text):
+        return None
+    pieces = [fold(ch) for ch in text]
+    starts = [i for i, piece in enumerate(pieces) for _ in piece]  # each folded character's place in ``text``
+    at = "".join(pieces).find(wanted)
+    if at < 0:  # folding character by character differs from folding the whole (a decomposed accent)
+        return None
+    return starts[at], _whole(text, starts[at + len(wanted) - 1] + 1)
+
+
+def _whole(text: str, end: int) -> int:
+    """``end`` moved past the combining marks that follow it: they belong to the letter before."""
+    import unicodedata
+
+    while end < len(text) and unicodedata.combining(text[end]):
+        end += 1
+    return end

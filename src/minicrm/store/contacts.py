@@ -8,7 +8,9 @@ Derived columns this repository owns, kept true on every write path (single and 
 
 - ``name_fold``, the name without case or accents (``models.fold``), which references, sorting and
   the ``folded`` column of the full-text row match against;
-- the full-text row in ``contact_search`` (name, org, note, emails, phones, tags, field values, folded name),
+- the full-text row in ``contact_search`` (name, org, note, emails, phones, tags, field values, folded name,
+  and the organisation and note without accents where they have letters beyond ASCII, through the
+  connection's ``minicrm_fold`` function),
   refreshed by every single write; a bulk import adds its rows with ``index_from`` once, after
   its last batch;
 - ``touch_days`` (the contact's own cadence, else the shortest of their tags' cadences) and
@@ -55,19 +57,26 @@ SEARCH_ROW = """SELECT c.id, c.name, c.org, c.note,
                   (SELECT group_concat(phone, ' ') FROM contact_phones WHERE contact_id = c.id),
                   (SELECT group_concat(tag, ' ') FROM contact_tags WHERE contact_id = c.id),
                   (SELECT group_concat(value, ' ') FROM json_each(c.fields)),
-                  c.name_fold
+                  c.name_fold, minicrm_fold(c.org), minicrm_fold(c.note)
            FROM contacts c"""
 
-SEARCH_INSERT = "INSERT INTO contact_search (rowid, name, org, note, emails, phones, tags, fields, folded) "
+SEARCH_INSERT = ("INSERT INTO contact_search (rowid, name, org, note, emails, phones, tags, fields, folded,"
+                 " org_folded, note_folded) ")  # fmt: skip
 
 
 def matching_text(text: str) -> str | None:
-    """An FTS5 query for contacts whose texts contain ``text``, their name also without accents; None when too short."""
+    """An FTS5 query for contacts whose texts contain ``text``, their name, organisation and note also
+    without accents; None when too short."""
     found = phrase(text)
     folded = phrase(fold(text))
     if found and folded:
-        return f"{found} OR folded : {folded}"
-    return found or (f"folded : {folded}" if folded else None)
+        return f"{found} OR {{folded org_folded note_folded}} : {folded}"
+    return found or (f"{{folded org_folded note_folded}} : {folded}" if folded else None)
+
+
+def folded_like(column: str) -> str:
+    """SQL: ``column`` (a text) without case or accents, to compare with ``LIKE like(fold(typed))``."""
+    return f"coalesce(minicrm_fold({column}), {column})"
 
 
 # Contacts whose latest consent row for a purpose (by time given, then entry) is a grant.
@@ -107,8 +116,8 @@ def contact_filter(query: ContactQuery) -> tuple[str, list[object]]:
         where.append("c.stage = ?")
         params.append(query.stage)
     if query.org:
-        where.append("c.org LIKE ? ESCAPE '\\'")
-        params.append(like(query.org))
+        where.append(f"{folded_like('c.org')} LIKE ? ESCAPE '\\'")
+        params.append(like(fold(query.org)))
     if query.search:
         if found := matching_text(query.search):
             # Phones are stored in E.164: "7946 0958" must find +442079460958.
@@ -119,14 +128,14 @@ def contact_filter(query: ContactQuery) -> tuple[str, list[object]]:
             params.append(found)
         else:  # too short for the trigram index: scan
             where.append(
-                """(c.name_fold LIKE ?1 ESCAPE '\\' OR lower(c.org) LIKE ?1 ESCAPE '\\'
-                    OR lower(c.note) LIKE ?1 ESCAPE '\\'
+                f"""(c.name_fold LIKE ?1 ESCAPE '\\' OR {folded_like('c.org')} LIKE ?1 ESCAPE '\\'
+                    OR {folded_like('c.note')} LIKE ?1 ESCAPE '\\'
                     OR EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = c.id
                                AND e.email LIKE ?1 ESCAPE '\\')
                     OR EXISTS (SELECT 1 FROM contact_phones p WHERE p.contact_id = c.id
                                AND p.phone LIKE ?1 ESCAPE '\\'))""".replace("?1", "?")
             )
-            params.extend([like(fold(query.search))] + [like(query.search.casefold())] * 4)
+            params.extend([like(fold(query.search))] * 3 + [like(query.search.casefold())] * 2)
     if query.stale_before:
         cutoff = to_utc_text(query.stale_before)
         where.append("c.created_at < ? AND (c.last_contact_at IS NULL OR c.last_contact_at < ?)")

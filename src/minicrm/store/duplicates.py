@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from minicrm.models import fold
 from minicrm.store.contacts import LIST_TABLES
 from minicrm.store.session import Repository
 
@@ -29,16 +30,18 @@ class Duplicates(Repository):
                     for row in self._conn.execute("SELECT id, name_fold, org FROM contacts ORDER BY id"))  # fmt: skip
 
     def sharing_an_org(self) -> Iterator[tuple[str, list[tuple[int, str]]]]:
-        """(organisation, [(id, name)]) for every organisation that several contacts have."""
+        """(organisation, [(id, name)]) for every organisation that several contacts have (without
+        case or accents: Müller GmbH is Muller GmbH; ``minicrm_fold`` is the connection's function)."""
+        key = "coalesce(minicrm_fold(trim({org})), lower(trim({org})))"
         rows = self._conn.execute(
-            """SELECT c.org, c.id, c.name FROM contacts c
-               WHERE lower(trim(c.org)) IN (SELECT lower(trim(org)) FROM contacts WHERE org IS NOT NULL
-                                            GROUP BY lower(trim(org)) HAVING count(*) > 1)
-               ORDER BY lower(trim(c.org)), c.id"""
+            f"""SELECT c.org, c.id, c.name FROM contacts c
+               WHERE {key.format(org="c.org")} IN (SELECT {key.format(org="org")} FROM contacts
+                                                  WHERE org IS NOT NULL GROUP BY 1 HAVING count(*) > 1)
+               ORDER BY {key.format(org="c.org")}, c.id"""
         )
         current, group = None, []
         for org, contact_id, name in rows:
-            key = org.strip().lower()
+            key = fold(org.strip())
             if key != current and group:
                 yield current, group
                 group = []

@@ -814,3 +814,40 @@ def apply(conn: sqlite3.Connection, current: int, now_text: str) -> None:
         fn(db)
         db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", [fn.__name__, now_text])
     db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+
+
+@migration
+def m018_folded_texts(db: Database) -> None:
+    """Organisations and notes matched without accents too: ``search muller`` finds Müller GmbH.
+
+    ``contact_search`` is made again with two more columns, ``org_folded`` and ``note_folded``:
+    the organisation and the note without case or accents (``models.fold``), filled only where
+    that differs from the text itself (letters beyond ASCII; the trigram index already ignores
+    case). The store fills them through the SQL function ``minicrm_fold`` that every connection
+    registers; here they are computed in Python. It is derived data.
+    """
+    from minicrm.models import fold
+
+    _run(
+        db,
+        """
+        DROP TABLE contact_search;
+        CREATE VIRTUAL TABLE contact_search USING fts5(
+            name, org, note, emails, phones, tags, fields, folded, org_folded, note_folded, tokenize = 'trigram'
+        );
+        INSERT INTO contact_search (rowid, name, org, note, emails, phones, tags, fields, folded)
+        SELECT c.id, c.name, c.org, c.note,
+               (SELECT group_concat(email, ' ') FROM contact_emails WHERE contact_id = c.id),
+               (SELECT group_concat(phone, ' ') FROM contact_phones WHERE contact_id = c.id),
+               (SELECT group_concat(tag, ' ') FROM contact_tags WHERE contact_id = c.id),
+               (SELECT group_concat(value, ' ') FROM json_each(c.fields)),
+               c.name_fold
+        FROM contacts c;
+        """,
+    )
+    rows = db.execute("SELECT id, org, note FROM contacts").fetchall()
+    db.conn.executemany(
+        "UPDATE contact_search SET org_folded = ?, note_folded = ? WHERE rowid = ?",
+        [(fold(org) if org and not org.isascii() else None, fold(note) if note and not note.isascii() else None, cid)
+         for cid, org, note in rows if not (org or "").isascii() or not (note or "").isascii()],
+    )

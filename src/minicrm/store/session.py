@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from minicrm.errors import StoreError
+from minicrm.models import fold
 from minicrm.store import migrations
 from minicrm.store.rows import to_utc_text
 
@@ -262,6 +263,20 @@ class Repository:
 # ------------------------------------------------------------------ opening and migrating
 
 
+def folded_or_null(text: str | None) -> str | None:
+    """The SQL function ``minicrm_fold(text)``: ``models.fold(text)`` (no case, no accents) for a
+    text with letters beyond ASCII, NULL for an ASCII one (the trigram index and ``LIKE``
+    already ignore its case), so that ``coalesce(minicrm_fold(x), x) LIKE folded`` matches
+    without accents and the search index holds a folded copy only where one differs."""
+    if text is None or text.isascii():
+        return None
+    return fold(text)
+
+
+def _functions(conn: sqlite3.Connection) -> None:
+    conn.create_function("minicrm_fold", 1, folded_or_null, deterministic=True)
+
+
 def connect(path: Path, readonly: bool) -> tuple[sqlite3.Connection, int]:
     """A connection to ``path`` with our settings, and the file's schema version."""
     try:
@@ -270,6 +285,7 @@ def connect(path: Path, readonly: bool) -> tuple[sqlite3.Connection, int]:
         else:
             conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         conn.row_factory = sqlite3.Row
+        _functions(conn)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         # Statement journals in memory: SQLite decides at BEGIN, and spills them to a temporary file
@@ -286,6 +302,7 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
         conn.row_factory = sqlite3.Row
+        _functions(conn)
         conn.execute("PRAGMA user_version").fetchone()
     except sqlite3.Error as error:
         raise translate(error, path) from None
