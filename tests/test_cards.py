@@ -216,6 +216,22 @@ def test_commas_and_semicolons_in_text_are_kept(cli, tmp_path):
     assert "\nN:Doe;John;Richter\\,James;Mr.;Sr.\n" in out and "FN:Mr. John Richter\\, James Doe Sr." in out
 
 
+def test_a_renamed_contact_goes_out_under_the_new_name(cli, tmp_path):
+    card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Mr. John Richter\\, James Doe Sr.\r\nN:Doe;John;Richter\\,James;Mr.;Sr.\r\nEND:VCARD\r\n"
+    assert import_text(cli, tmp_path, card).exit_code == 0
+    assert "vcard_n" in cli.ok("show", "richter", "--json").json()["fields"]
+    cli.ok("edit", "richter", "--field", "size=L")  # other changes keep the card's N
+    assert "\nN:Doe;John;Richter\\,James;Mr.;Sr.\n" in cli.ok("export", "contacts", "--to", "vcf").stdout
+    renamed = cli.ok("edit", "richter", "--name", "Dr. Jane Roe", "--json").json()
+    assert renamed["fields"] == {"size": "L"}  # the old N named the old name
+    out = cli.ok("export", "contacts", "--to", "vcf").stdout
+    assert "\nFN:Dr. Jane Roe\n" in out and "\nN:Roe;Jane;;Dr.;\n" in out and "Richter" not in out
+    again = tmp_path / "again.vcf"
+    again.write_text(out)
+    cli.ok("import", again, env={"MINICRM_DB": str(tmp_path / "copy.db")})
+    assert cli.ok("list", "--json", env={"MINICRM_DB": str(tmp_path / "copy.db")}).json()[0]["name"] == "Dr. Jane Roe"
+
+
 def test_vcard_2_1_quoted_printable_and_charset(cli, tmp_path):
     card = ("BEGIN:VCARD\r\nVERSION:2.1\r\n"
             "N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:Br=C3=BCning;Michael;;;\r\n"

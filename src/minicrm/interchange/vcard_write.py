@@ -8,9 +8,7 @@ an import kept it (the custom field ``N_FIELD``), else a name parser's reading o
 from __future__ import annotations
 
 from minicrm.models import Contact
-
-
-N_FIELD = "vcard_n"  # the custom field that keeps a card's structured name (N) when the name alone cannot say it
+from minicrm.services.contacts import N_FIELD  # the custom field that keeps a card's structured name (N)
 
 
 def structured_name(name: str, org: str | None = None, kept: str | None = None) -> list[str]:

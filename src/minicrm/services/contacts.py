@@ -19,6 +19,10 @@ from minicrm.services.values import (MAX_DAYS, MAX_ID, ValueWarning, check_phone
 from minicrm.store import Store
 from minicrm.store.api import CONTACT_SORTS, PLACEHOLDER_UID, ContactQuery
 
+# The custom field in which an import keeps a card's structured name (N: family;given;...) when the
+# name alone cannot say it; a new name drops it, so that an export derives N from the new name.
+N_FIELD = "vcard_n"
+
 
 def _check_emails_free(store: Store, emails: Iterable[str], contact_id: int | None = None) -> None:
     for email in emails:
@@ -132,7 +136,8 @@ def edit(store: Store, now: datetime, contact: Contact, *, name: str | None = No
          stage: str | None = None, birthday: str | None = None, note: str | None = None,
          fields: Sequence[str] = (), region: str | None = None,
          warnings: list[ValueWarning] | None = None, date_order: str | None = None) -> Contact:  # fmt: skip
-    """Change what is given. An empty ``org``, ``birthday`` or ``note`` clears it.
+    """Change what is given. An empty ``org``, ``birthday`` or ``note`` clears it. A new name drops
+    the structured name an import kept (``N_FIELD``), unless ``fields`` sets it again.
 
     A phone added as typed (libphonenumber could not place it) is added to ``warnings``
     (when given); a phone to remove is matched as stored, E.164 or as typed.
@@ -170,6 +175,8 @@ def edit(store: Store, now: datetime, contact: Contact, *, name: str | None = No
                                    f"Their {what}s: {', '.join(present) or 'none'}")  # fmt: skip
             return unique([v for v in present if v not in remove] + add)
 
+        if "name" in columns and columns["name"] != current.name and N_FIELD in current.fields:
+            field_changes.setdefault(N_FIELD, None)  # the card's N named the old name
         if field_changes:
             merged = dict(current.fields)
             for key, value in field_changes.items():
