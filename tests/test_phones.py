@@ -126,3 +126,25 @@ def test_phones_stored_before_the_mark_existed_are_verified(cli, isolated, now, 
     cli.ok("edit", "1", "--phone", "reception")
     cli.ok("undo")
     assert cli.ok("show", "1", "--json").json()["phones"] == ["+442079460958"]
+
+
+@pytest.mark.parametrize("country, region", [
+    ("Deutschland", "DE"), ("Germany", "DE"), ("Allemagne", "DE"), ("Österreich", "AT"), ("Royaume-Uni", "GB"),
+    ("Vereinigtes Königreich", "GB"), ("España", "ES"), ("ESPAÑA", "ES"), ("Schweiz", "CH"), ("Suisse", "CH"),
+    ("Nederland", "NL"), ("Polska", "PL"), ("Brasil", "BR"), ("Japan", "JP"), ("日本", "JP"), ("Ελλάδα", "GR"),
+    ("Türkiye", "TR"), ("Czech Republic", "CZ"), ("USA", "US"), ("U.S.A.", "US"), ("UK", "GB"), ("England", "GB"),
+    ("de", "DE"), ("fr", "FR"), ("Atlantis", None), ("", None),
+])  # fmt: skip
+def test_an_address_country_names_the_phone_region_in_any_language_libphonenumber_knows(country, region):
+    from minicrm.interchange.kept import region_of
+
+    assert region_of([country]) == region
+
+
+def test_an_imported_card_reads_its_phone_in_its_own_address_country(cli, tmp_path):
+    card = tmp_path / "card.vcf"
+    card.write_text("BEGIN:VCARD\nVERSION:3.0\nFN:Jeanne Petit\nTEL:01 42 68 53 00\n"
+                    "ADR:;;12 rue de Rivoli;Paris;;75001;Frankreich\nEND:VCARD\n")  # fmt: skip
+    result = cli("import", card)
+    assert result.exit_code == 0 and "Warning" not in result.stderr
+    assert cli.ok("show", "jeanne", "--json").json()["phones"] == ["+33142685300"]

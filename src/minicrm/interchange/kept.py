@@ -8,6 +8,7 @@ country when none is set.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -19,29 +20,56 @@ from minicrm.interchange.records import ImportReport
 from minicrm.models import STAGES
 from minicrm.services.values import choose, clean_block, clean_line, normalise_email, normalise_tag, parse_fields
 
-_COUNTRIES = {
-    "germany": "DE", "deutschland": "DE", "d": "DE", "at": "AT", "austria": "AT", "osterreich": "AT",
-    "switzerland": "CH", "schweiz": "CH", "suisse": "CH", "france": "FR", "spain": "ES", "espana": "ES",
-    "italy": "IT", "italia": "IT", "netherlands": "NL", "nederland": "NL", "the netherlands": "NL",
-    "belgium": "BE", "belgique": "BE", "belgie": "BE", "united kingdom": "GB", "uk": "GB", "great britain": "GB",
-    "england": "GB", "scotland": "GB", "wales": "GB", "ireland": "IE", "usa": "US", "u s a": "US", "us": "US",
-    "united states": "US", "united states of america": "US", "canada": "CA", "australia": "AU",
-    "new zealand": "NZ", "poland": "PL", "polska": "PL", "sweden": "SE", "sverige": "SE", "norway": "NO",
-    "norge": "NO", "denmark": "DK", "danmark": "DK", "finland": "FI", "suomi": "FI", "portugal": "PT",
-    "brazil": "BR", "brasil": "BR", "mexico": "MX", "india": "IN", "japan": "JP", "china": "CN",
+# What people write for a country that libphonenumber's names do not hold (those are read by ``_country_names``).
+_ALIASES = {
+    "d": "DE", "uk": "GB", "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
+    "northern ireland": "GB", "usa": "US", "u s a": "US", "united states of america": "US", "holland": "NL",
+    "the netherlands": "NL", "deu": "DE", "gbr": "GB", "aut": "AT", "che": "CH", "fra": "FR", "nld": "NL",
 }  # fmt: skip
 
 
-def region_of(countries: Any) -> str | None:
-    """The phone region of a card's own address country (``Deutschland`` -> ``DE``), when it names one."""
+def _key(country: str) -> str:
+    """A country as written, compared without case, accents or punctuation: ``Österreich`` -> ``osterreich``."""
     import unicodedata
+
+    folded = unicodedata.normalize("NFKD", str(country).casefold())
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in folded if not unicodedata.combining(ch)).split())
+
+
+@functools.cache
+def _country_names() -> dict[str, str]:
+    """Every country name libphonenumber knows, in each of its languages (``Deutschland``, ``Germany``,
+    ``Allemagne``, ``Alemania``…), folded, to its region code.
+
+    The names are those of its geocoder (``phonenumbers/geodata/locale.py``), read on their own:
+    importing ``phonenumbers.geodata`` would load all of the geocoder's number data (1.4 s). Should
+    that file move in a later phonenumbers, only the two-letter codes and ``_ALIASES`` are read."""
+    import importlib.util
+    import os
 
     import phonenumbers
 
+    path = os.path.join(os.path.dirname(phonenumbers.__file__), "geodata", "locale.py")
+    try:
+        spec = importlib.util.spec_from_file_location("phonenumbers.geodata.locale", path)
+        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+        data = module.LOCALE_DATA
+    except (OSError, ImportError, AttributeError, SyntaxError):
+        data = {}
+    names = {_key(name): region for region, languages in data.items() for name in languages.values()
+             if name and not name.startswith("*")}  # fmt: skip
+    return {**names, **_ALIASES}
+
+
+def region_of(countries: Any) -> str | None:
+    """The phone region of a card's own address country (``Deutschland``, ``Royaume-Uni``, ``USA``, ``DE``
+    -> its ISO code), when it names one."""
+    import phonenumbers
+
     for country in countries or ():
-        folded = unicodedata.normalize("NFKD", str(country).casefold())
-        key = " ".join("".join(ch if ch.isalnum() else " " for ch in folded if not unicodedata.combining(ch)).split())
-        code = _COUNTRIES.get(key) or (key.upper() if len(key) == 2 else None)
+        key = _key(country)
+        code = _country_names().get(key) or (key.upper() if len(key) == 2 else None)
         if code and code in phonenumbers.SUPPORTED_REGIONS:
             return code
     return None
