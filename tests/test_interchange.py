@@ -698,3 +698,39 @@ def test_an_update_keeps_an_address_of_several_lines(cli, tmp_path):
     result = cli.ok("import", source, "--on-duplicate", "update")
     assert "1 updated" in result.stderr
     assert cli.ok("show", "ann", "--json").json()["fields"] == {"address": "12 Mill Lane\nLondon SE1 9AA"}
+
+
+def test_a_long_list_of_warnings_is_cut_and_kept_whole_in_a_file_beside_the_source(cli, tmp_path):
+    source = tmp_path / "many.csv"
+    source.write_text("name,email\n" + "".join(f"Person {n},not-an-email-{n}\n" for n in range(1, 31)))
+    result = cli("import", source)
+    assert result.exit_code == 0
+    lines = result.stderr.splitlines()
+    assert len(lines) == 22  # 20 warnings, where the rest are, the summary
+    assert lines[0].startswith("Warning: line 2: the email 'not-an-email-1' is kept as typed")
+    assert lines[19].startswith("Warning: line 21: ")
+    kept = tmp_path / "many.csv.warnings.txt"
+    assert lines[20] == f"… and 10 more: all 30 are in {kept}."
+    assert lines[21] == "Imported: contacts: 30 created; 30 warnings."
+    whole = kept.read_text().splitlines()
+    assert len(whole) == 30 and whole[:20] == lines[:20] and whole[-1].startswith("Warning: line 31: ")
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert len(cli.ok("list", "--json").json()) == 30  # nobody dropped
+
+
+def test_a_few_warnings_are_all_printed_and_no_file_is_written(cli, tmp_path):
+    source = tmp_path / "few.csv"
+    source.write_text("name,email\nAnn,nope\n")
+    assert cli("import", source).stderr.count("Warning:") == 1
+    assert not (tmp_path / "few.csv.warnings.txt").exists()
+
+
+def test_the_whole_list_goes_where_warnings_says_and_a_file_that_cannot_be_written_is_only_said(cli, tmp_path):
+    source = tmp_path / "many.csv"
+    source.write_text("name,email\n" + "".join(f"Person {n},bad-{n}\n" for n in range(25)))
+    chosen = tmp_path / "all-warnings.txt"
+    result = cli.ok("import", source, "--warnings", chosen)
+    assert f"… and 5 more: all 25 are in {chosen}." in result.stderr and len(chosen.read_text().splitlines()) == 25
+    result = cli("import", source, "--on-duplicate", "create", "--warnings", tmp_path / "no" / "such" / "dir.txt")
+    assert result.exit_code == 0 and "which could not be written to" in result.stderr  # the import itself is done
+    assert len(cli.ok("list", "--json").json()) == 50

@@ -105,6 +105,8 @@ def import_(
     encoding: Annotated[str, typer.Option("--encoding", help="The file's text encoding, e.g. cp1252")] = "utf-8",
     region: Annotated[str | None, typer.Option("--region", metavar="CC",
         help="Country for phone numbers without +code, e.g. GB [default: minicrm config region]")] = None,
+    warnings: Annotated[str | None, typer.Option("--warnings", metavar="FILE",
+        help="Where all the warnings go when there are more than 20 to print [default: FILE.warnings.txt]")] = None,
     date_order: Annotated[str | None, typer.Option("--date-order", metavar="ORDER",
         help="How the file writes slashed dates (03/04/1984): DMY, MDY or YMD [default: minicrm config date_order]")] = None,
     include_erased: Annotated[bool, typer.Option("--include-erased",
@@ -145,9 +147,9 @@ def import_(
                 decimal=common.setting(run, "decimal") or ".", progress=_progress(plan.files, streams),
             )
         except interchange.ImportRejected as error:
-            _tell_rejects(error.report, plan.files)
+            _tell_rejects(error.report, plan.files, store.path, warnings)
             raise
-    _tell_rejects(report, plan.files)
+    _tell_rejects(report, plan.files, store.path, warnings)
     if dry_run:
         from minicrm.models import ImportAction
 
@@ -201,11 +203,27 @@ def render_progress(binary: Any) -> bool:
         return False
 
 
-def _tell_rejects(report: Any, files: tuple[str, ...]) -> None:
-    """Each warning and each refused record, in the order of the files and their lines."""
-    order = {file: i for i, file in enumerate(files)}
-    told = sorted([(order.get(r.file, 0), r.line, 1, f"{report.where(r)}: {r.reason}") for r in report.rejects]
-                  + [(order.get(w.file, 0), w.line, 0, f"Warning: {report.where(w)}: {w.text}")
-                     for w in report.warnings])  # fmt: skip
-    for *_, text in told:
+TOLD_AT_MOST = 20  # warnings and refusals printed; the rest go to a file beside the source
+
+
+def _tell_rejects(report: Any, files: tuple[str, ...], database: Path | None, where: str | None) -> None:
+    """Each warning and each refused record, in the order of the files and their lines: the first
+    ``TOLD_AT_MOST``, and when there are more, all of them in a file (``where``, else beside the
+    first source). A file that cannot be written is said, never an error: the import is done."""
+    from minicrm import interchange
+    from minicrm.errors import MiniCrmError
+
+    told = interchange.remarks(report, files)
+    for text in told[:TOLD_AT_MOST]:
         note(text)
+    if len(told) <= TOLD_AT_MOST:
+        return
+    target = Path(where).expanduser() if where else interchange.remarks_path(files[0])
+    try:
+        interchange.write_remarks(target, told, database)
+    except (OSError, MiniCrmError) as error:
+        reason = error.strerror if isinstance(error, OSError) else error.args[0]
+        note(f"… and {len(told) - TOLD_AT_MOST} more, which could not be written to {target} ({reason}); "
+             "import again with --dry-run --warnings FILE to see them all.")  # fmt: skip
+        return
+    note(f"… and {len(told) - TOLD_AT_MOST} more: all {len(told)} are in {target}.")

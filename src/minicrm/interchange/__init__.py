@@ -22,11 +22,12 @@ from minicrm.interchange.plan import ImportPlan, import_files, plan_import
 from minicrm.interchange.readers import map_header, parse_map, read, read_files
 from minicrm.interchange.records import (EXPORT_FORMATS, IMPORT_FORMATS, ImportReport, Reject, RowError,
                                          guard_formula, unguard_formula)
-from minicrm.interchange.rejects import reject_path, write_reject_files, write_rejects
+from minicrm.interchange.rejects import reject_path, remarks, remarks_path, write_reject_files, write_rejects, write_remarks
 
 __all__ = [
     "EXPORT_FORMATS", "EXPORT_KINDS", "IMPORT_FORMATS", "ON_DUPLICATE", "RECORD_TYPES", "ImportPlan",
     "ImportRejected", "ImportReport", "Importer", "Reject", "RowError", "export_dict", "export_records",
     "export_rows", "guard_formula", "import_files", "import_records", "map_header", "open_reminders", "parse_map", "plan_export",
-    "plan_import", "read", "read_files", "reject_path", "unguard_formula", "write_export", "write_reject_files", "write_rejects",
+    "plan_import", "read", "read_files", "reject_path", "remarks", "remarks_path", "unguard_formula", "write_export", "write_reject_files", "write_rejects",
+    "write_remarks",
 ]  # fmt: skip

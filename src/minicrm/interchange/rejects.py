@@ -61,6 +61,26 @@ def _write(out: IO[str], fmt: str, rejected: Sequence[Reject], report: ImportRep
             out.write(json.dumps(reject.raw) + "\n")
 
 
+def remarks(report: ImportReport, files: Sequence[str]) -> list[str]:
+    """Every warning and refused record of an import as a line, in the order of the files and their lines."""
+    order = {file: i for i, file in enumerate(files)}
+    told = sorted([(order.get(r.file, 0), r.line, 1, f"{report.where(r)}: {r.reason}") for r in report.rejects]
+                  + [(order.get(w.file, 0), w.line, 0, f"Warning: {report.where(w)}: {w.text}")
+                     for w in report.warnings])  # fmt: skip
+    return [text for *_, text in told]
+
+
+def remarks_path(source: str) -> Path:
+    """Where the whole list of an import's warnings goes when there are too many to print."""
+    return Path("minicrm-warnings.txt") if source == "-" else Path(f"{source}.warnings.txt")
+
+
+def write_remarks(target: Path, lines: Sequence[str], database: Path | None = None) -> None:
+    """The lines to ``target``, replaced in one step, readable by its owner alone (they quote personal data)."""
+    with atomic_output(target, database, encoding="utf-8", errors="surrogateescape", what="warnings file") as out:
+        out.writelines(line + "\n" for line in lines)
+
+
 def reject_targets(files: Sequence[str], formats: Sequence[str], path: Path | None = None) -> list[Path]:
     """Where the rejects of each file would go: ``path`` when given, else beside each file."""
     return [path or reject_path(file, fmt) for file, fmt in zip(files, formats)]
