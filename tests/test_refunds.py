@@ -66,12 +66,18 @@ def test_upgrading_keeps_interactions_their_index_and_their_triggers(cli, isolat
     everything = list(migrations.MIGRATIONS)
     before = [fn.__name__ for fn in everything].index("m012_refunds")
     monkeypatch.setattr(migrations, "MIGRATIONS", everything[:before])
-    cli.ok("add", "Ann Lee")
-    cli.ok("log", "ann", "order", "Sourdough loaf", "--amount", "8", "--at", "2026-11-02 10:00")
-    cli.ok("log", "ann", "call", "asked about rye", "--at", "2026-11-05 10:00")
-    monkeypatch.setattr(migrations, "MIGRATIONS", everything)
     open_store(isolated, now).close()
     conn = sqlite3.connect(isolated)
+    with conn:  # what an older minicrm wrote (as rows: today's code writes today's search row)
+        conn.execute("INSERT INTO contacts (id, uid, name, name_fold, stage, created_at, updated_at) VALUES"
+                     " (1, 'u1', 'Ann Lee', 'ann lee', 'purchase', '2026-11-01T09:00:00Z', '2026-11-01T09:00:00Z')")
+        conn.execute("INSERT INTO contact_search (rowid, name, folded) VALUES (1, 'Ann Lee', 'ann lee')")
+        conn.executemany("INSERT INTO interactions (uid, contact_id, kind, occurred_at, text, amount_cents, created_at)"
+                         " VALUES (?, 1, ?, ?, ?, ?, '2026-11-05T09:00:00Z')",
+                         [("i1", "order", "2026-11-02T09:00:00Z", "Sourdough loaf", 800),
+                          ("i2", "call", "2026-11-05T09:00:00Z", "asked about rye", None)])  # fmt: skip
+    monkeypatch.setattr(migrations, "MIGRATIONS", everything)
+    open_store(isolated, now).close()
     assert conn.execute("SELECT count(*) FROM interactions").fetchone()[0] == 2
     names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'interactions'")}
     assert {"interactions_ai", "interactions_last_ad", "interactions_stats_in", "interactions_stats_de", "interactions_audit_update",
