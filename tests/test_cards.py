@@ -31,14 +31,14 @@ def test_iphone_vcards(cli):
     assert bob["phones"] == ["+14155550178"] and bob["birthday"] == "1979-07-02"
 
 
-def test_a_doubtful_phone_is_kept_and_reported_with_its_line(cli):
+def test_a_doubtful_phone_is_kept_and_reported_with_its_line(cli, tmp_path):
     result = cli("import", FIXTURES / "iphone.vcf")  # (415) 555-0178 has no country code, and no region is set
     assert result.exit_code == 0
     assert result.stderr.splitlines()[0] == ("Warning: line 24: the phone '(415) 555-0178' is kept as typed, "
                                              "unverified: it has no country code and no region is set "
                                              "(e.g. minicrm config region GB)")  # fmt: skip
     assert contacts(cli)["Dr. Bob Stone"]["phones"] == ["(415) 555-0178"]
-    strict = cli("--db", "strict.db", "import", FIXTURES / "iphone.vcf", "--strict")
+    strict = cli("--db", tmp_path / "strict.db", "import", FIXTURES / "iphone.vcf", "--strict")
     assert strict.exit_code == 1
     assert strict.stderr.splitlines()[0].startswith("line 19: '(415) 555-0178' has no country code")
 
