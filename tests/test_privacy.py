@@ -79,7 +79,8 @@ def test_access_report_holds_everything_about_one_person(cli):
     cli.ok("stage", "zelda", "purchase")
     result = cli.ok("--format", "table", "access", "zelda")  # always JSON, whatever the default
     report = result.json()
-    assert list(report) == ["generated_at", "contact", "interactions", "reminders", "consent", "stage_history", "audit"]
+    assert list(report) == ["generated_at", "contact", "interactions", "reminders", "consent", "stage_history", "audit",
+                            "cadence_days", "held"]
     assert report["contact"]["emails"] == [EMAIL] and report["contact"]["fields"] == {"diet": "vegan"}
     assert [i["text"] for i in report["interactions"]] == ["cake"]
     assert sorted(r["status"] for r in report["reminders"]) == ["done", "open"]

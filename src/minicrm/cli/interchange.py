@@ -53,8 +53,10 @@ def export(
     """Export records for backup or another tool.
 
     JSON and NDJSON hold everything (contacts with their stage history,
-    interactions, reminders) in the shape minicrm import reads back; vcf
-    writes contacts as vCards; ics writes open reminders as calendar events.
+    interactions, reminders with their completions, deals, occasions,
+    consents, cadences, segments, score weights, settings, snoozed and cleared
+    items of due) in the shape minicrm import reads back; vcf writes contacts
+    as vCards; ics writes open reminders as calendar events.
 
     \b
     Example:
@@ -117,7 +119,8 @@ def import_(
 
     CSV (comma, semicolon or tab; Google Contacts, Outlook, HubSpot and other
     headers, in English, German, French, Spanish and Dutch), vCard 2.1/3.0/4.0,
-    and JSON or NDJSON as minicrm export writes them. One transaction. Nobody is
+    and JSON or NDJSON as minicrm export writes them (all of it, into an empty
+    database: the same database again). One transaction. Nobody is
     dropped for a doubtful value: it is kept as typed (in a custom field named
     after its column) with a warning naming its line. Only a record with no
     name, organisation, email or phone is refused, to a reject file. --strict

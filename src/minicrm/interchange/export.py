@@ -67,12 +67,18 @@ def _records(store: Store, what: str, today: date, only: ContactQuery | None,
     """``export_records`` without the snapshot: contacts first, then what refers to them."""
     query = only._replace(sort="id", descending=False, limit=None) if only else ContactQuery(sort="id")
     members = {c.id for c in store.contacts.list(query)} if only else None
+    member_uids: set[str] = set()
     if what in ("contacts", "all"):
         contacts = store.contacts.list(query)
         while chunk := list(islice(contacts, 500)):
-            histories = store.contacts.stage_histories([c.id for c in chunk])
+            ids = [c.id for c in chunk]
+            histories = store.contacts.stage_histories(ids)
+            cadences = store.tables.own_cadences(ids)
             for contact in chunk:
-                yield "contact", contact, {"stage_history": histories.get(contact.id, [])}
+                if members is not None:
+                    member_uids.add(contact.uid)
+                yield "contact", contact, {"stage_history": histories.get(contact.id, []),
+                                           "cadence_days": cadences.get(contact.id)}  # fmt: skip
     if what == "all":  # the products the orders' lines name, before the orders
         for product, prices in store.products.export():
             yield "product", priced(product, currency), {"prices": prices}
@@ -84,10 +90,20 @@ def _records(store: Store, what: str, today: date, only: ContactQuery | None,
                     product_uids = store.products.uids()
                 yield "interaction", priced(interaction, currency), {"contact_uid": contact_uid,
                                                                      "product_uids": product_uids}
+    reminder_uids: set[str] = set()
     if what in ("reminders", "all"):
         for reminder, contact_uid, anchor, scheduled in store.reminders.export(today=today):
             if members is None or reminder.contact_id in members:
+                if members is not None:
+                    reminder_uids.add(reminder.uid)
                 yield "reminder", reminder, {"contact_uid": contact_uid, "anchor_on": anchor, "scheduled_on": scheduled}
+    if what == "all":
+        from minicrm.store.tables import OWNED
+
+        for table in OWNED:  # every other table a user's data lives in (store/tables.py)
+            for row in store.tables.rows(table):
+                if members is None or row.get("contact_uid") in member_uids or row.get("reminder_uid") in reminder_uids:
+                    yield table.type, row, {}
 
 
 def export_rows(store: Store, what: str, today: date, only: ContactQuery | None = None,
@@ -107,6 +123,8 @@ def open_reminders(store: Store, only: ContactQuery | None = None) -> Iterator[R
 def export_dict(kind: str, record: Any, extra: dict) -> dict:
     """One exported record as JSON: its type, its fields (the contact's uid after
     ``contact_id``), then a contact's stage history or a reminder's schedule."""
+    if isinstance(record, dict):  # a row of one of the other owned tables, already in its exported shape
+        return record
     body: dict[str, Any] = {"type": kind}
     for key, value in record_dict(record).items():
         body[key] = value
@@ -115,6 +133,7 @@ def export_dict(kind: str, record: Any, extra: dict) -> dict:
     if kind == "contact":
         body["stage_history"] = [{"from_stage": s.from_stage, "to_stage": s.to_stage, "at": plain(s.at),
                                   "source": s.source} for s in extra["stage_history"]]  # fmt: skip
+        body["cadence_days"] = extra.get("cadence_days")
     elif kind == "interaction" and record.lines:  # each line names its product by uid too
         for line, shown in zip(record.lines, body["lines"]):
             shown["product_uid"] = extra["product_uids"][line.product_id]

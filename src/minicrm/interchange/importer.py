@@ -17,6 +17,10 @@ becomes a ``Reject``; the others are imported. ``strict`` is the old rule: any
 invalid value rejects its record, and any reject fails the import as a whole
 (nothing written) unless ``skip_invalid`` keeps the good ones.
 
+The records of the other tables ``export all`` writes (deals, occasions, consents, settings...:
+``store.tables.OWNED``) are read back by the store from their columns' forms, checked by the
+database's constraints and, where a command checks more, by ``CHECKS``.
+
 Doubtful values are kept by ``kept``; ``plan`` checks what an import is asked to
 do before a file is opened and reads the opened streams. Nothing here prints or
 reads the clock or the environment.
@@ -39,6 +43,7 @@ from minicrm.models import STAGES, ImportAction
 from minicrm.services import activity, contacts, privacy, reminders
 from minicrm.services.values import choose, clean_line
 from minicrm.store import Store, new_uid
+from minicrm.store.tables import BY_TYPE
 
 ON_DUPLICATE = ("skip", "update", "create")
 _BATCH = 2000
@@ -92,6 +97,9 @@ class Importer(OrderImport):
         self.erased = set() if self.include_erased else self.store.privacy.all_erased_hashes()
         self.first_id = self.next_id = self.store.next_id("contacts")
         self.had_contacts = self.first_id > 1 or self.store.contacts.count() > 0
+        # Into an empty database (a restore), the file's settings, weights, segments and tag cadences
+        # replace the defaults; into one in use, they do only with --on-duplicate update.
+        self.replace_kept = self.on_duplicate == "update" or not self.had_contacts
 
     # -------------------------------------------------------------- bookkeeping
 
@@ -132,10 +140,14 @@ class Importer(OrderImport):
                 self._product(line, raw)
             elif kind == "order_line":
                 self._order_line(line, raw, source)
+            elif isinstance(kind, str) and kind in BY_TYPE:
+                self._owned(line, raw, BY_TYPE[kind])
             else:
-                raise InvalidValue(f"unknown record type {kind!r}", "Use contact, product, interaction or reminder")
+                raise InvalidValue(f"unknown record type {kind!r}",
+                                   f"Use contact, product, interaction, reminder or {', '.join(BY_TYPE)}")  # fmt: skip
         except MiniCrmError as error:
-            self.reject(line, str(error), source, kind if kind in ("interaction", "reminder", "product") else "contact")
+            known = ("interaction", "reminder", "product", *BY_TYPE)
+            self.reject(line, str(error), source, kind if isinstance(kind, str) and kind in known else "contact")
 
     # -------------------------------------------------------------- contacts
 
@@ -237,7 +249,7 @@ class Importer(OrderImport):
         contact_id = self.next_id
         self.next_id += 1
         self.contacts.append(dict(values, id=contact_id, uid=uid, created_at=created, updated_at=updated,
-                                  stage_history=history))  # fmt: skip
+                                  stage_history=history, cadence_days=_cadence(raw.get("cadence_days"))))  # fmt: skip
         if raw.get("stage_history"):
             self.with_history.add(contact_id)
         self._remember(contact_id, values["emails"], values["phones"], given)  # a made-up uid is never referred to
@@ -375,6 +387,26 @@ class Importer(OrderImport):
             self.reminders = []
             self.flushed = True
 
+    def _owned(self, line: int, raw: dict, table: Any) -> None:
+        """A record of one of the other tables a user's data lives in (``store.tables.OWNED``)."""
+        if self._erased_owner(line, raw, table.type):
+            return
+        self._flush_interactions()
+        self._flush_reminders()
+        values = self.store.tables.stored(table, raw, self._contact_id)
+        check = CHECKS.get(table.type)
+        if check:
+            values = check(values)
+        if table.type == "erasure" and not self.store.tables.adopt_salt(as_text(raw.get("salt"), "salt") or ""):
+            raise InvalidValue("this erasure was made in another database, whose hashes cannot match here",
+                               "Run minicrm forget again for that person in this database")  # fmt: skip
+        action = self.store.tables.write(table, values, replace=self.replace_kept)
+        label = raw.get("uid") or raw.get("name") or raw.get("key") or raw.get("tag") or raw.get("item") or ""
+        self._note(line, action, table.type, raw.get("uid"), str(label))
+
+    def _contact_id(self, uid: str) -> int | None:
+        return self.by_uid.get(uid) or self.store.contacts.id_by_uid(uid)
+
     def finish(self) -> None:
         self._close_order()
         self._flush_contacts()
@@ -393,6 +425,33 @@ class Importer(OrderImport):
                     activity.apply_order_rules(self.store, self.now, contact_id, added)
             else:
                 activity.apply_order_rules(self.store, self.now, contact_id, added)
+
+
+def _cadence(value: Any) -> int | None:
+    """A contact's own keep-in-touch cadence, in days, as export writes it."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidValue(f"the cadence_days {value!r} is not a number of days", "Use a whole number such as 30")
+    return value
+
+
+def _setting(values: dict) -> dict:
+    from minicrm.services import settings
+
+    entry = settings.known(values["key"])
+    return dict(values, key=entry.name, value=entry.check(values["value"] or ""))
+
+
+def _segment(values: dict) -> dict:
+    from minicrm.services import segments
+
+    return dict(values, name=segments.segment_name(values["name"]))
+
+
+# The rules of the commands that write these tables by hand (config, segment save), for rows an
+# import brings; the other tables' rules are their columns' forms and the database's own checks.
+CHECKS = {"setting": _setting, "segment": _segment}
 
 
 def import_records(store: Store, now: datetime, records: Iterable[tuple[int, Any, Any]], *,

@@ -177,11 +177,12 @@ class ImportReport:
 
     def summary(self) -> str:
         parts = []
-        for kind in ("contact", "product", "interaction", "reminder"):
+        kinds = dict.fromkeys(["contact", "product", "interaction", "reminder", *(kind for kind, _ in self.counts)])
+        for kind in kinds:
             done = [f"{self.count(kind, a)} {verb}" for a, verb in
                     (("create", "created"), ("update", "updated"), ("skip", "skipped")) if self.count(kind, a)]  # fmt: skip
             if done:
-                parts.append(f"{kind}s: " + ", ".join(done))
+                parts.append(f"{kind.replace('_', ' ')}s: " + ", ".join(done))
         if self.rejects:
             parts.append(f"{len(self.rejects)} rejected")
         if self.warnings:

@@ -8,7 +8,7 @@ class ImportAction(NamedTuple):
 
     line: int
     action: str  # create | update | skip | reject
-    kind: str  # contact | interaction | reminder
+    kind: str  # contact | interaction | reminder, or a type of store.tables.OWNED (deal, setting...)
     uid: str | None
     name: str
     detail: str | None = None

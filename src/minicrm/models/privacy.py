@@ -1,7 +1,7 @@
 """Consent, the access report and erasure."""
 
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from minicrm.models.activity import Interaction
 from minicrm.models.audit import AuditEntry
@@ -32,6 +32,8 @@ class AccessReport(NamedTuple):
     consent: tuple[Consent, ...]  # the full history, oldest first
     stage_history: tuple[StageChange, ...]
     audit: tuple[AuditEntry, ...]
+    cadence_days: int | None = None  # their own keep-in-touch cadence
+    held: Any = None  # type -> that person's rows of every other table (deals, occasions...), as export writes them
 
 
 class Erasure(NamedTuple):

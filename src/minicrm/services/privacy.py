@@ -72,7 +72,25 @@ def access_report(store: Store, now: datetime, contact: Contact) -> AccessReport
         consent=tuple(store.privacy.consent_history(contact.id)),
         stage_history=tuple(store.contacts.stage_history(contact.id)),
         audit=tuple(audit.entries(store, contact)),
+        cadence_days=store.cadence.touch_of(contact.id)[0],
+        held=held_about(store, contact.id),
     )
+
+
+def held_about(store: Store, contact_id: int) -> dict[str, list[dict]]:
+    """The person's rows of every table beyond contacts, interactions and reminders that ``export all``
+    carries (``store.tables.OWNED``), by record type, in the shape export writes them; consent has
+    its own section of the report."""
+    from minicrm.store.tables import OWNED
+
+    held: dict[str, list[dict]] = {}
+    for table in OWNED:
+        if table.type == "consent":
+            continue
+        rows = [{k: v for k, v in row.items() if k != "type"} for row in store.tables.rows(table, contact_id)]
+        if rows:
+            held[table.type] = rows
+    return held
 
 
 def forget(store: Store, now: datetime, contact: Contact) -> Erasure:

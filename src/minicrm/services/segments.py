@@ -13,7 +13,7 @@ from minicrm.store import Store
 _SEGMENT_NAME = re.compile(r"^[\w][\w.\-]{0,49}$")
 
 
-def _segment_name(name: str) -> str:
+def segment_name(name: str) -> str:
     clean = str(name).strip().lower()
     if not _SEGMENT_NAME.match(clean):
         raise InvalidValue(f"{name!r} is not a segment name", "Use one word: letters, digits, - _ or .")
@@ -22,7 +22,7 @@ def _segment_name(name: str) -> str:
 
 def save(store: Store, now: datetime, name: str, **filters: object) -> Segment:
     """Save the filters of ``minicrm list`` under ``name`` (replacing a segment of that name)."""
-    clean = _segment_name(name)
+    clean = segment_name(name)
     query = contacts.query_for(store, now, **filters)  # checks and normalises every filter
     bought = None
     if filters.get("bought"):
@@ -41,7 +41,7 @@ def save(store: Store, now: datetime, name: str, **filters: object) -> Segment:
 
 
 def saved_filters(store: Store, name: str) -> dict:
-    found = store.segments.get(_segment_name(name))
+    found = store.segments.get(segment_name(name))
     if found is None:
         raise NotFound(f"there is no segment named {name!r}", "See: minicrm segment list")
     return found[0]
@@ -64,7 +64,7 @@ def find(store: Store, now: datetime) -> list[Segment]:
 
 
 def delete(store: Store, name: str) -> None:
-    clean = _segment_name(name)
+    clean = segment_name(name)
     with store.write():
         if not store.segments.delete(clean):
             raise NotFound(f"there is no segment named {name!r}", "See: minicrm segment list")

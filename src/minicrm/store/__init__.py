@@ -125,6 +125,11 @@ class Store(Session):
         from minicrm.store.digests import Digests
         return Digests(self)
 
+    @cached_property
+    def tables(self) -> api.TablesRepository:
+        from minicrm.store.tables import Tables
+        return Tables(self)
+
 
 def default_path() -> Path:
     """``minicrm.db`` in the user's data directory (XDG on Linux)."""

@@ -180,15 +180,15 @@ class Contacts(Repository):
 
         Each row: id, uid, name, org, stage, birthday, note, fields, emails, phones, tags,
         created_at, updated_at (datetimes), stage_history [(from, to, at, source)], and
-        optionally unverified_phones (those of phones kept as typed).
+        optionally unverified_phones (those of phones kept as typed) and cadence_days (their own cadence).
         """
         self._conn.executemany(
             """INSERT INTO contacts (id, uid, name, name_fold, org, stage, birthday, note, fields,
-                                     created_at, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                     created_at, updated_at, cadence_days)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [(r["id"], r["uid"], r["name"], fold(r["name"]), r["org"], r["stage"], r["birthday"],
               r["note"], json.dumps(r["fields"], ensure_ascii=False), to_utc_text(r["created_at"]),
-              to_utc_text(r["updated_at"])) for r in rows],
+              to_utc_text(r["updated_at"]), r.get("cadence_days")) for r in rows],
         )  # fmt: skip
         for key, (table, column) in LIST_TABLES.items():
             if key == "phones":
@@ -207,7 +207,7 @@ class Contacts(Repository):
             [(r["id"], old, new, to_utc_text(at), source) for r in rows
              for old, new, at, source in r["stage_history"]],
         )  # fmt: skip
-        tagged = [r["id"] for r in rows if r["tags"]]  # only tags can give a new contact a cadence
+        tagged = [r["id"] for r in rows if r["tags"] or r.get("cadence_days")]  # what gives a new contact a cadence
         if tagged:
             refresh_touch(self._conn, "id IN (SELECT value FROM json_each(?))", (json.dumps(tagged),))
 
