@@ -92,11 +92,13 @@ def edit(store: Store, now: datetime, deal_id: int, *, title: str | None = None,
 
 
 def remove(store: Store, ids: Sequence[int]) -> list[Deal]:
-    """Remove deals, all in one change. An order logged when a deal was won stays: it happened."""
+    """Remove deals, all in one change, with their snoozed or cleared item of the morning list (a
+    later deal may get the same id). An order logged when a deal was won stays: it happened."""
     with store.write():
         found = [get(store, i) for i in dict.fromkeys(ids)]
         for deal in found:
             store.deals.delete(deal.id)
+            store.agenda.release(f"deal:{deal.id}")
     return found
 
 

@@ -64,6 +64,8 @@ def find(store: Store, today: date) -> list[Occasion]:
 
 
 def delete(store: Store, occasion_id: int) -> None:
+    """Delete an occasion, with its snoozed or cleared item of the morning list (one change)."""
     with store.write():
         if not store.occasions.delete(occasion_id):
             raise NotFound(f"there is no occasion with id {occasion_id}", "See: minicrm occasion list")
+        store.agenda.release(f"occasion:{occasion_id}")

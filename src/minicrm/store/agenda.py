@@ -32,3 +32,7 @@ class Agenda(Repository):
                at = excluded.at""",
             (item, contact_id, through.isoformat(), to_utc_text(at)),
         )
+
+    def release(self, item: str) -> None:
+        """Forget the hold on ``item`` (its deal or occasion is deleted)."""
+        self._conn.execute("DELETE FROM due_holds WHERE item = ?", (item,))

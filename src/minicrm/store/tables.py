@@ -143,6 +143,8 @@ class Tables(Repository):
                 record: dict[str, Any] = {"type": table.type}
                 for column, form in table.columns:
                     record[out_key(column, form)] = self._out(row, column, form)
+                if any(form == "item" and record[column] is None for column, form in table.columns):
+                    continue  # a hold on a deal or occasion deleted before holds went with them
                 if table.name == "erased":
                     record["salt"] = row["salt"]
                 yield record
@@ -165,7 +167,7 @@ class Tables(Repository):
             kind, _, subject = value.partition(":")
             found = self._one(f"SELECT uid FROM {ITEM_TABLES[kind]} WHERE id = ?", (int(subject),)) \
                 if kind in ITEM_TABLES and subject.isdigit() else None  # fmt: skip
-            return f"{kind}:{found[0]}" if found else value
+            return f"{kind}:{found[0]}" if found else None
         return value
 
     def stored(self, table: Table, record: dict, contact_ids: Callable[[str], int | None]) -> dict:
