@@ -112,11 +112,13 @@ def export_rows(store: Store, what: str, today: date, only: ContactQuery | None 
     return (record for _, record, _ in export_records(store, what, today, only, currency))
 
 
-def open_reminders(store: Store, only: ContactQuery | None = None) -> Iterator[Reminder]:
-    """Every open reminder, in id order, streamed (for the calendar export); ``only`` as above."""
+def open_reminders(store: Store, only: ContactQuery | None = None) -> Iterator[tuple[Reminder, date, date]]:
+    """Every open reminder with its anchor and scheduled day, in id order, streamed (for the calendar
+    export); ``only`` as above."""
     with store.snapshot():
         members = {c.id for c in store.contacts.list(only._replace(limit=None))} if only else None
-        yield from (reminder for reminder, _, _, _ in store.reminders.export(open_only=True)
+        yield from ((reminder, anchor, scheduled) for reminder, _, anchor, scheduled
+                    in store.reminders.export(open_only=True)
                     if members is None or reminder.contact_id in members)  # fmt: skip
 
 

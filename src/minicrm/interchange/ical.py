@@ -1,31 +1,70 @@
-"""iCalendar: open reminders written as a calendar of events (RFC 5545).
+"""iCalendar: open reminders written as a calendar of events (RFC 5545) that gives minicrm's own dates.
 
-icalendar is imported inside ``ics_text``, so nothing else pays for it.
-Nothing here prints: the caller writes the text ``ics_text`` returns.
+A recurring reminder's RRULE is written from its anchor (the day its rule counts from), so that a
+calendar expands exactly the dates ``recurrence.occurrence`` gives, in the forms that khal, calcurse,
+ical.js (Thunderbird), recurring-ical-events and Home Assistant all read alike:
+
+- a monthly rule from the 31st lands on the last day of every month: ``BYMONTHDAY=-1``;
+- a monthly rule from the 29th or 30th lands on that day, or on the last day of a shorter month:
+  ``BYMONTHDAY=30`` for the months that have it, and an ``RDATE`` for each shorter month in the
+  next ``HORIZON_YEARS`` (``BYSETPOS``, which says it in one rule, is misread by ical.js and calcurse);
+- a yearly rule from 29 February lands on 28 February in other years: ``BYMONTH=2;BYMONTHDAY=-1``;
+- a snoozed occurrence is an ``EXDATE`` on the series and an event of its own on the day it was
+  snoozed to.
+
+icalendar is imported inside ``ics_text``, so nothing else pays for it. Nothing here prints:
+the caller writes the text ``ics_text`` returns.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 from minicrm import recurrence
 from minicrm.models import Reminder
 
 _FREQ = {"days": "DAILY", "weeks": "WEEKLY", "months": "MONTHLY", "years": "YEARLY"}
 EVENT_MINUTES = 15  # how long a timed reminder's event lasts in a calendar
+HORIZON_YEARS = 10  # how far ahead the dates an RRULE cannot say (30 February...) are listed as RDATEs
 
 
-def ics_text(reminders: Iterable[Reminder], now: datetime) -> str:
-    """Open reminders as an iCalendar (RFC 5545) of events, for a calendar to subscribe to.
+def series(anchor: date, rule: recurrence.Rule, scheduled: date) -> tuple[date, dict, list[date]]:
+    """(first day, RRULE, extra days) of a calendar series whose dates are exactly the occurrences
+    of ``rule`` from ``anchor`` that fall on or after ``scheduled``."""
+    rrule: dict[str, Any] = {"freq": _FREQ[rule.unit], "interval": rule.interval}
+    start = scheduled
+    extra: list[date] = []
+    if rule.unit == "months" and anchor.day == 31:
+        rrule["bymonthday"] = -1
+    elif rule.unit == "months" and anchor.day > 28:
+        rrule["bymonthday"] = anchor.day
+        horizon = scheduled.replace(day=1, year=min(scheduled.year + HORIZON_YEARS, 9998))
+        k = 0
+        while recurrence.occurrence(anchor, rule, k) < scheduled:
+            k += 1
+        ahead = []
+        while (day := recurrence.occurrence(anchor, rule, k)) <= horizon:
+            ahead.append(day)
+            k += 1
+        true = [day for day in ahead if day.day == anchor.day]
+        extra = [day for day in ahead if day.day != anchor.day]
+        start = true[0] if true else scheduled  # the first day must be one the rule itself gives
+    elif rule.unit == "years" and (anchor.month, anchor.day) == (2, 29):
+        rrule.update(bymonth=2, bymonthday=-1)
+    return start, rrule, extra
 
-    Events (VEVENT) rather than to-dos: every calendar shows events, while
-    several (Google Calendar among them) ignore VTODO. A reminder without a
-    time is an all-day event on its due day; one with a time lasts
-    ``EVENT_MINUTES`` and is written in floating local time, so 9:00 stays
-    9:00 across daylight-saving changes. A recurring reminder carries an RRULE
-    from its current due day. Each event's UID is the reminder's uid, so a
-    calendar that reads the file again updates its events instead of adding copies.
+
+def ics_text(reminders: Iterable[tuple[Reminder, date, date]], now: datetime) -> str:
+    """Open reminders (with their anchor and scheduled day) as an iCalendar of events.
+
+    Events (VEVENT) rather than to-dos: every calendar shows events, while several (Google
+    Calendar among them) ignore VTODO. A reminder without a time is an all-day event; one with a
+    time lasts ``EVENT_MINUTES``, in floating local time (9:00 stays 9:00 across daylight-saving
+    changes), and carries an alarm at its time. Each event's UID is the reminder's uid, so a
+    calendar that reads the file again updates its events instead of adding copies; a snoozed
+    occurrence's own event has the uid followed by ``-snoozed``.
     """
     import icalendar
 
@@ -35,27 +74,50 @@ def ics_text(reminders: Iterable[Reminder], now: datetime) -> str:
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", "minicrm reminders")
     stamp = now.astimezone(timezone.utc).replace(microsecond=0)
-    for reminder in reminders:
-        event = icalendar.Event()
-        event.add("uid", reminder.uid)
-        event.add("dtstamp", stamp)
-        event.add("summary", f"{reminder.text} ({reminder.contact_name})")
-        reach = [v for v in (reminder.contact_phone, reminder.contact_email) if v]
-        event.add("description", "\n".join([f"minicrm contact #{reminder.contact_id}: {reminder.contact_name}",
-                                             *reach, f"Done: minicrm done {reminder.id}"]))  # fmt: skip
-        if reminder.due_time:
-            start = datetime.combine(reminder.due_on, reminder.due_time)  # floating: the calendar's local time
-            event.add("dtstart", start)
-            event.add("dtend", start + timedelta(minutes=EVENT_MINUTES))
+    for reminder, anchor, scheduled in reminders:
+        if not reminder.rule:
+            cal.add_component(_event(icalendar, reminder, reminder.uid, reminder.due_on, stamp))
+            continue
+        rule = recurrence.parse_rule(reminder.rule)
+        start, rrule, extra = series(anchor, rule, scheduled)
+        event = _event(icalendar, reminder, reminder.uid, start, stamp)
+        event.add("rrule", rrule)
+        if extra:
+            event.add("rdate", [_moment(reminder, day) for day in extra])
+        if reminder.snoozed and reminder.due_on != scheduled:
+            event.add("exdate", [_moment(reminder, scheduled)])
+            cal.add_component(event)
+            cal.add_component(_event(icalendar, reminder, f"{reminder.uid}-snoozed", reminder.due_on, stamp))
         else:
-            event.add("dtstart", reminder.due_on)
-            event.add("dtend", reminder.due_on + timedelta(days=1))
-        if reminder.rule:
-            rule = recurrence.parse_rule(reminder.rule)
-            event.add("rrule", {"freq": _FREQ[rule.unit], "interval": rule.interval})
-        event.add("categories", ["minicrm"])
-        event.add("transp", "TRANSPARENT")  # a reminder does not make you busy
-        if reminder.updated_at:
-            event.add("last-modified", reminder.updated_at.astimezone(timezone.utc).replace(microsecond=0))
-        cal.add_component(event)
+            cal.add_component(event)
     return cal.to_ical().decode("utf-8")
+
+
+def _moment(reminder: Reminder, day: date) -> date | datetime:
+    """A day of the reminder as its events start: the day, or the day at its time (floating)."""
+    return datetime.combine(day, reminder.due_time) if reminder.due_time else day
+
+
+def _event(icalendar: Any, reminder: Reminder, uid: str, day: date, stamp: datetime) -> Any:
+    event = icalendar.Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stamp)
+    summary = f"{reminder.text} ({reminder.contact_name})"
+    event.add("summary", summary)
+    reach = [v for v in (reminder.contact_phone, reminder.contact_email) if v]
+    event.add("description", "\n".join([f"minicrm contact #{reminder.contact_id}: {reminder.contact_name}",
+                                         *reach, f"Done: minicrm done {reminder.id}"]))  # fmt: skip
+    start = _moment(reminder, day)
+    event.add("dtstart", start)
+    event.add("dtend", start + (timedelta(minutes=EVENT_MINUTES) if reminder.due_time else timedelta(days=1)))
+    event.add("categories", ["minicrm"])
+    event.add("transp", "TRANSPARENT")  # a reminder does not make you busy
+    if reminder.updated_at:
+        event.add("last-modified", reminder.updated_at.astimezone(timezone.utc).replace(microsecond=0))
+    if reminder.due_time:
+        alarm = icalendar.Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", summary)
+        alarm.add("trigger", timedelta(0))
+        event.add_component(alarm)
+    return event
