@@ -36,6 +36,7 @@ def test_every_json_output_has_the_pinned_keys(cli):
     assert list(cli.ok("add", "Ann", "--email", "a@x.example", "--json").json()) == CONTACT
     assert list(cli.ok("edit", "ann", "--tag", "vip", "--json").json()) == CONTACT
     assert list(cli.ok("stage", "ann", "purchase", "--json").json()) == CONTACT
+    assert [list(c) for c in cli.ok("list", "--sort", "score", "--json").json()] == [[*CONTACT, "score"]]
     assert list(cli.ok("log", "ann", "order", "cake", "--amount", "3", "--json").json()) == INTERACTION
     assert list(cli.ok("remind", "ann", "call", "--on", "today", "--json").json()) == REMINDER
     assert list(cli.ok("snooze", "1", "--until", "tomorrow", "--json").json()) == REMINDER

@@ -63,7 +63,23 @@ def test_list_sort_score_agrees_with_explain(cli, isolated, events, vip_points):
         cli.ok(*db, "log", f"P{who}", kind, "--at", f"{days} days ago", *(["--amount", str(amount)] if kind == "order" else []))
     totals = {c["name"]: cli.ok(*db, "score", str(c["id"]), "--json").json()[0]["points"]
               for c in cli.ok(*db, "list", "--json").json()}
-    ranked = [c["name"] for c in cli.ok(*db, "list", "--sort", "score", "--json").json()]
+    listed = cli.ok(*db, "list", "--sort", "score", "--json").json()
+    ranked = [c["name"] for c in listed]
     assert [totals[n] for n in ranked] == sorted(totals.values(), reverse=True)
+    assert [c["score"] for c in listed] == [totals[n] for n in ranked]  # the score each row shows is explain's
     lowest = [c["name"] for c in cli.ok(*db, "list", "--sort", "-score", "--json").json()]
     assert [totals[n] for n in lowest] == sorted(totals.values())
+
+
+def test_list_sorted_by_score_shows_the_score_in_every_format(cli):
+    cli.ok("add", "Ann", "--tag", "vip", "--stage", "consideration")
+    cli.ok("log", "ann", "call", "--at", "2026-11-09 09:30")
+    cli.ok("add", "Bo")
+    total = cli.ok("score", "ann", "--json").json()[0]["points"]
+    assert [(c["name"], c["score"]) for c in cli.ok("list", "--sort", "score", "--json").json()] == [
+        ("Ann", total), ("Bo", 0.0)]
+    assert [row[-1] for row in cli.ok("list", "--sort", "score").rows()] == [str(total), "0.0"]
+    assert cli.ok("list", "--sort", "score", "--format", "csv").stdout.splitlines()[0].endswith(",score")
+    table = cli.ok("list", "--sort", "score", tty=True).screen()
+    assert "Score" in table[1] and table[3].rstrip().endswith(f"{total:.1f}")
+    assert "score" not in cli.ok("list", "--json").json()[0]  # other sorts print contacts as they are

@@ -80,13 +80,14 @@ def list_(
 ) -> None:  # fmt: skip
     """List contacts.
 
+    Sorted by score, each contact shows its score (minicrm score --explain says why).
+
     \b
     Example:
       minicrm list --tag vip --stale 30
       minicrm list --sort=-last_contact --limit 20 --json | jq '.[].name'
       minicrm list --bought gluten-free --bought-since "90 days ago"
     """
-    from minicrm.models import Contact
     from minicrm.services import contacts
 
     run = Run(ctx, fmt, as_json)
@@ -99,7 +100,7 @@ def list_(
         filters = segments.merge_filters(segments.saved_filters(run.store, segment), filters)
     run.listing(
         lambda n: contacts.find(run.store, run.now, sort=sort, limit=n, **filters),
-        Contact, limit=limit, show_all=all_,
+        contacts.record_type(sort), limit=limit, show_all=all_,
         count=lambda: contacts.count(run.store, run.now, **filters),
         empty="No contacts match." if filtered
         else 'No contacts yet. Add one: minicrm add "Ann Lee" --email ann@example.com',
@@ -155,7 +156,6 @@ def edit(
       minicrm edit ann --tag vip --remove-tag new --phone "+44 20 7946 0958"
       minicrm edit 3 4 5 --tag vip
     """
-    from minicrm.models import Contact
     from minicrm.services import contacts
 
     run = Run(ctx, fmt, as_json)

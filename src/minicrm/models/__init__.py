@@ -36,13 +36,13 @@ from minicrm.models.products import SALES_BY, OrderLine, Product, SalesRow, Usua
 from minicrm.models.privacy import AccessReport, Consent, Erasure
 from minicrm.models.reminders import Reminder, reminder_state
 from minicrm.models.report import Bucket, FunnelStage, Metric, Report
-from minicrm.models.scoring import ScorePart, Weight
+from minicrm.models.scoring import ScoredContact, ScorePart, Weight
 from minicrm.models.settings import Setting
 
 __all__ = [
     "DEAL_PROBABILITY", "DEAL_STAGES", "DUE_KINDS", "KINDS", "RFM_GROUPS", "SALES_BY", "STAGES", "AccessReport", "AuditEntry",
     "Bucket", "Cadence", "Change", "Consent", "Contact", "ContactDetail", "CustomerValue", "Deal", "DigestSent", "DueItem",
     "DuplicatePair", "Erasure", "FunnelStage", "HealthCheck", "ImportAction", "Interaction", "MergeResult", "Metric",
-    "Occasion", "OrderLine", "PipelineStage", "Product", "Referral", "Reminder", "Report", "SalesRow", "ScorePart", "SearchHit", "Segment", "Setting",
+    "Occasion", "OrderLine", "PipelineStage", "Product", "Referral", "Reminder", "Report", "SalesRow", "ScoredContact", "ScorePart", "SearchHit", "Segment", "Setting",
     "StageChange", "UsualItem", "Weight", "field_names", "fold", "json_safe", "line_text", "plain", "record_dict", "reminder_state",
 ]  # fmt: skip

@@ -1,5 +1,6 @@
 """The lead score: its parts and weights."""
 
+from datetime import datetime
 from typing import NamedTuple
 
 
@@ -15,3 +16,24 @@ class ScorePart(NamedTuple):
 class Weight(NamedTuple):
     name: str
     weight: float
+
+
+class ScoredContact(NamedTuple):
+    """A contact as ``list --sort score`` prints it: the fields of ``Contact``, then its score."""
+
+    id: int
+    uid: str
+    name: str
+    emails: tuple[str, ...]
+    phones: tuple[str, ...]
+    org: str | None
+    stage: str
+    tags: tuple[str, ...]
+    birthday: str | None
+    note: str | None
+    fields: dict[str, str]
+    last_contact_at: datetime | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    unverified_phones: tuple[str, ...] = ()
+    score: float = 0.0  # as minicrm score shows it: rounded to one decimal

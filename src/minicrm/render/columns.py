@@ -15,7 +15,7 @@ from typing import Any
 
 from minicrm.models import (AuditEntry, Cadence, Change, Consent, Contact, CustomerValue, Deal, DigestSent, DueItem,
                             DuplicatePair, HealthCheck, ImportAction, Interaction, MergeResult, Metric, Occasion,
-                            PipelineStage, Product, SalesRow, UsualItem, Referral, Reminder, ScorePart, SearchHit, Segment, Setting, StageChange,
+                            PipelineStage, Product, SalesRow, UsualItem, Referral, Reminder, ScoredContact, ScorePart, SearchHit, Segment, Setting, StageChange,
                             Weight, line_text)
 from minicrm.money import money
 from minicrm.render import scrub
@@ -148,6 +148,7 @@ TABLES[SalesRow] = (
     Column("Revenue", lambda s, n: money(s.revenue, s.currency), justify="right", no_wrap=True),
     Column("Share", lambda s, n: "" if s.share is None else f"{s.share:.0%}", justify="right", no_wrap=True),
 )
+TABLES[ScoredContact] = (*CONTACT_COLUMNS, Column("Score", lambda c, n: f"{c.score:.1f}", justify="right", no_wrap=True))
 TABLES[Referral] = (
     Column("ID", lambda r, n: str(r.id), style="dim", justify="right", no_wrap=True),
     Column("When", lambda r, n: _when(r.at, n), no_wrap=True),

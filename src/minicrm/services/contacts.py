@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from minicrm import dates, recurrence
 from minicrm.errors import Ambiguous, Conflict, InvalidValue, NotFound
-from minicrm.models import STAGES, Contact, ContactDetail, fold
+from minicrm.models import STAGES, Contact, ContactDetail, ScoredContact, fold
 from minicrm.services import privacy
 from minicrm.services.values import (MAX_DAYS, MAX_ID, ValueWarning, check_phone, choose, clean_block, clean_line,
                                      normalise_email, normalise_phone, normalise_purpose, normalise_tag,
@@ -292,9 +292,18 @@ def query_for(store: Store, now: datetime, **filters: object) -> ContactQuery:
     return query(now, **filters, bought=ids)  # type: ignore[arg-type]
 
 
-def find(store: Store, now: datetime, **filters: object) -> Iterator[Contact]:
-    """Contacts matching the filters of ``minicrm list`` (see ``query_for``)."""
-    return store.contacts.list(query_for(store, now, **filters))
+def find(store: Store, now: datetime, **filters: object) -> Iterator[Contact] | Iterator[ScoredContact]:
+    """Contacts matching the filters of ``minicrm list`` (see ``query_for``); sorted by score,
+    each with its score (``record_type``), as ``minicrm score`` rounds it."""
+    chosen = query_for(store, now, **filters)
+    if chosen.sort != "score":
+        return store.contacts.list(chosen)
+    return (ScoredContact(*contact, score=round(score or 0.0, 1)) for contact, score in store.contacts.scored(chosen))
+
+
+def record_type(sort: str) -> type:
+    """What ``list --sort SORT`` prints: contacts, with their score when sorted by it."""
+    return ScoredContact if sort.lstrip("-") == "score" else Contact
 
 
 def count(store: Store, now: datetime, **filters: object) -> int:

@@ -317,20 +317,26 @@ class Contacts(Repository):
 
     def list(self, query: ContactQuery, batch: int = 500) -> Iterator[Contact]:
         """Contacts matching ``query``, streamed in batches (lists of 100k stay lean)."""
+        return (contact for contact, _ in self.scored(query, batch))
+
+    def scored(self, query: ContactQuery, batch: int = 500) -> Iterator[tuple[Contact, float | None]]:
+        """``list``, each contact with its score when ``query`` sorts by it (else None)."""
         where, params = contact_filter(query)
         order = SORTS[query.sort] + (" DESC" if query.descending else "")
+        columns = COLUMNS + ", NULL AS score"
         if query.sort == "score":
             from minicrm.store.scoring import score_sql
 
-            order = score_sql() + ("" if query.descending else " DESC")
-            params = [*params, to_utc_text(query.now), to_utc_text(query.now - timedelta(days=SCORE_DAYS))]
-        sql = f"SELECT {COLUMNS} FROM contacts c{where} ORDER BY {order}, c.id"
+            columns = COLUMNS + f", {score_sql()} AS score"
+            order = "score" + ("" if query.descending else " DESC")
+            params = [to_utc_text(query.now), to_utc_text(query.now - timedelta(days=SCORE_DAYS)), *params]
+        sql = f"SELECT {columns} FROM contacts c{where} ORDER BY {order}, c.id"
         if query.limit is not None:
             sql += " LIMIT ?"
             params.append(query.limit)
         cursor = self._conn.execute(sql, params)
         while rows := cursor.fetchmany(batch):
-            yield from self._from_rows(rows)
+            yield from zip(self._from_rows(rows), (row["score"] for row in rows))
 
     def count(self, query: ContactQuery | None = None) -> int:
         where, params = contact_filter(query or ContactQuery())
