@@ -2,7 +2,7 @@
 
 ``OWNED`` lists, in the order an import needs them, every other table that holds something a user
 made or chose (deals, occasions, completions of recurring reminders, consents, cadences,
-segments, score weights, settings, the morning list's holds, erasures). ``export all`` writes
+segments, score weights, settings, the morning list's holds, erasures, the digests sent). ``export all`` writes
 each of their rows as one record, ``import`` writes them back, ``access`` gives the rows of one
 person: each from this one description, so a new table is one ``Table`` entry here. Contacts
 (with their lists, stage history and own cadence), interactions and reminders have paths of their
@@ -77,6 +77,9 @@ OWNED: tuple[Table, ...] = (
         ("item", "item"), ("contact_id", "contact"), ("until_on", "day"), ("through_on", "day"), ("at", "instant")),
           replace=True, order="item"),
     Table("erasure", "erased", ("hash",), (("hash", "text"), ("erased_at", "instant")), order="erased_at, hash"),
+    Table("digest_send", "digest_sends", ("sent_at", "day", "span", "channel"), (  # so a restore sends no digest twice
+        ("sent_at", "instant"), ("day", "day"), ("span", "text"), ("channel", "text"), ("items", "int"),
+        ("format", "text"))),
 )  # fmt: skip
 
 # Every other table, and why an export leaves it out.
