@@ -113,3 +113,21 @@ def test_the_rule_has_the_forms_every_calendar_reads(cli):
     (yearly,) = [line for line in text.splitlines() if line.startswith("RRULE:FREQ=YEARLY")]
     assert sorted(yearly.removeprefix("RRULE:").split(";")) == ["BYMONTH=2", "BYMONTHDAY=-1", "FREQ=YEARLY", "INTERVAL=1"]
     assert "BYSETPOS" not in text
+
+
+def test_export_all_to_ics_adds_occasions_every_year_and_open_deals_close_dates(cli):
+    cli.ok("add", "Ann Lee", "--birthday", "1992-02-29")
+    cli.ok("occasion", "add", "ann", "birthday")
+    cli.ok("occasion", "add", "ann", "12-24", "--label", "anniversary")
+    cli.ok("deal", "add", "ann", "Website", "--value", "800", "--close", "2026-12-15")
+    cli.ok("deal", "add", "ann", "Old", "--value", "100", "--close", "2026-11-30")
+    cli.ok("deal", "move", "2", "lost")
+    assert "Close the deal" not in cli.ok("export", "reminders", "--to", "ics").stdout  # reminders alone, as before
+    text = cli.ok("export", "all", "--to", "ics").stdout
+    until = TODAY.replace(year=TODAY.year + YEARS)
+    got = calendar_dates(text, TODAY, until)
+    leap_days = [date(2027, 2, 28), date(2028, 2, 29)]
+    expected = sorted([*leap_days, date(2026, 12, 24), date(2027, 12, 24), date(2026, 12, 15)])
+    assert all(days == expected for days in got.values()), got
+    assert "Close the deal: Website (Ann Lee)" in text.replace("\r\n ", "") and "Old" not in text
+    assert cli("export", "contacts", "--to", "ics").exit_code == 2

@@ -40,7 +40,8 @@ def _output(path: str | None, database: Path) -> Iterator[IO[str]]:
 def export(
     ctx: typer.Context,
     what: Annotated[str | None, typer.Argument(metavar="[contacts|interactions|reminders|all]",
-        help="What to export [default: all for json/ndjson, contacts for csv/vcf, reminders for ics]")] = None,
+        help="What to export [default: all for json/ndjson, contacts for csv/vcf, reminders for ics;"
+             " all for ics adds occasions and open deals' close dates]")] = None,
     to: Annotated[str | None, typer.Option("--to", "-t", metavar="FORMAT",
         help="csv, json, ndjson, vcf or ics [default: from -o's extension, else json]")] = None,
     output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
@@ -56,7 +57,8 @@ def export(
     interactions, reminders with their completions, deals, occasions,
     consents, cadences, segments, score weights, settings, snoozed and cleared
     items of due) in the shape minicrm import reads back; vcf writes contacts
-    as vCards; ics writes open reminders as calendar events.
+    as vCards; ics writes open reminders as calendar events (all: with
+    occasions and open deals' close dates).
 
     \b
     Example:

@@ -40,8 +40,9 @@ def plan_export(what: str | None, fmt: str | None = None, output: str | None = N
                          "Export contacts, interactions or reminders one at a time, or use --to ndjson")  # fmt: skip
     if fmt == "vcf" and kind != "contacts":
         raise UsageError("vCard holds contacts only", "Use: minicrm export contacts --to vcf")
-    if fmt == "ics" and kind != "reminders":
-        raise UsageError("iCalendar holds reminders only", "Use: minicrm export reminders --to ics")
+    if fmt == "ics" and kind not in ("reminders", "all"):
+        raise UsageError("iCalendar holds reminders (and, with all, occasions and deals' close dates)",
+                         "Use: minicrm export reminders --to ics, or minicrm export all --to ics")  # fmt: skip
     return fmt, kind
 
 
@@ -122,6 +123,17 @@ def open_reminders(store: Store, only: ContactQuery | None = None) -> Iterator[t
                     if members is None or reminder.contact_id in members)  # fmt: skip
 
 
+def _dated(store: Store, today: date, only: ContactQuery | None) -> tuple[list, list]:
+    """(occasions as seen ``today``, open deals with a close date) for the calendar; ``only`` as above."""
+    from minicrm.services import occasions
+
+    members = {c.id for c in store.contacts.list(only._replace(limit=None))} if only else None
+    dated = [o for o in occasions.find(store, today) if members is None or o.contact_id in members]
+    deals = [d for d in store.deals.list(stages=("lead", "proposal", "negotiation"))
+             if d.close_on and (members is None or d.contact_id in members)]  # fmt: skip
+    return dated, deals
+
+
 def export_dict(kind: str, record: Any, extra: dict) -> dict:
     """One exported record as JSON: its type, its fields (the contact's uid after
     ``contact_id``), then a contact's stage history or a reminder's schedule."""
@@ -160,7 +172,9 @@ def write_export(out: IO[str], store: Store, fmt: str, kind: str, now: datetime,
     if fmt == "ics":
         from minicrm.interchange.ical import ics_text
 
-        out.write(ics_text(open_reminders(store, only), now))
+        with store.snapshot():
+            others = _dated(store, now.date(), only) if kind == "all" else ((), ())
+            out.write(ics_text(open_reminders(store, only), now, *others))
         return
     records = export_records(store, kind, now.date(), only, currency)
     if fmt == "vcf":

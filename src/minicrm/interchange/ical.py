@@ -1,4 +1,5 @@
-"""iCalendar: open reminders written as a calendar of events (RFC 5545) that gives minicrm's own dates.
+"""iCalendar: open reminders (and occasions, open deals' close dates) as calendar events that give
+minicrm's own dates (RFC 5545).
 
 A recurring reminder's RRULE is written from its anchor (the day its rule counts from), so that a
 calendar expands exactly the dates ``recurrence.occurrence`` gives, in the forms that khal, calcurse,
@@ -23,7 +24,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from minicrm import recurrence
-from minicrm.models import Reminder
+from minicrm.models import Deal, Occasion, Reminder
 
 _FREQ = {"days": "DAILY", "weeks": "WEEKLY", "months": "MONTHLY", "years": "YEARLY"}
 EVENT_MINUTES = 15  # how long a timed reminder's event lasts in a calendar
@@ -56,7 +57,8 @@ def series(anchor: date, rule: recurrence.Rule, scheduled: date) -> tuple[date, 
     return start, rrule, extra
 
 
-def ics_text(reminders: Iterable[tuple[Reminder, date, date]], now: datetime) -> str:
+def ics_text(reminders: Iterable[tuple[Reminder, date, date]], now: datetime, occasions: Iterable[Occasion] = (),
+             deals: Iterable[Deal] = ()) -> str:
     """Open reminders (with their anchor and scheduled day) as an iCalendar of events.
 
     Events (VEVENT) rather than to-dos: every calendar shows events, while several (Google
@@ -64,7 +66,9 @@ def ics_text(reminders: Iterable[tuple[Reminder, date, date]], now: datetime) ->
     time lasts ``EVENT_MINUTES``, in floating local time (9:00 stays 9:00 across daylight-saving
     changes), and carries an alarm at its time. Each event's UID is the reminder's uid, so a
     calendar that reads the file again updates its events instead of adding copies; a snoozed
-    occurrence's own event has the uid followed by ``-snoozed``.
+    occurrence's own event has the uid followed by ``-snoozed``. ``occasions`` are yearly all-day
+    events from their next date (29 February as the last day of February); ``deals`` (open, with a
+    close date) an all-day event on that date. Their UIDs are their own uids.
     """
     import icalendar
 
@@ -90,7 +94,30 @@ def ics_text(reminders: Iterable[tuple[Reminder, date, date]], now: datetime) ->
             cal.add_component(_event(icalendar, reminder, f"{reminder.uid}-snoozed", reminder.due_on, stamp))
         else:
             cal.add_component(event)
+    for occasion in occasions:
+        event = _day_event(icalendar, occasion.uid, f"{occasion.label.capitalize()}: {occasion.contact_name}",
+                           occasion.next_on, stamp, occasion.note)  # fmt: skip
+        leap = occasion.date.endswith("02-29")
+        event.add("rrule", {"freq": "YEARLY", **({"bymonth": 2, "bymonthday": -1} if leap else {})})
+        cal.add_component(event)
+    for deal in deals:
+        cal.add_component(_day_event(icalendar, deal.uid, f"Close the deal: {deal.title} ({deal.contact_name})",
+                                     deal.close_on, stamp, f"{deal.stage}; minicrm deal move {deal.id} won"))  # fmt: skip
     return cal.to_ical().decode("utf-8")
+
+
+def _day_event(icalendar: Any, uid: str, summary: str, day: date, stamp: datetime, note: str | None) -> Any:
+    event = icalendar.Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stamp)
+    event.add("summary", summary)
+    if note:
+        event.add("description", note)
+    event.add("dtstart", day)
+    event.add("dtend", day + timedelta(days=1))
+    event.add("categories", ["minicrm"])
+    event.add("transp", "TRANSPARENT")
+    return event
 
 
 def _moment(reminder: Reminder, day: date) -> date | datetime:
