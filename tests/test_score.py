@@ -83,3 +83,6 @@ def test_list_sorted_by_score_shows_the_score_in_every_format(cli):
     table = cli.ok("list", "--sort", "score", tty=True).screen()
     assert "Score" in table[1] and table[3].rstrip().endswith(f"{total:.1f}")
     assert "score" not in cli.ok("list", "--json").json()[0]  # other sorts print contacts as they are
+    from minicrm.models import Contact, ScoredContact
+
+    assert ScoredContact._fields == (*Contact._fields, "score")  # a contact's fields, then the score

@@ -6,6 +6,7 @@
 - ``plan``: an import's arguments checked before any file is opened, then the files read in turn;
 - ``importer``: checks each record with the commands' own rules and writes in bulk, in one transaction;
   ``kept``: doubtful values kept as typed, with their warnings;
+- ``owned``: the import of the other tables ``export all`` writes (deals, settings...);
 - ``rejects``: the reject files; ``export``: records streamed in the shape import reads back.
 - ``mail``, ``meetings``: messages (mbox, Maildir, .eml) and calendar events read for ``mail import``
   and ``calendar import``; ``touches``: each logged once per known contact, every item counted.

@@ -17,9 +17,7 @@ becomes a ``Reject``; the others are imported. ``strict`` is the old rule: any
 invalid value rejects its record, and any reject fails the import as a whole
 (nothing written) unless ``skip_invalid`` keeps the good ones.
 
-The records of the other tables ``export all`` writes (deals, occasions, consents, settings...:
-``store.tables.OWNED``) are read back by the store from their columns' forms, checked by the
-database's constraints and, where a command checks more, by ``CHECKS``.
+The records of the other tables ``export all`` writes are imported by ``owned``.
 
 Doubtful values are kept by ``kept``; ``plan`` checks what an import is asked to
 do before a file is opened and reads the opened streams. Nothing here prints or
@@ -43,6 +41,7 @@ from minicrm.models import STAGES, ImportAction
 from minicrm.services import activity, contacts, privacy, reminders
 from minicrm.services.values import choose, clean_line
 from minicrm.store import Store, new_uid
+from minicrm.interchange import owned
 from minicrm.store.tables import BY_TYPE
 
 ON_DUPLICATE = ("skip", "update", "create")
@@ -249,7 +248,7 @@ class Importer(OrderImport):
         contact_id = self.next_id
         self.next_id += 1
         self.contacts.append(dict(values, id=contact_id, uid=uid, created_at=created, updated_at=updated,
-                                  stage_history=history, cadence_days=_cadence(raw.get("cadence_days"))))  # fmt: skip
+                                  stage_history=history, cadence_days=owned.cadence(raw.get("cadence_days"))))  # fmt: skip
         if raw.get("stage_history"):
             self.with_history.add(contact_id)
         self._remember(contact_id, values["emails"], values["phones"], given)  # a made-up uid is never referred to
@@ -393,16 +392,8 @@ class Importer(OrderImport):
             return
         self._flush_interactions()
         self._flush_reminders()
-        values = self.store.tables.stored(table, raw, self._contact_id)
-        check = CHECKS.get(table.type)
-        if check:
-            values = check(values)
-        if table.type == "erasure" and not self.store.tables.adopt_salt(as_text(raw.get("salt"), "salt") or ""):
-            raise InvalidValue("this erasure was made in another database, whose hashes cannot match here",
-                               "Run minicrm forget again for that person in this database")  # fmt: skip
-        action = self.store.tables.write(table, values, replace=self.replace_kept)
-        label = raw.get("uid") or raw.get("name") or raw.get("key") or raw.get("tag") or raw.get("item") or ""
-        self._note(line, action, table.type, raw.get("uid"), str(label))
+        action = owned.write(self.store, table, raw, self._contact_id, replace=self.replace_kept)
+        self._note(line, action, table.type, raw.get("uid"), owned.label(raw))
 
     def _contact_id(self, uid: str) -> int | None:
         return self.by_uid.get(uid) or self.store.contacts.id_by_uid(uid)
@@ -425,33 +416,6 @@ class Importer(OrderImport):
                     activity.apply_order_rules(self.store, self.now, contact_id, added)
             else:
                 activity.apply_order_rules(self.store, self.now, contact_id, added)
-
-
-def _cadence(value: Any) -> int | None:
-    """A contact's own keep-in-touch cadence, in days, as export writes it."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise InvalidValue(f"the cadence_days {value!r} is not a number of days", "Use a whole number such as 30")
-    return value
-
-
-def _setting(values: dict) -> dict:
-    from minicrm.services import settings
-
-    entry = settings.known(values["key"])
-    return dict(values, key=entry.name, value=entry.check(values["value"] or ""))
-
-
-def _segment(values: dict) -> dict:
-    from minicrm.services import segments
-
-    return dict(values, name=segments.segment_name(values["name"]))
-
-
-# The rules of the commands that write these tables by hand (config, segment save), for rows an
-# import brings; the other tables' rules are their columns' forms and the database's own checks.
-CHECKS = {"setting": _setting, "segment": _segment}
 
 
 def import_records(store: Store, now: datetime, records: Iterable[tuple[int, Any, Any]], *,
