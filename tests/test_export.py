@@ -152,3 +152,17 @@ def test_access_holds_the_same_sections_for_one_person(cli, tmp_path):
     aiko = cli.ok("access", "aiko").json()
     assert aiko["cadence_days"] == 45
     assert "setting" not in held and "score_weight" not in held  # the business's, not the person's
+
+
+def test_a_segment_export_holds_its_people_s_rows_only(cli, tmp_path):
+    db = tmp_path / "crm.db"
+    fill_everything(cli, db)
+    cli.ok("segment", "save", "clients", "--tag", "client")
+    records = cli.ok("export", "all", "--segment", "clients", "--to", "json").json()
+    names = {r["name"] for r in records if r["type"] == "contact"}
+    uids = {r["uid"] for r in records if r["type"] == "contact"}
+    assert names == {"Jonas Weber", "Priya Nair", "Sam O'Brien"}
+    assert [r["title"] for r in records if r["type"] == "deal"] == ["Website relaunch", "Brand guidelines, phase 2"]
+    assert {r["contact_uid"] for r in records if "contact_uid" in r} <= uids
+    assert len([r for r in records if r["type"] == "reminder_completion"]) == 1  # Sam's monthly check
+    assert not {"setting", "score_weight", "segment", "tag_cadence"} & {r["type"] for r in records}
