@@ -14,7 +14,7 @@ READS = [
     ["due"], ["due", "--week"], ["due", "--overdue"], ["due", "--today"], ["search", "cake"],
     ["report"], ["customers"], ["at-risk"], ["deal", "list"], ["deal", "pipeline"], ["segment", "list"],
     ["occasion", "list"], ["audit"], ["referrals"], ["dupes"], ["score", "1"], ["score", "--explain", "1"], ["score"], ["consent", "1"], ["access", "1"], ["export", "contacts"], ["export", "all"],
-    ["export", "--to", "ics"], ["export", "--to", "vcf"], ["doctor"],
+    ["export", "--to", "ics"], ["export", "all", "--to", "ics"], ["export", "--to", "vcf"], ["doctor"],
 ]  # fmt: skip
 
 
