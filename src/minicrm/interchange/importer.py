@@ -17,8 +17,6 @@ becomes a ``Reject``; the others are imported. ``strict`` is the old rule: any
 invalid value rejects its record, and any reject fails the import as a whole
 (nothing written) unless ``skip_invalid`` keeps the good ones.
 
-The records of the other tables ``export all`` writes are imported by ``owned``.
-
 Doubtful values are kept by ``kept``; ``plan`` checks what an import is asked to
 do before a file is opened and reads the opened streams. Nothing here prints or
 reads the clock or the environment.
@@ -42,7 +40,6 @@ from minicrm.services import activity, contacts, privacy, reminders
 from minicrm.services.values import choose, clean_line
 from minicrm.store import Store, new_uid
 from minicrm.interchange import owned
-from minicrm.store.tables import BY_TYPE
 
 ON_DUPLICATE = ("skip", "update", "create")
 _BATCH = 2000
@@ -96,9 +93,7 @@ class Importer(OrderImport):
         self.erased = set() if self.include_erased else self.store.privacy.all_erased_hashes()
         self.first_id = self.next_id = self.store.next_id("contacts")
         self.had_contacts = self.first_id > 1 or self.store.contacts.count() > 0
-        # Into an empty database (a restore), the file's settings, weights, segments and tag cadences
-        # replace the defaults; into one in use, they do only with --on-duplicate update.
-        self.replace_kept = self.on_duplicate == "update" or not self.had_contacts
+        self.replace_kept = self.on_duplicate == "update" or not self.had_contacts  # a restore: see owned
 
     # -------------------------------------------------------------- bookkeeping
 
@@ -139,14 +134,12 @@ class Importer(OrderImport):
                 self._product(line, raw)
             elif kind == "order_line":
                 self._order_line(line, raw, source)
-            elif isinstance(kind, str) and kind in BY_TYPE:
-                self._owned(line, raw, BY_TYPE[kind])
+            elif table := owned.table_of(kind):
+                owned.feed(self, line, raw, table)
             else:
-                raise InvalidValue(f"unknown record type {kind!r}",
-                                   f"Use contact, product, interaction, reminder or {', '.join(BY_TYPE)}")  # fmt: skip
+                raise InvalidValue(f"unknown record type {kind!r}", owned.TYPES_HINT)
         except MiniCrmError as error:
-            known = ("interaction", "reminder", "product", *BY_TYPE)
-            self.reject(line, str(error), source, kind if isinstance(kind, str) and kind in known else "contact")
+            self.reject(line, str(error), source, owned.kind_of(kind))
 
     # -------------------------------------------------------------- contacts
 
@@ -385,18 +378,6 @@ class Importer(OrderImport):
             self.pending_uids -= {("reminders", r["uid"]) for r in self.reminders}
             self.reminders = []
             self.flushed = True
-
-    def _owned(self, line: int, raw: dict, table: Any) -> None:
-        """A record of one of the other tables a user's data lives in (``store.tables.OWNED``)."""
-        if self._erased_owner(line, raw, table.type):
-            return
-        self._flush_interactions()
-        self._flush_reminders()
-        action = owned.write(self.store, table, raw, self._contact_id, replace=self.replace_kept)
-        self._note(line, action, table.type, raw.get("uid"), owned.label(raw))
-
-    def _contact_id(self, uid: str) -> int | None:
-        return self.by_uid.get(uid) or self.store.contacts.id_by_uid(uid)
 
     def finish(self) -> None:
         self._close_order()

@@ -14,6 +14,36 @@ from typing import Any
 from minicrm.errors import InvalidValue
 from minicrm.interchange.records import as_text
 from minicrm.store import Store
+from minicrm.store.tables import BY_TYPE, Table
+
+
+TYPES_HINT = "Use contact, product, interaction, reminder or " + ", ".join(BY_TYPE)
+
+
+def table_of(kind: Any) -> Table | None:
+    """The owned table whose records have the type ``kind`` (None for any other type)."""
+    return BY_TYPE.get(kind) if isinstance(kind, str) else None
+
+
+def kind_of(kind: Any) -> str:
+    """The kind a refused record is counted under."""
+    return kind if isinstance(kind, str) and (kind in ("interaction", "reminder", "product") or kind in BY_TYPE) \
+        else "contact"  # fmt: skip
+
+
+def feed(importer: Any, line: int, raw: dict, table: Table) -> None:
+    """Import one record of ``table`` within ``importer``'s transaction, after what it may refer to.
+
+    Into an empty database (a restore) the file's settings, weights, segments and tag cadences
+    replace the defaults; into one in use, only with --on-duplicate update (``replace_kept``)."""
+    if importer._erased_owner(line, raw, table.type):  # noqa: SLF001
+        return
+    importer._flush_interactions()  # noqa: SLF001
+    importer._flush_reminders()  # noqa: SLF001
+    store = importer.store
+    contact_id = lambda uid: importer.by_uid.get(uid) or store.contacts.id_by_uid(uid)  # noqa: E731
+    action = write(store, table, raw, contact_id, replace=importer.replace_kept)
+    importer._note(line, action, table.type, raw.get("uid"), label(raw))  # noqa: SLF001
 
 
 def write(store: Store, table: Any, raw: dict, contact_id: Callable[[str], int | None], *, replace: bool) -> str:
