@@ -42,6 +42,10 @@ def test_reminders(store, add_contact, now):
     assert store.reminders.schedule(rid) == (today, today)
     assert [r.id for r in store.reminders.open(due_until=today)] == [rid]
     assert store.reminders.count_open(None, today + timedelta(days=7)) == 2
+    assert store.reminders.open_ids_starting("", 10) == [(rid, "call back", "Ann", today),
+                                                         (later, "later", "Ann", today + timedelta(days=3))]
+    assert store.reminders.open_ids_starting(str(later), 10) == [(later, "later", "Ann", today + timedelta(days=3))]
+    assert store.reminders.open_ids_starting("999", 10) == [] and len(store.reminders.open_ids_starting("", 1)) == 1
     with store.write():
         store.reminders.update(rid, now, due_on=today + timedelta(days=7), scheduled_on=today + timedelta(days=7),
                                due_time=None)  # fmt: skip

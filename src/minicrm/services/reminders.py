@@ -143,10 +143,7 @@ def complete_ids(store: Store, typed: str, limit: int = 50) -> list[tuple[str, s
     """(id, "text — contact, due day") of open reminders whose id begins with ``typed``, soonest first,
     for shell completion."""
     typed = str(typed).strip()
-    found = []
-    for r in store.reminders.open():
-        if str(r.id).startswith(typed):
-            found.append((str(r.id), f"{r.text} — {r.contact_name}, {r.due_on:%a %d %b}"))
-            if len(found) == limit:
-                break
-    return found
+    if not typed.isdigit() and typed:
+        return []
+    return [(str(number), f"{text} — {name}, {day:%a %d %b}")
+            for number, text, name, day in store.reminders.open_ids_starting(typed, limit)]  # fmt: skip

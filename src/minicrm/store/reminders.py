@@ -122,6 +122,14 @@ class Reminders(Repository):
             params.append(limit)
         return [to.reminder(row, today) for row in self._all(sql, params)]
 
+    def open_ids_starting(self, prefix: str, limit: int) -> list[tuple[int, str, str, date]]:
+        """(id, text, contact's name, due day) of open reminders whose id begins with ``prefix``, soonest
+        first: one pass over the open-reminders index, no record built for the others (shell completion)."""
+        rows = self._all("SELECT r.id, r.text, c.name, r.due_on FROM reminders r JOIN contacts c ON c.id = r.contact_id"
+                         " WHERE r.status = 'open' AND CAST(r.id AS TEXT) LIKE ? ORDER BY r.due_on, r.id LIMIT ?",
+                         (prefix + "%", limit))  # fmt: skip
+        return [(row[0], row[1], row[2], date.fromisoformat(row[3])) for row in rows]
+
     def of_contact(self, contact_id: int, today: date | None = None) -> list[Reminder]:
         """Every reminder of a contact, open and done."""
         rows = self._all(SELECT + " WHERE r.contact_id = ? ORDER BY r.due_on, r.id", (contact_id,))
