@@ -104,17 +104,21 @@ class Agenda:
             return None
         return max(day, until) if until is not None else day
 
-    def usually(self, contact_id: int, name: str) -> str:
-        """``; usually: 2 × Seeded loaf`` when the customer has a usual order (``products.usual``), else
-        nothing. Products are looked at only once some order has lines."""
+    def usually(self, items: list[DueItem]) -> list[DueItem]:
+        """``items`` with ``; usually: 2 × Seeded loaf`` after the text of those whose customer has a
+        usual order (``products.usual``), read for all of them at once. Products are looked at only
+        once some order has lines."""
+        if not items:
+            return items
         if self._lines is None:
             self._lines = self.store.products.any_lines()
         if not self._lines:
-            return ""
+            return items
         from minicrm.services import products
 
-        found = products.usual_of(self.store, self.now, contact_id, name, priced=False)
-        return f"; usually: {products.usual_text(found)}" if found else ""
+        texts = products.usual_texts(self.store, [item.contact_id for item in items])
+        return [item._replace(text=f"{item.text}; usually: {texts[item.contact_id]}") if item.contact_id in texts
+                else item for item in items]  # fmt: skip
 
     def after_last(self) -> datetime:
         """The first moment after the window."""
@@ -215,11 +219,11 @@ def reorder_items(agenda: Agenda) -> list[DueItem]:
         items.append(DueItem(
             id=None, item_id=f"reorder:{row.contact_id}", uid=row.uid, contact_id=row.contact_id, contact_name=row.name,
             contact_email=row.email, contact_phone=row.phone,
-            text=f"Likely to reorder (about every {gap} days)" + agenda.usually(row.contact_id, row.name),
+            text=f"Likely to reorder (about every {gap} days)",
             due_on=predicted, state=state, days_late=max(late, 0), snoozed=predicted != row.reorder_at.date(),
             kind="reorder", reason=reason, urgency=points,
         ))  # fmt: skip
-    return items
+    return agenda.usually(items)
 
 
 def occasion_items(agenda: Agenda) -> list[DueItem]:
@@ -257,13 +261,12 @@ def occasion_items(agenda: Agenda) -> list[DueItem]:
         items.append(DueItem(
             id=None, item_id=f"occasion:{o.id}", uid=o.uid, contact_id=o.contact_id, contact_name=o.contact_name,
             contact_email=email,
-            contact_phone=phone, text=f"{o.label.capitalize()} {when}" + (f": {o.note}" if o.note else "")
-            + agenda.usually(o.contact_id, o.contact_name),
+            contact_phone=phone, text=f"{o.label.capitalize()} {when}" + (f": {o.note}" if o.note else ""),
             due_on=next_on, rule="yearly", state="today" if until == 0 else "upcoming", kind="occasion",
             snoozed=notify_on != next_on - timedelta(days=o.lead_days),
             reason=reason, urgency=points,
         ))  # fmt: skip
-    return items
+    return agenda.usually(items)
 
 
 Source = Callable[[Agenda], list[DueItem]]

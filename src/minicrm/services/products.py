@@ -218,7 +218,23 @@ def usual_of(store: Store, now: datetime, contact_id: int, contact_name: str, *,
              priced: bool = True) -> list[UsualItem]:  # fmt: skip
     """``usual`` by the contact's id and name (the morning list has no ``Contact`` at hand). Without
     ``priced`` the items' prices are left at 0 and the usual order costs one query (``due``)."""
-    lines = store.products.recent_lines(contact_id, USUAL_ORDERS)
+    return _usual(store, now, contact_id, contact_name, store.products.recent_lines(contact_id, USUAL_ORDERS),
+                  priced=priced)
+
+
+def usual_texts(store: Store, contact_ids: Sequence[int]) -> dict[int, str]:
+    """The usual order in words (``usual_text``) of each of these customers that has one: the
+    morning list's reorder and occasion items, read at once."""
+    found = {}
+    for contact_id, lines in store.products.recent_lines_of(contact_ids, USUAL_ORDERS).items():
+        usual_items = _usual(store, datetime.min, contact_id, "", lines, priced=False)
+        if usual_items:
+            found[contact_id] = usual_text(usual_items)
+    return found
+
+
+def _usual(store: Store, now: datetime, contact_id: int, contact_name: str, lines: list, *,
+           priced: bool) -> list[UsualItem]:  # fmt: skip
     orders = len({line[0] for line in lines})
     seen: dict[int, dict] = {}
     for order, at, product_id, quantity, name, unit, archived in lines:  # newest first

@@ -225,6 +225,31 @@ class Products(Repository):
         return [(row[0], to.from_utc_text(row[1]), row[2], Decimal(row[3]) / 1000, row[4], row[5], bool(row[6]))
                 for row in rows]  # fmt: skip
 
+    def recent_lines_of(self, contact_ids: Sequence[int],
+                        orders: int) -> dict[int, list[tuple[int, None, int, Decimal, str, str | None, bool]]]:  # fmt: skip
+        """``recent_lines`` for many contacts at once (the morning list: one windowed query a chunk), without
+        the orders' times (None), which naming a usual order does not need."""
+        found: dict[int, list] = {}
+        for part in chunks(list(dict.fromkeys(contact_ids))):
+            rows = self._all(
+                f"""WITH recent AS (
+                        SELECT o.id, o.contact_id, o.occurred_at,
+                               row_number() OVER (PARTITION BY o.contact_id ORDER BY o.occurred_at DESC, o.id DESC) AS n
+                        FROM interactions o
+                        WHERE o.contact_id IN ({marks(len(part))}) AND o.kind = 'order'
+                          AND EXISTS (SELECT 1 FROM order_lines x WHERE x.interaction_id = o.id))
+                    SELECT r.contact_id, l.interaction_id, l.product_id, l.quantity_milli, p.name,
+                           p.unit, p.archived_at IS NOT NULL
+                    FROM recent r JOIN order_lines l ON l.interaction_id = r.id JOIN products p ON p.id = l.product_id
+                    WHERE r.n <= ?
+                    ORDER BY r.contact_id, r.occurred_at DESC, r.id DESC, l.position""",
+                [*part, orders],
+            )
+            for row in rows:
+                found.setdefault(row[0], []).append((row[1], None, row[2], Decimal(row[3]) / 1000, row[4], row[5],
+                                                     bool(row[6])))  # fmt: skip
+        return found
+
     def add_lines(self, interaction_id: int, lines: Sequence[dict]) -> None:
         """An order's lines, in order: each a dict with product_id, quantity, unit_price and amount."""
         self._conn.executemany(
