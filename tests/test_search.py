@@ -65,3 +65,46 @@ def test_search_output_formats_and_errors(cli):
     empty = cli("search", "  ")
     assert empty.exit_code == 1 and "empty" in empty.stderr
     assert cli.ok("search", "sourdough", "--limit", "1", "--json").json()[0]["kind"] == "contact"
+
+
+def test_search_terms_are_capped_and_say_so(cli):
+    setup(cli)
+    for args in (("search",), ("list", "--search")):
+        long = cli(*args, "x" * 201)
+        assert long.exit_code == 1 and long.stderr == (
+            "Error: the search text is 201 characters long. Keep it to 200: a few distinctive words find the same\n")
+        many = cli(*args, " ".join(["ab"] * 21))
+        assert many.exit_code == 1 and many.stderr == "Error: the search text has 21 words. Keep it to 20\n"
+        thousands = cli(*args, " ".join(f"w{n}" for n in range(5000)))
+        assert thousands.exit_code == 1 and "Keep it to 200" in thousands.stderr
+    assert cli.ok("search", " ".join(["sourdough"] * 20), "--json").json()  # at the cap: still a search
+
+
+def test_a_long_text_gives_a_snippet_of_its_best_twelve_words(cli):
+    cli.ok("add", "Ann")
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"]
+    text = " ".join(words[n * 5 % 7] for n in range(14_000)) + " the zebra crossing at last."
+    cli.ok("log", "ann", "note", "-", input=text)
+    hits = cli.ok("search", "zeb cross", "--json").json()
+    [found] = [h["snippet"] for h in hits]
+    assert found.startswith("…") and found.endswith(" the «zebra» «crossing» at last.")
+    assert len(found.split()) == 12
+    everything = cli.ok("search", " ".join(words * 2), "--json").json()  # 14 words that match all 14,000
+    assert everything[0]["snippet"].count("«") == 12
+
+
+def test_a_segment_is_checked_when_saved(cli, isolated, now):
+    setup(cli)
+    refused = cli("segment", "save", "huge", "--search", "x" * 5000)
+    assert refused.exit_code == 1 and "the search text is 5000 characters long" in refused.stderr
+    assert "huge" not in cli.ok("segment", "list").stdout
+    from minicrm.store import open_store
+
+    store = open_store(isolated, now)  # a segment saved before the cap, as an older minicrm could
+    with store.write():
+        store.segments.save("old", {"search": "x" * 5000}, now)
+    store.close()
+    listed = cli("segment", "list")
+    assert listed.exit_code == 1 and listed.stderr.startswith(
+        "Error: the segment 'old' no longer passes the checks: the search text is 5000 characters long.")
+    assert "minicrm segment rm old" in listed.stderr

@@ -15,7 +15,7 @@ from minicrm.models import STAGES, Contact, ContactDetail, ScoredContact, fold
 from minicrm.services import privacy
 from minicrm.services.values import (MAX_DAYS, MAX_ID, ValueWarning, check_phone, choose, clean_block, clean_line,
                                      normalise_email, normalise_phone, normalise_purpose, normalise_tag,
-                                     parse_fields, unique)
+                                     parse_fields, search_text, unique)
 from minicrm.store import Store
 from minicrm.store.api import CONTACT_SORTS, PLACEHOLDER_UID, ContactQuery
 
@@ -267,7 +267,7 @@ def query(now: datetime, *, tags: Sequence[str] = (), stage: str | None = None,
         tags=tuple(normalise_tag(t) for t in tags),
         stage=choose(stage, STAGES, "stage") if stage else None,
         org=org.strip() if org else None,
-        search=search.strip() if search and search.strip() else None,
+        search=search_text(search),
         stale_before=(now - timedelta(days=stale_days)) if stale_days is not None else None,
         sort=key,
         descending=descending,

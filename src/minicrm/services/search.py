@@ -6,13 +6,14 @@ import re
 
 from minicrm.errors import InvalidValue
 from minicrm.models import SearchHit, fold
+from minicrm.services.values import search_text
 from minicrm.store import Store
 
 
 def find(store: Store, text: str, limit: int = 50) -> list[SearchHit]:
     """Contacts (names, organisations, notes, emails, phones, tags, fields: any 3+ characters)
     then interactions (every word, as a prefix), each group best first."""
-    query = " ".join(str(text).split())
+    query = " ".join((search_text(text) or "").split())
     if not query:
         raise InvalidValue("the search text is empty", 'Give some text, e.g. minicrm search "rye bread"')
     if limit < 1:

@@ -47,6 +47,17 @@ def saved_filters(store: Store, name: str) -> dict:
     return found[0]
 
 
+def _count(store: Store, now: datetime, name: str, filters: dict) -> int:
+    """How many contacts a saved segment holds; a segment saved before its filter was refused
+    (a search too long, say) is named, with how to mend it."""
+    try:
+        return contacts.count(store, now, **filters)
+    except InvalidValue as error:
+        raise InvalidValue(f"the segment {name!r} no longer passes the checks: {error.message}",
+                           f"Save it again (minicrm segment save {name} ...) or remove it "
+                           f"(minicrm segment rm {name})") from None  # fmt: skip
+
+
 def merge_filters(saved: dict, given: dict) -> dict:
     """A segment's filters with those typed on the command line: tags add up, the others override."""
     merged = dict(saved)
@@ -59,7 +70,7 @@ def merge_filters(saved: dict, given: dict) -> dict:
 
 
 def find(store: Store, now: datetime) -> list[Segment]:
-    return [Segment(name=name, filters=filters, contacts=contacts.count(store, now, **filters),
+    return [Segment(name=name, filters=filters, contacts=_count(store, now, name, filters),
                     created_at=created) for name, filters, created in store.segments.list()]  # fmt: skip
 
 

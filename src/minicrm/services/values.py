@@ -22,6 +22,10 @@ MAX_BLOCK = 100_000  # notes and interaction texts
 MAX_AMOUNT = Decimal("1e12")
 MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger id or count matches nothing
 MAX_DAYS = 100 * 366
+# A search's cost grows with its length times the length of the texts it is matched against
+# (a 10,000-character query against a 100,000-character note took 24 s and 2.2 GB).
+MAX_SEARCH = 200  # characters
+MAX_SEARCH_WORDS = 20
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TAG = re.compile(r"^[^\s,]+$")
@@ -41,6 +45,19 @@ def clean_line(value: str, what: str, *, required: bool = True, limit: int = MAX
     if len(text) > limit:
         raise InvalidValue(f"the {what} is {len(text)} characters long", f"Keep it to {limit}")
     return text
+
+
+def search_text(value: str | None) -> str | None:
+    """A search (``search``, ``list --search``, a segment's), trimmed: at most ``MAX_SEARCH``
+    characters and ``MAX_SEARCH_WORDS`` words; None when empty."""
+    text = str(value).strip() if value is not None else ""
+    if len(text) > MAX_SEARCH:
+        raise InvalidValue(f"the search text is {len(text)} characters long",
+                           f"Keep it to {MAX_SEARCH}: a few distinctive words find the same")  # fmt: skip
+    words = len(re.findall(r"\w+", text))
+    if words > MAX_SEARCH_WORDS:
+        raise InvalidValue(f"the search text has {words} words", f"Keep it to {MAX_SEARCH_WORDS}")
+    return text or None
 
 
 def clean_block(value: str | None, what: str) -> str | None:
