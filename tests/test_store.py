@@ -245,13 +245,24 @@ def test_upgrading_a_version_1_file_indexes_existing_data(cli, isolated, now, mo
     assert found == [(1,)]
 
 
-def test_a_copy_made_with_vacuum_into_gets_wal_back(cli, isolated, tmp_path):
+def test_reading_a_copy_leaves_it_as_it_is_and_the_first_write_puts_wal_back(cli, isolated, tmp_path):
+    """A backup opened to look at it is not rewritten: no switch to WAL, no -wal or -shm beside it."""
     cli.ok("add", "Ann")
-    copy = tmp_path / "copy.db"
+    (tmp_path / "backups").mkdir()
+    copy = tmp_path / "backups" / "copy.db"
     sqlite3.connect(isolated).execute(f"VACUUM INTO '{copy}'")
-    assert sqlite3.connect(copy).execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    before = copy.read_bytes()
+    for command in (("list",), ("due",), ("show", "ann"), ("search", "ann"), ("history",), ("audit",),
+                    ("export", "all", "--to", "json"), ("doctor",), ("report",)):  # fmt: skip
+        cli.ok("--db", str(copy), *command)
+        assert copy.read_bytes() == before, command
+        assert sorted(p.name for p in copy.parent.iterdir()) == ["copy.db"], command
     assert cli.ok("--db", str(copy), "list").rows()[0][2] == "Ann"
-    assert sqlite3.connect(copy).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    cli.ok("--db", str(copy), "add", "Bob")
+    conn = sqlite3.connect(copy)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert [row[0] for row in conn.execute("SELECT name FROM contacts ORDER BY id")] == ["Ann", "Bob"]
+    conn.close()
 
 
 def test_reminder_rows_have_the_columns_store_reminder_unpacks(tmp_path):
@@ -266,3 +277,47 @@ def test_reminder_rows_have_the_columns_store_reminder_unpacks(tmp_path):
     assert columns == ["id", "uid", "contact_id", "contact_name", "email", "phone", "text", "due_on", "due_time",
                        "rule", "anchor_on", "scheduled_on", "snoozed", "status", "done_at", "created_at",
                        "updated_at"]  # fmt: skip
+
+
+def _in_a_read_only_folder(folder, *command):
+    """Run ``command`` with ``folder`` read-only: a read-only bind mount in a private user and mount
+    namespace (as root, which permissions do not stop), else the folder's permissions."""
+    import shutil
+    import subprocess
+
+    if os.geteuid() != 0:
+        os.chmod(folder, 0o555)
+        try:
+            return subprocess.run(command, capture_output=True, text=True, timeout=120)
+        finally:
+            os.chmod(folder, 0o755)
+    if not shutil.which("unshare"):
+        pytest.skip("no unshare to make a read-only folder as root")
+    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" || exit 99; shift; exec "$@"'
+    result = subprocess.run(["unshare", "-Urm", "sh", "-c", script, "sh", str(folder), *map(str, command)],
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    if result.returncode == 99:
+        pytest.skip("cannot mount a read-only folder here")
+    return result
+
+
+def test_reads_work_in_a_read_only_folder_and_writes_say_why_not(cli, tmp_path):
+    import subprocess
+    import sys
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    live, backup = folder / "crm.db", folder / "backup.db"
+    minicrm = os.path.join(os.path.dirname(sys.executable), "minicrm")
+    env_free = ["env", "-u", "MINICRM_DEBUG", "TTY_COMPATIBLE=0"]
+    for command in (("add", "Ann"), ("remind", "ann", "Call", "--on", "today"), ("backup", backup), ("add", "Cy")):
+        subprocess.run([*env_free, minicrm, "--db", live, *command], check=True, capture_output=True)
+    files = sorted(p.name for p in folder.iterdir())
+    assert files == ["backup.db", "crm.db"]  # the last connection gone, no -wal or -shm: the hard case
+    for db in (live, backup):
+        for command, out in ((("list",), "Ann"), (("due",), "Call"), (("show", "ann"), "Ann"), (("doctor",), "ok")):
+            result = _in_a_read_only_folder(folder, *env_free, minicrm, "--db", db, *command)
+            assert result.returncode == 0 and out in result.stdout, (db, command, result.stderr)
+        refused = _in_a_read_only_folder(folder, *env_free, minicrm, "--db", db, "add", "Bob")
+        assert refused.returncode == 1 and "read-only" in refused.stderr and "Traceback" not in refused.stderr
+    assert sorted(p.name for p in folder.iterdir()) == files

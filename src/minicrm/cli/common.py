@@ -69,7 +69,7 @@ class Run:
         if self._store is None:
             from minicrm.store import default_path, open_store
 
-            self._store = open_store(self.state.db_path or default_path(), self.now)
+            self._store = open_store(self.state.db_path or default_path(), self.now, write=writes(self.command))
             self._store.actor = (os_user(), self.command, self.now)
         return self._store
 
@@ -163,6 +163,20 @@ def _carries_amounts(record: Any) -> bool:
         return fields is not None
     inner = [value[0] if type(value) is tuple and value else value for value in record]
     return any(hasattr(value, "_fields") and _carries_amounts(value) for value in inner)
+
+
+# The commands that write: their store is opened read-write at once. Any other is opened read-only
+# (a backup looked at stays as it is) and becomes read-write at its first write, so a command
+# missing here still works, at the cost of a second connection.
+WRITES = frozenset({"add", "edit", "rm", "stage", "log", "remind", "done", "snooze", "demo", "import", "merge",
+                    "restore", "undo", "redo", "forget"})  # fmt: skip
+
+
+def writes(command: str | None) -> bool:
+    """Whether ``command`` ("add", "deal move"...) writes: a root command in ``WRITES``, or a
+    subcommand other than ``list``, ``show`` and ``pipeline``."""
+    words = (command or "").split()
+    return bool(words) and (words[0] in WRITES or (len(words) > 1 and words[-1] not in ("list", "show", "pipeline")))
 
 
 def os_user() -> str | None:

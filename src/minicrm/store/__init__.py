@@ -19,7 +19,7 @@ from minicrm.errors import StoreError
 from minicrm.store import migrations
 from minicrm.store.api import SCORE_DAYS, ContactQuery  # noqa: F401  (re-exported)
 from minicrm.store.session import (Session, applied_migrations, audited, check_identity, connect,  # noqa: F401
-                                   connect_readonly, ensure_wal, migrate, new_uid, translate)
+                                   connect_readonly, ensure_wal, migrate, new_uid, translate, writable_connection)
 
 if TYPE_CHECKING:
     from minicrm.store import api
@@ -166,9 +166,13 @@ def file_kind(path: Path) -> str | None:
     return next((name for test, name in kinds if test(mode)), "not a regular file")
 
 
-def open_store(path: Path | str, now: datetime) -> Store:
+def open_store(path: Path | str, now: datetime, write: bool = False) -> Store:
     """Open (creating and migrating as needed) the database at ``path``: a SQLite file, or a
-    ``postgresql://`` URL (the PostgreSQL modules, and psycopg, are imported only then)."""
+    ``postgresql://`` URL (the PostgreSQL modules, and psycopg, are imported only then).
+
+    Reads never write: the file is opened read-only (no journal-mode change, no ``-wal`` beside a
+    backup, fine in a read-only folder) and read-write at the first write, unless ``write`` says
+    the command is about to write (then read-write at once, saving a second connection)."""
     if is_server_url(path):
         from minicrm.store.pg import open_server
 
@@ -184,23 +188,32 @@ def open_store(path: Path | str, now: datetime) -> Store:
     except OSError as error:
         raise StoreError(f"cannot create the database {path}: {error.strerror}",
                          "Check the path, or choose another with --db") from None  # fmt: skip
-    readonly = not os.access(path, os.W_OK)
-    conn, version = connect(path, readonly)
-    store = Store(conn, path, readonly)
+    writable = os.access(path, os.W_OK)
+    direct = writable and (write or kind is None)  # read-write from the start
+    conn, version = connect(path, readonly=not direct)
     latest = len(migrations.MIGRATIONS)
     try:
         check_identity(path, version, applied_migrations(conn) if version else [])
     except BaseException:
         conn.close()
         raise
-    if not readonly and version == latest:
-        ensure_wal(store)
-    if version < latest:
-        if readonly:
+    if version < latest:  # a new file, or an older one: migrated now, read-write
+        if not writable:
             conn.close()
             raise StoreError(f"the database {path} needs an upgrade but is read-only",
                              "Make it writable once so minicrm can migrate it")  # fmt: skip
+        if not direct:
+            conn.close()
+            conn, version = connect(path, readonly=False)
+        store = Store(conn, path)
         migrate(store, version, now)
+    elif direct:
+        store = Store(conn, path)
+        ensure_wal(store)
+    else:
+        store = Store(conn, path, readonly=not writable)
+        if writable:
+            store.reopen = lambda: writable_connection(path)
     store.audited = audited(store)
     return store
 

@@ -53,6 +53,7 @@ class Files(Repository):
 
     def restore_from(self, source: Session) -> None:
         """Replace this database's content with ``source``'s, in one step (other readers stay safe)."""
+        self._store.writable()
         try:
             source.conn.backup(self._conn)
         except sqlite3.Error as error:
@@ -61,6 +62,7 @@ class Files(Repository):
     def upgrade(self, now: datetime) -> None:
         """Migrate forward if the content is older than this minicrm (after a restore)."""
         store = self._store
+        store.writable()
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
         if version < len(migrations.MIGRATIONS):
             store.audited = False  # the audit tables may not exist until the migration has run

@@ -182,6 +182,7 @@ class Privacy(Repository):
         free pages, and truncate the write-ahead log, so no old copy of a row stays in the files.
         False when another process's open read kept this from finishing."""
         try:
+            self._store.writable()  # before the setting: it belongs to the connection
             self._conn.execute("PRAGMA secure_delete = ON")
             with self._store.write():
                 self._conn.execute("INSERT INTO contact_search (contact_search) VALUES ('optimize')")

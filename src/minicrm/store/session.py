@@ -12,10 +12,11 @@ Everyday reads and writes go through the stdlib ``sqlite3`` connection: sqlite-u
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -102,9 +103,21 @@ class Session:
         self.audited = False  # set by open_store once the audit tables exist
         self.actor: tuple[str | None, str | None, datetime | None] = (None, None, None)  # user, command, now
         self.change_id: int | None = None
+        # Opened read-only although the file is writable: how to get a read-write connection
+        # (``writable()`` calls it at the first write).
+        self.reopen: Callable[[], sqlite3.Connection] | None = None
 
     def close(self) -> None:
         self.conn.close()
+
+    def writable(self) -> None:
+        """Swap a read-only connection for a read-write one, before the first write (a no-op after)."""
+        if self.reopen is None:
+            return
+        reopen, self.reopen = self.reopen, None
+        conn = reopen()
+        self.conn.close()
+        self.conn = conn
 
     @contextmanager
     def write(self) -> Iterator[None]:
@@ -113,6 +126,7 @@ class Session:
         if self._depth:
             yield from self._savepoint()
             return
+        self.writable()
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as error:
@@ -255,9 +269,13 @@ class Repository:
 
     def __init__(self, store: Session) -> None:
         self._store = store
-        self._conn = store.conn
         self._all = store.all
         self._one = store.one
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        """The session's connection now (a read-only one is swapped for a read-write one at the first write)."""
+        return self._store.conn
 
 
 # ------------------------------------------------------------------ opening and migrating
@@ -277,11 +295,41 @@ def _functions(conn: sqlite3.Connection) -> None:
     conn.create_function("minicrm_fold", 1, folded_or_null, deterministic=True)
 
 
+_URI_SAFE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-._~")
+
+
+def file_uri(path: Path) -> str:
+    """``path`` as an SQLite ``file:`` URI, any byte but the plainest percent-encoded (``Path.as_uri``
+    would import urllib.parse, 2 ms of every start-up)."""
+    raw = os.fsencode(os.path.abspath(path))
+    return "file:" + "".join(chr(b) if b in _URI_SAFE else f"%{b:02X}" for b in raw)
+
+
+def _open_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection (``mode=ro``: no write, no journal-mode change). In a read-only folder
+    SQLite cannot make the ``-shm`` a WAL file needs; without a ``-wal`` (nothing left uncheckpointed)
+    the file is then read as immutable, else refused, since its latest changes could not be seen."""
+    uri = file_uri(path)
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+    try:
+        conn.execute("PRAGMA user_version").fetchone()
+        return conn
+    except sqlite3.OperationalError as error:
+        conn.close()
+        if "unable to open" not in str(error) or os.access(path.parent, os.W_OK):
+            raise
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size:
+        raise StoreError(f"cannot read {path}: its folder is read-only and {wal.name} holds changes not yet in it",
+                         "Copy the database with its -wal and -shm files to a writable folder")  # fmt: skip
+    return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+
+
 def connect(path: Path, readonly: bool) -> tuple[sqlite3.Connection, int]:
     """A connection to ``path`` with our settings, and the file's schema version."""
     try:
         if readonly:
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+            conn = _open_readonly(path)
         else:
             conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         conn.row_factory = sqlite3.Row
@@ -300,7 +348,7 @@ def connect(path: Path, readonly: bool) -> tuple[sqlite3.Connection, int]:
 def connect_readonly(path: Path) -> sqlite3.Connection:
     """A read-only connection that never creates, migrates or writes."""
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        conn = _open_readonly(path)
         conn.row_factory = sqlite3.Row
         _functions(conn)
         conn.execute("PRAGMA user_version").fetchone()
@@ -337,6 +385,19 @@ def check_identity(path: Path, version: int, applied: Sequence[str]) -> None:
     if len(applied) != version:
         raise StoreError(f"{path} says it has schema {version} but records {len(applied)} migrations",
                          "Restore it from a backup")  # fmt: skip
+
+
+def writable_connection(path: Path) -> sqlite3.Connection:
+    """A read-write connection for a session opened read-only, in WAL mode (a copy made with
+    VACUUM INTO or .backup comes back in rollback-journal mode: put WAL back)."""
+    conn, _ = connect(path, readonly=False)
+    try:
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.Error as error:
+        conn.close()
+        raise translate(error, path) from None
+    return conn
 
 
 def ensure_wal(session: Session) -> None:
