@@ -12,7 +12,6 @@ Everyday reads and writes go through the stdlib ``sqlite3`` connection: sqlite-u
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import uuid
@@ -24,6 +23,7 @@ from pathlib import Path
 from minicrm.errors import StoreError
 from minicrm.models import fold
 from minicrm.store import migrations
+from minicrm.store.readonly import open_readonly_connection
 from minicrm.store.rows import to_utc_text
 
 BUSY_TIMEOUT_MS = 10_000
@@ -295,41 +295,11 @@ def _functions(conn: sqlite3.Connection) -> None:
     conn.create_function("minicrm_fold", 1, folded_or_null, deterministic=True)
 
 
-_URI_SAFE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-._~")
-
-
-def file_uri(path: Path) -> str:
-    """``path`` as an SQLite ``file:`` URI, any byte but the plainest percent-encoded (``Path.as_uri``
-    would import urllib.parse, 2 ms of every start-up)."""
-    raw = os.fsencode(os.path.abspath(path))
-    return "file:" + "".join(chr(b) if b in _URI_SAFE else f"%{b:02X}" for b in raw)
-
-
-def _open_readonly(path: Path) -> sqlite3.Connection:
-    """A read-only connection (``mode=ro``: no write, no journal-mode change). In a read-only folder
-    SQLite cannot make the ``-shm`` a WAL file needs; without a ``-wal`` (nothing left uncheckpointed)
-    the file is then read as immutable, else refused, since its latest changes could not be seen."""
-    uri = file_uri(path)
-    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
-    try:
-        conn.execute("PRAGMA user_version").fetchone()
-        return conn
-    except sqlite3.OperationalError as error:
-        conn.close()
-        if "unable to open" not in str(error) or os.access(path.parent, os.W_OK):
-            raise
-    wal = Path(f"{path}-wal")
-    if wal.exists() and wal.stat().st_size:
-        raise StoreError(f"cannot read {path}: its folder is read-only and {wal.name} holds changes not yet in it",
-                         "Copy the database with its -wal and -shm files to a writable folder")  # fmt: skip
-    return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
-
-
 def connect(path: Path, readonly: bool) -> tuple[sqlite3.Connection, int]:
     """A connection to ``path`` with our settings, and the file's schema version."""
     try:
         if readonly:
-            conn = _open_readonly(path)
+            conn = open_readonly_connection(path)
         else:
             conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         conn.row_factory = sqlite3.Row
@@ -348,7 +318,7 @@ def connect(path: Path, readonly: bool) -> tuple[sqlite3.Connection, int]:
 def connect_readonly(path: Path) -> sqlite3.Connection:
     """A read-only connection that never creates, migrates or writes."""
     try:
-        conn = _open_readonly(path)
+        conn = open_readonly_connection(path)
         conn.row_factory = sqlite3.Row
         _functions(conn)
         conn.execute("PRAGMA user_version").fetchone()
