@@ -156,6 +156,7 @@ def edit(
       minicrm edit ann --tag vip --remove-tag new --phone "+44 20 7946 0958"
       minicrm edit 3 4 5 --tag vip
     """
+    from minicrm.models import Contact
     from minicrm.services import contacts
 
     run = Run(ctx, fmt, as_json)
