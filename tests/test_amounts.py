@@ -173,4 +173,4 @@ def test_an_export_names_the_currency_of_its_amounts_and_imports_back(cli, tmp_p
     cli.ok("export", "all", "--to", "ndjson", "-o", backup)
     cli.ok("import", backup, env={"MINICRM_DB": str(tmp_path / "copy.db")})
     copied = cli.ok("history", "--json", env={"MINICRM_DB": str(tmp_path / "copy.db")}).json()
-    assert [(i["amount"], i["currency"]) for i in copied] == [(3.5, None)]  # the copy's own setting: none yet
+    assert [(i["amount"], i["currency"]) for i in copied] == [(3.5, "EUR")]  # export all carries the setting

@@ -18,10 +18,10 @@ imported inside the functions that use them; ``mail``, ``meetings`` and ``touche
 
 from minicrm.interchange.export import (EXPORT_KINDS, RECORD_TYPES, export_dict, export_records, export_rows,
                                         open_reminders, plan_export, write_export)
-from minicrm.interchange.importer import ON_DUPLICATE, ImportRejected, Importer, import_records
+from minicrm.interchange.importer import ON_DUPLICATE, Importer, import_records
 from minicrm.interchange.plan import ImportPlan, import_files, plan_import
 from minicrm.interchange.readers import map_header, parse_map, read, read_files
-from minicrm.interchange.records import (EXPORT_FORMATS, IMPORT_FORMATS, ImportReport, Reject, RowError,
+from minicrm.interchange.records import (EXPORT_FORMATS, IMPORT_FORMATS, ImportRejected, ImportReport, Reject, RowError,
                                          guard_formula, unguard_formula)
 from minicrm.interchange.rejects import reject_path, remarks, remarks_path, write_reject_files, write_rejects, write_remarks
 

@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from minicrm.errors import InvalidValue, MiniCrmError, UsageError
-from minicrm.interchange.records import (ImportReport, Notice, Reject, RowError, as_clock, as_day,
+from minicrm.interchange.records import (ImportRejected, ImportReport, Notice, Reject, RowError, as_clock, as_day,
                                          as_instant, as_text, as_texts)
 from minicrm.interchange.kept import Kept, custom_fields, one_line, region_of
 from minicrm.interchange.orders import OrderImport
@@ -43,16 +43,6 @@ from minicrm.interchange import owned
 
 ON_DUPLICATE = ("skip", "update", "create")
 _BATCH = 2000
-
-
-class ImportRejected(MiniCrmError):
-    """Some records are invalid and --skip-invalid was not given: nothing was imported."""
-
-    def __init__(self, report: ImportReport):
-        n = len(report.rejects)
-        super().__init__(f"{n} invalid {'record' if n == 1 else 'records'}; nothing was imported",
-                         "Fix them, or add --skip-invalid to import the others")  # fmt: skip
-        self.report = report
 
 
 class _DryRun(Exception):

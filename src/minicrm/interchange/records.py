@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 from pathlib import PurePath
 from typing import Any
 
-from minicrm.errors import InvalidValue, UsageError
+from minicrm.errors import InvalidValue, MiniCrmError, UsageError
 from minicrm.models import ImportAction
 
 IMPORT_FORMATS = ("csv", "json", "ndjson", "vcf")
@@ -190,3 +190,13 @@ class ImportReport:
         if self.erased:
             parts.append(f"{self.erased} skipped as erased at their request (--include-erased brings them back)")
         return "; ".join(parts) or "nothing to import"
+
+
+class ImportRejected(MiniCrmError):
+    """Some records are invalid and --skip-invalid was not given: nothing was imported."""
+
+    def __init__(self, report: ImportReport):
+        n = len(report.rejects)
+        super().__init__(f"{n} invalid {'record' if n == 1 else 'records'}; nothing was imported",
+                         "Fix them, or add --skip-invalid to import the others")  # fmt: skip
+        self.report = report

@@ -64,16 +64,6 @@ SEARCH_INSERT = ("INSERT INTO contact_search (rowid, name, org, note, emails, ph
                  " org_folded, note_folded) ")  # fmt: skip
 
 
-def matching_text(text: str) -> str | None:
-    """An FTS5 query for contacts whose texts contain ``text``, their name, organisation and note also
-    without accents; None when too short."""
-    found = phrase(text)
-    folded = phrase(fold(text))
-    if found and folded:
-        return f"{found} OR {{folded org_folded note_folded}} : {folded}"
-    return found or (f"{{folded org_folded note_folded}} : {folded}" if folded else None)
-
-
 def folded_like(column: str) -> str:
     """SQL: ``column`` (a text) without case or accents, to compare with ``LIKE like(fold(typed))``."""
     return f"coalesce(minicrm_fold({column}), {column})"
@@ -119,6 +109,8 @@ def contact_filter(query: ContactQuery) -> tuple[str, list[object]]:
         where.append(f"{folded_like('c.org')} LIKE ? ESCAPE '\\'")
         params.append(like(fold(query.org)))
     if query.search:
+        from minicrm.store.search import matching_text  # not on the path of commands that do not search
+
         if found := matching_text(query.search):
             # Phones are stored in E.164: "7946 0958" must find +442079460958.
             digits = re.sub(r"\D", "", query.search)

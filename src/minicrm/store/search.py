@@ -12,8 +12,17 @@ from collections.abc import Sequence
 from minicrm.models import fold
 from minicrm.store.api import NOT_PLACEHOLDER, ContactHit, InteractionHit
 from minicrm.store.rows import from_utc_text
-from minicrm.store.contacts import matching_text
-from minicrm.store.session import Repository
+from minicrm.store.session import Repository, phrase
+
+def matching_text(text: str) -> str | None:
+    """An FTS5 query for contacts whose texts contain ``text``, their name, organisation and note also
+    without accents; None when too short."""
+    found = phrase(text)
+    folded = phrase(fold(text))
+    if found and folded:
+        return f"{found} OR {{folded org_folded note_folded}} : {folded}"
+    return found or (f"{{folded org_folded note_folded}} : {folded}" if folded else None)
+
 
 COLUMNS = ("name", "org", "note", "emails", "phones", "tags", "fields")
 
