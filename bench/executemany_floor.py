@@ -4,7 +4,8 @@
 
 DATABASE must be an empty minicrm database (bench/run.py makes one with minicrm
 itself, so the schema, its indexes and its audit triggers are minicrm's). In one
-transaction this reads the CSV (name, email, phone, org, tags) and writes each
+transaction this reads the Google Contacts CSV (``generate.import_csv``: First Name,
+Last Name, E-mail 1 - Value, Phone 1 - Value, Organization Name, Labels) and writes each
 contact, its email, phone and tags, its first stage change and its full-text
 index row with ``executemany``, as ``Store.bulk_insert_contacts`` and
 ``Store.index_contacts_from`` do, but without anything minicrm adds: no
@@ -33,7 +34,10 @@ INDEX = """INSERT INTO contact_search (rowid, name, org, note, emails, phones, t
 def main(csv_path: str, db_path: str) -> None:
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     with open(csv_path, newline="", encoding="utf-8") as source:
-        rows = list(csv.DictReader(source))
+        rows = [{"name": f"{r['First Name']} {r['Last Name']}".strip(), "email": r["E-mail 1 - Value"],
+                 "phone": r["Phone 1 - Value"], "org": r["Organization Name"],
+                 "tags": ",".join(t for t in r["Labels"].split(" ::: ") if t != "* myContacts")}
+                for r in csv.DictReader(source)]  # fmt: skip
     db = sqlite3.connect(db_path, isolation_level=None)
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("BEGIN IMMEDIATE")

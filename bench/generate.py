@@ -105,9 +105,10 @@ TEXTS = {
     "visit": ["Dropped by the shop", "Visited the showroom", "Came to the open day"],
     "ticket": ["Complaint about a late delivery", "Refund requested", "Wrong item shipped"],
     "referral": ["Introduced a new client", "Recommended us to a colleague"],
+    "refund": ["Refunded a damaged item"],
 }
 KIND_WEIGHTS = {"call": 20, "email": 30, "meeting": 8, "note": 5, "order": 20, "message": 9,
-                "visit": 4, "ticket": 3, "referral": 1}  # fmt: skip
+                "visit": 4, "ticket": 3, "referral": 1, "refund": 0}  # fmt: skip  (refunds: none drawn)
 STAGE_WEIGHTS = [35, 20, 20, 20, 5]  # in the order of STAGES
 REMINDER_TEXTS = ["Follow up on the proposal", "Call about the renewal", "Send the invoice reminder",
                   "Check in", "Confirm next week's order", "Ask for a testimonial", "Send the catalogue",
@@ -333,10 +334,19 @@ IMPORT_PHONES = [
 ]
 
 
+# The header of a Google Contacts CSV export ("Export > Google CSV", as of 2024), as
+# tests/fixtures/google_contacts.csv has it: what a person moving to minicrm brings.
+GOOGLE_HEADER = ["First Name", "Middle Name", "Last Name", "Phonetic First Name", "Phonetic Middle Name",
+                 "Phonetic Last Name", "Name Prefix", "Name Suffix", "Nickname", "File As", "Organization Name",
+                 "Organization Title", "Organization Department", "Birthday", "Notes", "Photo", "Labels",
+                 "E-mail 1 - Label", "E-mail 1 - Value", "Phone 1 - Label", "Phone 1 - Value"]  # fmt: skip
+
+
 def import_csv(rows: int, seed: int = DEFAULT_SEED) -> Path:
-    """A CSV of ``rows`` new contacts (name, email, phone, org, tags), as an export from
-    another address book holds them: the import benchmark's input, cached in bench/out/."""
-    path = OUT_DIR / f"import-g{GENERATOR_VERSION}-{rows}-s{seed}.csv"
+    """A Google Contacts CSV of ``rows`` new contacts (given and family name, email, phone,
+    organisation, labels), with Google's header and its ``* myContacts ::: label`` labels:
+    the import benchmark's input, cached in bench/out/."""
+    path = OUT_DIR / f"import-google-g{GENERATOR_VERSION}-{rows}-s{seed}.csv"
     if path.exists():
         return path
     import csv
@@ -346,13 +356,15 @@ def import_csv(rows: int, seed: int = DEFAULT_SEED) -> Path:
     partial = path.with_name(path.name + ".partial")
     with partial.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow(["name", "email", "phone", "org", "tags"])
+        writer.writerow(GOOGLE_HEADER)
         for i in range(rows):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             email = f"{_ascii(f'{first} {last}')}.import{i}@{rng.choice(DOMAINS)}" if rng.random() < 0.9 else ""
             phone = rng.choice(IMPORT_PHONES)(rng) if rng.random() < 0.7 else ""
             org = f"{rng.choice(ORG_WORDS)} {rng.choice(ORG_KINDS)}" if rng.random() < 0.6 else ""
-            writer.writerow([f"{first} {last}", email, phone, org, ", ".join(rng.sample(TAGS, rng.choice([0, 1, 2])))])
+            labels = " ::: ".join(["* myContacts", *rng.sample(TAGS, rng.choice([0, 1, 2]))])
+            writer.writerow([first, "", last, "", "", "", "", "", "", "", org, "", "", "", "", "", labels,
+                             "* Other" if email else "", email, "Mobile" if phone else "", phone])  # fmt: skip
     os.replace(partial, path)
     return path
 
