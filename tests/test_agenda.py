@@ -50,3 +50,25 @@ def test_one_loop_runs_only_the_wanted_sources(cli):
     only = cli.ok("due", "--kind", "deal", "--json").json()
     assert [item["kind"] for item in only] == ["deal"]
     assert only[0]["item_id"] == both[[i["kind"] for i in both].index("deal")]["item_id"]
+
+
+@pytest.mark.parametrize("flags", [{}, {"week": True}, {"overdue": True}, {"today": True},
+                                   {"week": True, "kinds": ["reorder", "reminder"]}, {"kinds": ["cadence"]}])  # fmt: skip
+def test_a_page_is_the_head_of_the_whole_list_with_its_counts(cli, isolated, now, flags):
+    """due on a terminal builds only what it shows (due_page): the same items, in the same order,
+    as the whole list's first ones, and the same total and counts per state."""
+    from minicrm.store import open_store
+
+    cli.ok("demo")
+    cli.ok("remind", "1", "Same day, same urgency", "--on", "yesterday")  # ties broken as the list breaks them
+    cli.ok("snooze", "reorder:" + str(cli.ok("due", "--week", "--kind", "reorder", "--json").json()[0]["contact_id"]),
+           "--until", "friday")  # fmt: skip
+    store = open_store(isolated, now)
+    whole = agenda.due_items(store, now, **flags)
+    assert whole or flags == {"kinds": ["cadence"]}
+    states = {s: n for s in ("overdue", "today", "upcoming") if (n := [i.state for i in whole].count(s))}
+    for limit in (0, 1, 3, len(whole) // 2, len(whole), len(whole) + 5):
+        page = agenda.due_page(store, now, limit, **flags)
+        assert page.items == whole[:limit]
+        assert page.total == len(whole) and page.states == states
+    store.close()

@@ -41,18 +41,25 @@ def due(
     from minicrm.services import agenda
 
     run = Run(ctx, fmt, as_json)
-    items = agenda.due_items(run.store, run.now, overdue=overdue, today=today, week=week, kinds=kind or (),
-                             currency=run.currency)  # fmt: skip
-    if segment:
-        from minicrm.services import segments
-
-        items = segments.in_segment(run.store, run.now, items, segment)
-    states = [item.state for item in items]
-    summary = ", ".join(f"{states.count(s)} {s}" for s in ("overdue", "today", "upcoming") if s in states)
     empty = "Nothing due this week." if week else "Nothing due. Plan ahead: minicrm due --week"
+    flags = {"overdue": overdue, "today": today, "week": week, "kinds": kind or (), "currency": run.currency}
+    if run.table and not all_ and not segment:
+        # a screenful: only the items shown are built, the rest only counted
+        page = agenda.due_page(run.store, run.now, run.screenful(2) + 1, **flags)
+        items, total, states = page.items, page.total, page.states
+    else:
+        items = agenda.due_items(run.store, run.now, **flags)
+        if segment:
+            from minicrm.services import segments
+
+            items = segments.in_segment(run.store, run.now, items, segment)
+        total, states = len(items), {}
+        for item in items:
+            states[item.state] = states.get(item.state, 0) + 1
+    summary = ", ".join(f"{states[s]} {s}" for s in ("overdue", "today", "upcoming") if s in states)
     if not items and run.table and agenda.first_run(run.store):
         empty = ("Nothing here yet. Add someone: minicrm add \"Ann Lee\" --email ann@example.com; "
                  "bring your contacts: minicrm import contacts.csv; or look around first: "
                  "minicrm demo --db /tmp/demo.db")  # fmt: skip
-    run.listing(lambda n: items[:n], DueItem, show_all=all_, count=lambda: len(items), row_lines=2,
+    run.listing(lambda n: items[:n], DueItem, show_all=all_, count=lambda: total, row_lines=2,
                 title=f"{run.now:%A %d %B}: {summary}", empty=empty)  # fmt: skip

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any, NamedTuple
 
 from minicrm import dates
@@ -145,13 +146,14 @@ def reminder_items(agenda: Agenda) -> list[DueItem]:
     """Open reminders due in the window."""
     reminders = agenda.store.reminders.open(due_from=agenda.first, due_until=agenda.last, today=agenda.day)
     agenda.look_up_worth(r.contact_id for r in reminders)
-    items = []
-    for r in reminders:
-        late = (agenda.day - r.due_on).days
-        why = _late_words(late) + (f", repeats {r.rule}" if r.rule else "")
-        # a DueItem starts with a reminder's fields, in order (tests/test_json_contract.py)
-        items.append(DueItem(*r, "reminder", f"reminder:{r.id}", *agenda.valued("reminder", late, r.contact_id, why)))
-    return items
+    return [_reminder_item(agenda, r) for r in reminders]
+
+
+def _reminder_item(agenda: Agenda, r: Any) -> DueItem:
+    late = (agenda.day - r.due_on).days
+    why = _late_words(late) + (f", repeats {r.rule}" if r.rule else "")
+    # a DueItem starts with a reminder's fields, in order (tests/test_json_contract.py)
+    return DueItem(*r, "reminder", f"reminder:{r.id}", *agenda.valued("reminder", late, r.contact_id, why))
 
 
 def cadence_items(agenda: Agenda) -> list[DueItem]:
@@ -204,26 +206,28 @@ def deal_items(agenda: Agenda) -> list[DueItem]:
 def reorder_items(agenda: Agenda) -> list[DueItem]:
     """Customers likely to reorder: from the predicted day until one more usual gap has passed
     (after that they are at risk, which ``minicrm at-risk`` lists)."""
+    rows = agenda.store.customers.reorders_due(agenda.after_last(), dates.midnight(agenda.day))
+    return agenda.usually([item for item in map(partial(_reorder_item, agenda), rows) if item is not None])
+
+
+def _reorder_item(agenda: Agenda, row: Any) -> DueItem | None:
     day = agenda.day
-    items = []
-    for row in agenda.store.customers.reorders_due(agenda.after_last(), dates.midnight(day)):
-        agenda.worth[row.contact_id] = row.cents  # the row has it: no lookup
-        predicted = agenda.effective("reorder", row.contact_id, row.reorder_at.date())
-        if predicted is None or not agenda.in_window(predicted):
-            continue
-        state, late = lateness(predicted, day)
-        last_order = (day - row.last_at.date()).days
-        gap = f"{row.median_gap:.1f}".rstrip("0").rstrip(".")
-        reason, points = agenda.valued("reorder", late, row.contact_id, f"{row.orders} orders, usually {gap} "
-                                       f"days apart; last order {dates.plural(last_order, 'day')} ago")  # fmt: skip
-        items.append(DueItem(
-            id=None, item_id=f"reorder:{row.contact_id}", uid=row.uid, contact_id=row.contact_id, contact_name=row.name,
-            contact_email=row.email, contact_phone=row.phone,
-            text=f"Likely to reorder (about every {gap} days)",
-            due_on=predicted, state=state, days_late=max(late, 0), snoozed=predicted != row.reorder_at.date(),
-            kind="reorder", reason=reason, urgency=points,
-        ))  # fmt: skip
-    return agenda.usually(items)
+    agenda.worth[row.contact_id] = row.cents  # the row has it: no lookup
+    predicted = agenda.effective("reorder", row.contact_id, row.reorder_at.date())
+    if predicted is None or not agenda.in_window(predicted):
+        return None
+    state, late = lateness(predicted, day)
+    last_order = (day - row.last_at.date()).days
+    gap = f"{row.median_gap:.1f}".rstrip("0").rstrip(".")
+    reason, points = agenda.valued("reorder", late, row.contact_id, f"{row.orders} orders, usually {gap} "
+                                   f"days apart; last order {dates.plural(last_order, 'day')} ago")  # fmt: skip
+    return DueItem(
+        id=None, item_id=f"reorder:{row.contact_id}", uid=row.uid, contact_id=row.contact_id, contact_name=row.name,
+        contact_email=row.email, contact_phone=row.phone,
+        text=f"Likely to reorder (about every {gap} days)",
+        due_on=predicted, state=state, days_late=max(late, 0), snoozed=predicted != row.reorder_at.date(),
+        kind="reorder", reason=reason, urgency=points,
+    )  # fmt: skip
 
 
 def occasion_items(agenda: Agenda) -> list[DueItem]:
@@ -288,9 +292,98 @@ def due_items(store: Store, now: datetime, *, overdue: bool = False, today: bool
     wanted = {choose(k, DUE_KINDS, "kind of due item") for k in kinds} or set(DUE_KINDS)
     agenda = Agenda(store, now, window(now.date(), overdue=overdue, today=today, week=week), currency)
     items = [item for kind, source in SOURCES if kind in wanted for item in source(agenda)]
-    items.sort(key=lambda i: (-i.urgency, i.due_on, i.due_time is not None, i.due_time or time(0),
-                              DUE_KINDS.index(i.kind), int(i.item_id.partition(":")[2])))  # fmt: skip
+    items.sort(key=lambda i: rank(i.urgency, i.due_on, i.due_time, i.kind, int(i.item_id.partition(":")[2])))
     return items
+
+
+def rank(points: int, due_on: date, due_time: time | None, kind: str, number: int) -> tuple:
+    """The sort key of the morning list: most urgent first, then earliest, untimed before timed,
+    then by kind and number."""
+    return -points, due_on, due_time is not None, due_time or time(0), DUE_KINDS.index(kind), number
+
+
+class Page(NamedTuple):
+    """What a screen shows of the morning list: the first items, and counts of them all."""
+
+    items: list[DueItem]  # the most urgent, as ``due_items`` ranks them
+    total: int  # how many items there are in all
+    states: dict[str, int]  # how many are overdue, due today and upcoming
+
+
+def due_page(store: Store, now: datetime, limit: int, *, overdue: bool = False, today: bool = False,
+             week: bool = False, kinds: Sequence[str] = (), currency: str | None = None) -> Page:  # fmt: skip
+    """The ``limit`` most urgent items of ``due_items``, and how many there are in each state.
+
+    Costs a screen, not the database: reminders and reorders (the kinds that grow with the
+    file) are ranked from their keys alone (``RANKED``), and read whole only for the items
+    shown; the other kinds are few and built as ``due_items`` builds them."""
+    wanted = {choose(k, DUE_KINDS, "kind of due item") for k in kinds} or set(DUE_KINDS)
+    agenda = Agenda(store, now, window(now.date(), overdue=overdue, today=today, week=week), currency)
+    ranked: list[tuple[tuple, str, Any]] = []  # (rank, state, a built item or what RANKED builds it from)
+    for kind, source in SOURCES:
+        if kind not in wanted:
+            continue
+        if kind in RANKED:
+            ranked += RANKED[kind][0](agenda)
+        else:
+            ranked += [(rank(i.urgency, i.due_on, i.due_time, kind, int(i.item_id.partition(":")[2])), i.state, i)
+                       for i in source(agenda)]  # fmt: skip
+    ranked.sort(key=_first)
+    states: dict[str, int] = {}
+    for _, state, _ in ranked:
+        states[state] = states.get(state, 0) + 1
+    shown = ranked[:limit]
+    built: dict[tuple[str, int], DueItem] = {}
+    for kind, (_, build) in RANKED.items():
+        refs = [ref for key, _, ref in shown if key[4] == DUE_KINDS.index(kind)]
+        built.update(((kind, key), item) for key, item in build(agenda, refs).items())
+    items = [ref if isinstance(ref, DueItem) else built[DUE_KINDS[key[4]], ref] for key, _, ref in shown]
+    return Page(items, len(ranked), states)
+
+
+def _first(entry: tuple) -> tuple:
+    return entry[0]
+
+
+def _reminder_keys(agenda: Agenda) -> list[tuple[tuple, str, int]]:
+    found = agenda.store.reminders.open_keys(agenda.first, agenda.last)
+    agenda.look_up_worth(contact_id for _, contact_id, _, _ in found)
+    day, worth, ranked = agenda.day, agenda.worth, []
+    for id_, contact_id, due_on, due_time in found:
+        state, late = lateness(due_on, day)
+        value = cents(worth[contact_id]) if contact_id in worth else None
+        ranked.append((rank(urgency("reminder", late, value), due_on, due_time, "reminder", id_), state, id_))
+    return ranked
+
+
+def _reminder_build(agenda: Agenda, ids: list[int]) -> dict[int, DueItem]:
+    reminders = agenda.store.reminders.get_many(ids, agenda.day)
+    return {id_: _reminder_item(agenda, reminders[id_]) for id_ in ids}
+
+
+def _reorder_keys(agenda: Agenda) -> list[tuple[tuple, str, int]]:
+    day, ranked = agenda.day, []
+    for contact_id, lifetime, reorder_at in agenda.store.customers.reorder_keys(agenda.after_last(),
+                                                                                dates.midnight(day)):  # fmt: skip
+        agenda.worth[contact_id] = lifetime
+        predicted = agenda.effective("reorder", contact_id, reorder_at.date())
+        if predicted is None or not agenda.in_window(predicted):
+            continue
+        state, late = lateness(predicted, day)
+        ranked.append((rank(urgency("reorder", late, cents(lifetime)), predicted, None, "reorder", contact_id),
+                       state, contact_id))  # fmt: skip
+    return ranked
+
+
+def _reorder_build(agenda: Agenda, contact_ids: list[int]) -> dict[int, DueItem]:
+    rows = agenda.store.customers.reorders_due(agenda.after_last(), dates.midnight(agenda.day), contact_ids)
+    items = agenda.usually([item for item in (_reorder_item(agenda, row) for row in rows) if item is not None])
+    return {item.contact_id: item for item in items}
+
+
+# The kinds that grow with the database, which ``due_page`` ranks from their keys before building
+# the few it shows: (the ranked keys, build the items of some of them).
+RANKED = {"reminder": (_reminder_keys, _reminder_build), "reorder": (_reorder_keys, _reorder_build)}
 
 
 def first_run(store: Store) -> bool:

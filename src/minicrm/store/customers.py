@@ -106,20 +106,37 @@ class Customers(Repository):
                 found[row[0]] = row[1]
         return found
 
-    def reorders_due(self, before: datetime, still: datetime) -> list[Reorder]:
+    def reorders_due(self, before: datetime, still: datetime, contact_ids: Sequence[int] | None = None) -> list[Reorder]:
         """Customers (3+ orders) whose predicted reorder is before ``before`` and who, at ``still``,
         have been quiet for less than a further median gap (the reorder_at index), with their
-        first email and phone."""
+        first email and phone; only those of ``contact_ids`` when given."""
+        only, params = "", [to_utc_text(before), to_utc_text(still)]
+        if contact_ids is not None:
+            if not contact_ids:
+                return []
+            only = f" AND s.contact_id IN ({marks(len(contact_ids))})"
+            params += list(contact_ids)
         rows = self._all(
             f"""SELECT s.contact_id, s.orders, s.cents, s.last_at, s.median_gap, s.reorder_at, c.uid, c.name,
                       c.last_contact_at, {reach("c.id")}
                FROM customer_stats s JOIN contacts c ON c.id = s.contact_id
                WHERE s.reorder_at < ? AND julianday(s.reorder_at) + s.median_gap >= julianday(?)
-                 AND {NOT_PLACEHOLDER}
+                 AND {NOT_PLACEHOLDER}{only}
                ORDER BY s.reorder_at, s.contact_id""",
-            (to_utc_text(before), to_utc_text(still)),
-        )
+            params,
+        )  # fmt: skip
         return [to.reorder(row) for row in rows]
+
+    def reorder_keys(self, before: datetime, still: datetime) -> list[tuple[int, int, datetime]]:
+        """(contact_id, lifetime cents, predicted reorder) of the customers ``reorders_due`` finds:
+        what ranking needs, without their names, emails and phones."""
+        rows = self._all(
+            f"""SELECT s.contact_id, s.cents, s.reorder_at FROM customer_stats s JOIN contacts c ON c.id = s.contact_id
+               WHERE s.reorder_at < ? AND julianday(s.reorder_at) + s.median_gap >= julianday(?)
+                 AND {NOT_PLACEHOLDER}""",
+            (to_utc_text(before), to_utc_text(still)),
+        )  # fmt: skip
+        return [(contact_id, cents, to.from_utc_text(at)) for contact_id, cents, at in rows]
 
     # ------------------------------------------------------------ the report's counts
 

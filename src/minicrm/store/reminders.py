@@ -130,6 +130,18 @@ class Reminders(Repository):
                          (prefix + "%", limit))  # fmt: skip
         return [(row[0], row[1], row[2], date.fromisoformat(row[3])) for row in rows]
 
+    def open_keys(self, due_from: date | None, due_until: date) -> list[tuple[int, int, date, time | None]]:
+        """(id, contact_id, due_on, due_time) of the open reminders due in [due_from, due_until]: what
+        ranking needs, from the partial index alone (no join), before the few shown are read whole."""
+        where, params = "status = 'open' AND due_on <= ?", [due_until.isoformat()]
+        if due_from is not None:
+            where += " AND due_on >= ?"
+            params.append(due_from.isoformat())
+        day, clock_ = date.fromisoformat, time.fromisoformat
+        return [(id_, contact_id, day(due_on), clock_(due_time) if due_time else None)
+                for id_, contact_id, due_on, due_time
+                in self._all(f"SELECT id, contact_id, due_on, due_time FROM reminders WHERE {where}", params)]  # fmt: skip
+
     def of_contact(self, contact_id: int, today: date | None = None) -> list[Reminder]:
         """Every reminder of a contact, open and done."""
         rows = self._all(SELECT + " WHERE r.contact_id = ? ORDER BY r.due_on, r.id", (contact_id,))
