@@ -70,7 +70,7 @@ class Run:
             from minicrm.store import default_path, open_store
 
             self._store = open_store(self.state.db_path or default_path(), self.now, write=writes(self.command))
-            self._store.actor = (os_user(), self.command, self.now)
+            self._store.actor = (os_user, self.command, self.now)  # the user is looked up at the first write
         return self._store
 
     @property
@@ -180,7 +180,13 @@ def writes(command: str | None) -> bool:
 
 
 def os_user() -> str | None:
-    """Who is running minicrm, for the audit trail."""
+    """Who is running minicrm, for the audit trail: what ``getpass.getuser()`` says, whose
+    environment variables are read here first, so that most runs do not import getpass."""
+    import os
+
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):  # getpass.getuser()'s order
+        if user := os.environ.get(name):
+            return user
     import getpass
 
     try:

@@ -10,7 +10,6 @@ tables are built from ``rich.text.Text``.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -66,9 +65,13 @@ def flat(value: Any) -> str:
         return str(value)
     if kind is tuple or kind is list:
         if value and hasattr(value[0], "_fields"):  # records (an order's lines): a JSON array
+            import json  # here, not at import: piped due writes no JSON
+
             return json.dumps(plain(value), ensure_ascii=False, separators=(",", ":"))
         return ",".join(flat(v) for v in value)
     if kind is dict:
+        import json
+
         return json.dumps(plain(value), ensure_ascii=False, separators=(",", ":"))
     converted = plain(value)  # dates, decimals, floats
     return str(converted) if type(converted) is kind or type(converted) is float else flat(converted)
@@ -93,6 +96,8 @@ def tsv_row(record: Any) -> str:
 
 
 def _json(value: Any, indent: int | None = None) -> str:
+    import json  # here: piped TSV, the everyday output, never needs it
+
     text = json.dumps(value, ensure_ascii=False, indent=indent)
     return json_safe(text)
 

@@ -21,7 +21,6 @@ Derived columns this repository owns, kept true on every write path (single and 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
@@ -153,6 +152,7 @@ class Contacts(Repository):
             note: str | None, fields: dict[str, str], emails: Sequence[str],
             phones: Sequence[str], tags: Sequence[str], at: datetime,
             uid: str | None = None, unverified_phones: Sequence[str] = ()) -> int:  # fmt: skip
+        import json  # here, not at import: `due` reads no JSON
         stamp = to_utc_text(at)
         cursor = self._conn.execute(
             """INSERT INTO contacts (uid, name, name_fold, org, stage, birthday, note, fields,
@@ -174,6 +174,7 @@ class Contacts(Repository):
         created_at, updated_at (datetimes), stage_history [(from, to, at, source)], and
         optionally unverified_phones (those of phones kept as typed) and cadence_days (their own cadence).
         """
+        import json  # here, not at import: `due` reads no JSON
         self._conn.executemany(
             """INSERT INTO contacts (id, uid, name, name_fold, org, stage, birthday, note, fields,
                                      created_at, updated_at, cadence_days)
@@ -213,6 +214,7 @@ class Contacts(Repository):
 
     def update(self, contact_id: int, at: datetime, **columns: object) -> None:
         """Set plain columns (name, org, stage, birthday, note, fields)."""
+        import json  # here, not at import: `due` reads no JSON
         if "name" in columns:
             columns["name_fold"] = fold(str(columns["name"]))
         if "fields" in columns:

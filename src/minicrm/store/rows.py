@@ -7,7 +7,6 @@ money as integer cents; free-form fields and audit images as JSON.
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 
@@ -49,6 +48,7 @@ def cents(amount: Decimal | None) -> int | None:
 
 def contact(row, emails: tuple[str, ...], phones: tuple[str, ...], tags: tuple[str, ...],
             unverified_phones: tuple[str, ...] = ()) -> Contact:  # fmt: skip
+    import json  # here, not at import: `due` reads no JSON
     return Contact(
         id=row["id"],
         uid=row["uid"],
@@ -163,6 +163,7 @@ def change(row) -> Change:
 
 
 def audit_row(row) -> AuditRow:
+    import json  # here, not at import: `due` reads no JSON
     return AuditRow(id=row["id"], change_id=row["change_id"], at=from_utc_text(row["at"]), user=row["user"],
                     command=row["command"], table=row["tbl"], action=row["action"], contact_id=row["contact_id"],
                     old=json.loads(row["old"]) if row["old"] else None,

@@ -101,7 +101,8 @@ class Session:
         self.readonly = readonly
         self._depth = 0
         self.audited = False  # set by open_store once the audit tables exist
-        self.actor: tuple[str | None, str | None, datetime | None] = (None, None, None)  # user, command, now
+        # user (or a function that tells it, asked at the first write), command, now
+        self.actor: tuple[str | Callable[[], str | None] | None, str | None, datetime | None] = (None, None, None)
         self.change_id: int | None = None
         # Opened read-only although the file is writable: how to get a read-write connection
         # (``writable()`` calls it at the first write).
@@ -197,6 +198,9 @@ class Session:
     def _open_change(self) -> None:
         """Every write transaction is one change: who, when, which command (triggers fill in what)."""
         user, command, at = self.actor
+        if callable(user):
+            user = user()
+            self.actor = (user, command, at)
         stamp = to_utc_text(at) if at else None
         cursor = self.conn.execute(
             "INSERT INTO changes (at, user, command) VALUES (coalesce(?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), ?, ?)",
