@@ -12,8 +12,6 @@ To add a command: declare it in its module with ``@app.command("name")`` and add
 line to ``COMMANDS``; tests/test_cli.py fails until both agree.
 """
 
-from __future__ import annotations
-
 import errno
 import importlib
 import os

@@ -1,7 +1,5 @@
 """Interaction commands: log, history, referrals, interaction edit, interaction rm."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

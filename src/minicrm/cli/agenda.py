@@ -1,7 +1,5 @@
 """The morning list: due."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

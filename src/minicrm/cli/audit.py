@@ -1,7 +1,5 @@
 """The audit trail: audit, undo, redo."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

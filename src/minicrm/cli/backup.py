@@ -1,7 +1,5 @@
 """Keeping the data safe: backup, restore, doctor."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """The cadence command: keep in touch every PERIOD."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

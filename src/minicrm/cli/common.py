@@ -1,7 +1,5 @@
 """Helpers every command uses: shared options, the store, and output."""
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime

@@ -10,8 +10,6 @@ being typed. ``--show-completion`` and ``--install-completion`` (root options) t
 name or detect it.
 """
 
-from __future__ import annotations
-
 import os
 import re
 from collections.abc import Iterator

@@ -1,7 +1,5 @@
 """Contact commands: add, list, show, edit, rm, stage."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

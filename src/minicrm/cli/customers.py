@@ -1,7 +1,5 @@
 """Customer commands: customers, at-risk."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """Deal commands: deal add, list, move, edit, rm, pipeline."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

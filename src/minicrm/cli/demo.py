@@ -1,7 +1,5 @@
 """minicrm demo: a small, realistic sample so every view has something to show."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """The digest: the day's work as one message, printed or sent."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """Duplicate commands: dupes, merge."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

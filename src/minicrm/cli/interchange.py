@@ -5,8 +5,6 @@ progress and report; reading, checking, writing and the record shapes are
 ``minicrm.interchange``'s.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from collections.abc import Iterator

@@ -6,8 +6,6 @@ reading messages and events and logging them are ``minicrm.interchange``'s (``ma
 inside the commands.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path

@@ -9,8 +9,6 @@ extra, ``minicrm[mcp]``) is imported only here, when the server starts: it costs
 and 65 MB, which no other command pays.
 """
 
-from __future__ import annotations
-
 import io
 from contextlib import redirect_stdout
 from typing import Annotated, Any

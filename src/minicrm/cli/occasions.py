@@ -1,7 +1,5 @@
 """Occasion commands: occasion add, list, rm."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

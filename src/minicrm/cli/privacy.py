@@ -1,7 +1,5 @@
 """People's rights: consent, access, forget."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """Product commands: product add, list, edit, rm."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """Reminder commands: remind, done, snooze, reminder edit, reminder rm."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """The report command."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

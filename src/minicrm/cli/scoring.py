@@ -1,7 +1,5 @@
 """The score command: a contact's score, or the weights behind it."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

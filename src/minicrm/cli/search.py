@@ -1,7 +1,5 @@
 """The search command: contacts and interaction texts."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

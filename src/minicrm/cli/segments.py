@@ -1,7 +1,5 @@
 """Segment commands: segment save, list, rm."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

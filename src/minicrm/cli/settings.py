@@ -1,7 +1,5 @@
 """The config command: the business's settings, kept in the database."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
