@@ -55,8 +55,9 @@ def test_one_loop_runs_only_the_wanted_sources(cli):
 @pytest.mark.parametrize("flags", [{}, {"week": True}, {"overdue": True}, {"today": True},
                                    {"week": True, "kinds": ["reorder", "reminder"]}, {"kinds": ["cadence"]}])  # fmt: skip
 def test_a_page_is_the_head_of_the_whole_list_with_its_counts(cli, isolated, now, flags):
-    """due on a terminal builds only what it shows (due_page): the same items, in the same order,
+    """due on a terminal builds only what it shows (agenda_page.due_page): the same items, in the same order,
     as the whole list's first ones, and the same total and counts per state."""
+    from minicrm.services import agenda_page
     from minicrm.store import open_store
 
     cli.ok("demo")
@@ -68,7 +69,7 @@ def test_a_page_is_the_head_of_the_whole_list_with_its_counts(cli, isolated, now
     assert whole or flags == {"kinds": ["cadence"]}
     states = {s: n for s in ("overdue", "today", "upcoming") if (n := [i.state for i in whole].count(s))}
     for limit in (0, 1, 3, len(whole) // 2, len(whole), len(whole) + 5):
-        page = agenda.due_page(store, now, limit, **flags)
+        page = agenda_page.due_page(store, now, limit, **flags)
         assert page.items == whole[:limit]
         assert page.total == len(whole) and page.states == states
     store.close()

@@ -43,7 +43,9 @@ def due(
     flags = {"overdue": overdue, "today": today, "week": week, "kinds": kind or (), "currency": run.currency}
     if run.table and not all_ and not segment:
         # a screenful: only the items shown are built, the rest only counted
-        page = agenda.due_page(run.store, run.now, run.screenful(2) + 1, **flags)
+        from minicrm.services import agenda_page
+
+        page = agenda_page.due_page(run.store, run.now, run.screenful(2) + 1, **flags)
         items, total, states = page.items, page.total, page.states
     else:
         items = agenda.due_items(run.store, run.now, **flags)
