@@ -203,10 +203,10 @@ def deal_items(agenda: Agenda) -> list[DueItem]:
     return items
 
 
-def reorder_items(agenda: Agenda) -> list[DueItem]:
+def reorder_items(agenda: Agenda, contact_ids: Sequence[int] | None = None) -> list[DueItem]:
     """Customers likely to reorder: from the predicted day until one more usual gap has passed
-    (after that they are at risk, which ``minicrm at-risk`` lists)."""
-    rows = agenda.store.customers.reorders_due(agenda.after_last(), dates.midnight(agenda.day))
+    (after that they are at risk, which ``minicrm at-risk`` lists); only ``contact_ids`` when given."""
+    rows = agenda.store.customers.reorders_due(agenda.after_last(), dates.midnight(agenda.day), contact_ids)
     return agenda.usually([item for item in map(partial(reorder_item, agenda), rows) if item is not None])
 
 

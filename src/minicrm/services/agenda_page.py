@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from minicrm import dates
 from minicrm.models import DUE_KINDS, DueItem
-from minicrm.services.agenda import (SOURCES, Agenda, lateness, rank, reminder_item, reorder_item, urgency,
+from minicrm.services.agenda import (SOURCES, Agenda, lateness, rank, reminder_item, reorder_items, urgency,
                                      window)
 from minicrm.services.customers import cents
 from minicrm.services.values import choose
@@ -94,9 +94,7 @@ def _reorder_keys(agenda: Agenda) -> list[tuple[tuple, str, int]]:
 
 
 def _reorder_build(agenda: Agenda, contact_ids: list[int]) -> dict[int, DueItem]:
-    rows = agenda.store.customers.reorders_due(agenda.after_last(), dates.midnight(agenda.day), contact_ids)
-    items = agenda.usually([item for item in (reorder_item(agenda, row) for row in rows) if item is not None])
-    return {item.contact_id: item for item in items}
+    return {item.contact_id: item for item in reorder_items(agenda, contact_ids)}
 
 
 # The kinds that grow with the database, which ``due_page`` ranks from their keys before building
